@@ -1,0 +1,151 @@
+#pragma once
+// DNS messages (RFC 1035): header, questions and resource records, with typed data for A,
+// AAAA (RFC 3596), NS, CNAME, SOA, PTR, MX, TXT, SRV (RFC 2782) and OPT (EDNS(0), RFC 6891);
+// every other type is kept as raw bytes (RFC 3597).
+//
+//   auto msg = weft::wire::parse_dns(bytes);          // WireResult<DnsMessage>
+//   if (!msg) std::cerr << msg.error().to_string();   // "dns: ... at offset 12"
+//   std::vector<std::byte> out = weft::wire::build_dns(*msg);   // compressed, counts computed
+//
+// The parsed message owns its data (names must be decompressed anyway); it keeps no view
+// into the input.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "weft/net/ipv4_address.hpp"
+#include "weft/net/ipv6_address.hpp"
+#include "weft/wire/dns_name.hpp"
+#include "weft/wire/wire_error.hpp"
+
+namespace weft::wire {
+
+/// Resource record types. Open: any 16-bit value may be held (RFC 3597).
+enum class DnsType : std::uint16_t {
+    A = 1, NS = 2, CNAME = 5, SOA = 6, PTR = 12, HINFO = 13, MX = 15, TXT = 16, AAAA = 28,
+    SRV = 33, NAPTR = 35, DS = 43, RRSIG = 46, NSEC = 47, DNSKEY = 48, NSEC3 = 50, SVCB = 64,
+    HTTPS = 65, OPT = 41, AXFR = 252, ANY = 255, CAA = 257,
+};
+/// Classes. Open like DnsType.
+enum class DnsClass : std::uint16_t { IN = 1, CH = 3, HS = 4, NONE = 254, ANY = 255 };
+
+/// Opcode and rcode values most code names.
+inline constexpr std::uint8_t kDnsOpcodeQuery = 0;
+inline constexpr std::uint8_t kDnsRcodeNoError = 0;
+inline constexpr std::uint8_t kDnsRcodeFormErr = 1;
+inline constexpr std::uint8_t kDnsRcodeServFail = 2;
+inline constexpr std::uint8_t kDnsRcodeNxDomain = 3;
+inline constexpr std::uint8_t kDnsRcodeNotImp = 4;
+inline constexpr std::uint8_t kDnsRcodeRefused = 5;
+
+inline constexpr std::size_t kDnsHeaderSize = 12;
+
+struct DnsHeader {
+    std::uint16_t id = 0;
+    bool qr = false;            ///< response
+    std::uint8_t opcode = 0;    ///< 4 bits
+    bool aa = false, tc = false, rd = false, ra = false;
+    bool z = false;             ///< the reserved bit, kept so a message round-trips
+    bool ad = false, cd = false;  ///< RFC 4035
+    std::uint8_t rcode = 0;     ///< low 4 bits; EDNS adds 8 more (DnsEdns::extended_rcode)
+    /// The counts as read. build_dns ignores these and writes the real sizes.
+    std::uint16_t qdcount = 0, ancount = 0, nscount = 0, arcount = 0;
+};
+
+struct DnsQuestion {
+    DnsName name;
+    DnsType type = DnsType::A;
+    DnsClass qclass = DnsClass::IN;
+};
+
+struct DnsA { Ipv4Address address; };
+struct DnsAaaa { Ipv6Address address; };
+struct DnsNs { DnsName name; };
+struct DnsCname { DnsName name; };
+struct DnsPtr { DnsName name; };
+struct DnsSoa {
+    DnsName mname, rname;
+    std::uint32_t serial = 0, refresh = 0, retry = 0, expire = 0, minimum = 0;
+};
+struct DnsMx { std::uint16_t preference = 0; DnsName exchange; };
+/// One or more character-strings of up to 255 bytes each.
+struct DnsTxt { std::vector<std::string> strings; };
+struct DnsSrv { std::uint16_t priority = 0, weight = 0, port = 0; DnsName target; };
+/// One EDNS option (code, raw data).
+struct DnsEdnsOption { std::uint16_t code = 0; std::vector<std::byte> data; };
+/// OPT rdata: the options. The other EDNS fields live in the record's class and TTL; see
+/// DnsEdns and edns_from_record / make_opt_record.
+struct DnsOpt { std::vector<DnsEdnsOption> options; };
+/// Any other type, as its rdata bytes (RFC 3597).
+struct DnsRaw { std::vector<std::byte> data; };
+
+using DnsRdata =
+    std::variant<DnsRaw, DnsA, DnsAaaa, DnsNs, DnsCname, DnsPtr, DnsSoa, DnsMx, DnsTxt, DnsSrv, DnsOpt>;
+
+struct DnsRecord {
+    DnsName name;
+    DnsType type = DnsType::A;
+    DnsClass rclass = DnsClass::IN;  ///< for OPT: the requestor's UDP payload size
+    std::uint32_t ttl = 0;           ///< for OPT: extended rcode, version, DO flag, Z
+    DnsRdata data;                   ///< must match `type` (DnsRaw fits any type)
+};
+
+/// EDNS(0) as carried in an OPT pseudo-record (RFC 6891 section 6.1.3).
+struct DnsEdns {
+    std::uint16_t udp_payload_size = 1232;
+    std::uint8_t extended_rcode = 0;  ///< upper 8 bits of the 12-bit rcode
+    std::uint8_t version = 0;
+    bool dnssec_ok = false;           ///< the DO bit
+    std::uint16_t z = 0;              ///< the other 15 flag bits, kept for round trips
+    std::vector<DnsEdnsOption> options;
+};
+
+struct DnsMessage {
+    DnsHeader header;
+    std::vector<DnsQuestion> questions;
+    std::vector<DnsRecord> answers;
+    std::vector<DnsRecord> authority;
+    std::vector<DnsRecord> additional;
+
+    /// The EDNS data of the first OPT record in `additional`, if there is one.
+    std::optional<DnsEdns> edns() const;
+    /// The full rcode: header rcode plus the EDNS extended bits.
+    std::uint16_t full_rcode() const;
+};
+
+/// Parses a whole DNS message (as carried in UDP; strip the 2-byte TCP length first).
+/// Errors name the field and the offset within `bytes`: truncated header, question or
+/// record, every name error of read_dns_name, rdata whose length does not fit its type
+/// ("A rdata must be 4 bytes, have 5"), a name in rdata that runs past the rdata.
+/// Bytes after the last counted record are ignored. The header counts size nothing before
+/// the bytes that would hold those entries have been seen.
+WireResult<DnsMessage> parse_dns(std::span<const std::byte> bytes);
+
+/// Serialises `message` with name compression (owner names and the names inside NS, CNAME,
+/// SOA, PTR, MX data; never SRV targets, RFC 2782). The header counts are computed from the
+/// vectors. A DnsRaw payload is written as is; a TXT string over 255 bytes is cut at 255.
+std::vector<std::byte> build_dns(const DnsMessage& message);
+
+/// The OPT record for `edns` (root owner name, type OPT).
+DnsRecord make_opt_record(const DnsEdns& edns);
+/// The EDNS fields of an OPT record; std::nullopt when `record` is not of type OPT.
+std::optional<DnsEdns> edns_from_record(const DnsRecord& record);
+
+/// "A", "AAAA", "NS", ...; unknown types as "TYPE123" (RFC 3597).
+std::string dns_type_to_string(DnsType type);
+/// "IN", "CH", "HS", "NONE", "ANY"; others as "CLASS3".
+std::string dns_class_to_string(DnsClass cls);
+/// Presentation form of the record's data: A/AAAA address text, NS/CNAME/PTR a name
+/// (no trailing dot), MX "10 mail.example.com", TXT the strings quoted and space-separated,
+/// SOA "mname rname serial refresh retry expire minimum", SRV "priority weight port target",
+/// anything else (OPT included) lowercase hex.
+std::string dns_rdata_to_string(const DnsRdata& data);
+/// Lowercase hex of bytes, no separators ("" when empty).
+std::string dns_hex(std::span<const std::byte> bytes);
+
+}  // namespace weft::wire

@@ -1,0 +1,78 @@
+#pragma once
+// DnsName: a domain name (RFC 1035 section 3.1), read with decompression, written with
+// compression (section 4.1.4).
+//
+// A name is its labels, most specific first, without the empty root label:
+// "www.example.com" is {"www", "example", "com"}, the root is {}. Labels are raw bytes (held
+// in std::string) and may contain any octet; the text form escapes them as in master files.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "weft/expected.hpp"
+#include "weft/wire/byte_writer.hpp"
+#include "weft/wire/wire_error.hpp"
+
+namespace weft::wire {
+
+/// Longest label (RFC 1035 section 2.3.4): the two top bits of the length byte are flags.
+inline constexpr std::size_t kDnsMaxLabelLength = 63;
+/// Longest name in wire form, length bytes and the root byte included.
+inline constexpr std::size_t kDnsMaxNameLength = 255;
+/// Most compression pointers followed while reading one name. Pointers must go strictly
+/// backwards, which already rules out loops; the cap bounds the work on hostile input.
+inline constexpr std::size_t kDnsMaxPointerHops = 32;
+
+struct DnsName {
+    std::vector<std::string> labels;
+
+    /// Text form without the trailing dot ("www.example.com"); the root is ".". A '.' or '\'
+    /// inside a label is escaped with '\', other bytes outside printable ASCII as \DDD.
+    std::string to_text() const;
+    /// Parses the text form (a trailing dot is optional; "." and "" are the root), with the
+    /// escapes to_text writes. Fails on an empty label, a label over 63 bytes, or a name
+    /// over 255 bytes in wire form.
+    static Expected<DnsName, ParseError> from_text(std::string_view text);
+
+    /// Bytes the name takes uncompressed on the wire (1 for the root).
+    std::size_t wire_length() const noexcept;
+
+    /// Names compare case-insensitively for ASCII letters (RFC 4343).
+    friend bool operator==(const DnsName& a, const DnsName& b) noexcept;
+};
+
+/// A name read from a message and where its in-place bytes end (after the terminating root
+/// byte or the first pointer), so the caller's cursor can go on from there.
+struct DnsNameRead {
+    DnsName name;
+    std::size_t end = 0;
+};
+
+/// Reads the name at `offset` of the whole DNS message `message` (pointers are offsets into
+/// the message). Errors, all at the offset of the offending byte: truncated name, label
+/// over 63 bytes, name over 255 bytes, reserved label types 01/10, a pointer that does not
+/// point strictly before the start of the name part that holds it (forward pointer, which
+/// includes every loop), more than kDnsMaxPointerHops pointers.
+WireResult<DnsNameRead> read_dns_name(std::span<const std::byte> message, std::size_t offset);
+
+/// Appends `name` uncompressed.
+void write_dns_name(ByteWriter& out, const DnsName& name);
+
+/// Writes names with compression: remembers where each suffix was written and replaces a
+/// suffix written before by a pointer to it. One compressor per message, fed in the order
+/// the names are written; offsets are those of the message's writer.
+class DnsNameCompressor {
+public:
+    void write(ByteWriter& out, const DnsName& name);
+
+private:
+    // Lower-cased wire form of each suffix -> its offset (pointers reach 14 bits only).
+    std::unordered_map<std::string, std::uint16_t> suffixes_;
+};
+
+}  // namespace weft::wire

@@ -1,0 +1,392 @@
+#include "weft/wire/dns.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include "weft/wire/byte_reader.hpp"
+#include "weft/wire/byte_writer.hpp"
+
+namespace weft::wire {
+namespace {
+
+constexpr const char* kLayer = "dns";
+// The smallest question is the root name (1 byte) plus type and class; the smallest record
+// adds TTL and rdlength. Used to bound what the header counts may make us reserve.
+constexpr std::size_t kMinQuestionSize = 1 + 4;
+constexpr std::size_t kMinRecordSize = 1 + 10;
+
+std::string need_have(std::size_t need, std::size_t have) {
+    return "need " + std::to_string(need) + " bytes, have " + std::to_string(have);
+}
+
+std::vector<std::byte> copy_bytes(std::span<const std::byte> b) { return {b.begin(), b.end()}; }
+
+// Reads a name inside rdata [start, end): pointers may reach anywhere before it in the
+// message, but the in-place bytes must stay inside the rdata.
+WireResult<DnsName> rdata_name(std::span<const std::byte> msg, std::size_t& pos, std::size_t end,
+                               const char* what) {
+    auto read = read_dns_name(msg.first(end), pos);
+    if (!read) {
+        WireError e = read.error();
+        // A name cut by the rdata end reads as "truncated": say which field cut it.
+        if (e.reason.starts_with("truncated name"))
+            e.reason = std::string(what) + " name runs past the end of the rdata";
+        return Unexpected(std::move(e));
+    }
+    pos = read->end;
+    return std::move(read->name);
+}
+
+WireResult<std::uint32_t> rdata_u32(std::span<const std::byte> msg, std::size_t& pos,
+                                    std::size_t end, const char* what) {
+    if (end - pos < 4)
+        return wire_error(kLayer, std::string("truncated ") + what + ": " + need_have(4, end - pos), pos);
+    ByteReader r(msg.first(end));
+    r.seek(pos);
+    pos += 4;
+    return *r.u32();
+}
+
+WireResult<std::uint16_t> rdata_u16(std::span<const std::byte> msg, std::size_t& pos,
+                                    std::size_t end, const char* what) {
+    if (end - pos < 2)
+        return wire_error(kLayer, std::string("truncated ") + what + ": " + need_have(2, end - pos), pos);
+    ByteReader r(msg.first(end));
+    r.seek(pos);
+    pos += 2;
+    return *r.u16();
+}
+
+// Rdata must be used up exactly: bytes left over mean the record is not what its type says.
+WireResult<DnsRdata> expect_end(DnsRdata data, std::size_t pos, std::size_t end, DnsType type) {
+    if (pos != end)
+        return wire_error(kLayer,
+                          std::to_string(end - pos) + " unexpected bytes after " +
+                              dns_type_to_string(type) + " rdata",
+                          pos);
+    return data;
+}
+
+WireResult<DnsRdata> parse_rdata(std::span<const std::byte> msg, DnsType type, std::size_t start,
+                                 std::size_t len) {
+    std::size_t pos = start;
+    const std::size_t end = start + len;
+    auto fixed = [&](std::size_t want) -> WireResult<std::span<const std::byte>> {
+        if (len != want)
+            return wire_error(kLayer,
+                              dns_type_to_string(type) + " rdata must be " + std::to_string(want) +
+                                  " bytes, have " + std::to_string(len),
+                              start);
+        return msg.subspan(start, len);
+    };
+    switch (type) {
+    case DnsType::A: {
+        auto b = fixed(4);
+        if (!b) return Unexpected(b.error());
+        auto u = [&](std::size_t i) { return static_cast<std::uint8_t>((*b)[i]); };
+        return DnsRdata{DnsA{Ipv4Address(u(0), u(1), u(2), u(3))}};
+    }
+    case DnsType::AAAA: {
+        auto b = fixed(16);
+        if (!b) return Unexpected(b.error());
+        Ipv6Address::Bytes a{};
+        for (std::size_t i = 0; i < 16; ++i) a[i] = static_cast<std::uint8_t>((*b)[i]);
+        return DnsRdata{DnsAaaa{Ipv6Address(a)}};
+    }
+    case DnsType::NS:
+    case DnsType::CNAME:
+    case DnsType::PTR: {
+        auto name = rdata_name(msg, pos, end, "rdata");
+        if (!name) return Unexpected(name.error());
+        DnsRdata d = type == DnsType::NS      ? DnsRdata{DnsNs{std::move(*name)}}
+                     : type == DnsType::CNAME ? DnsRdata{DnsCname{std::move(*name)}}
+                                              : DnsRdata{DnsPtr{std::move(*name)}};
+        return expect_end(std::move(d), pos, end, type);
+    }
+    case DnsType::SOA: {
+        DnsSoa soa;
+        auto m = rdata_name(msg, pos, end, "SOA mname");
+        if (!m) return Unexpected(m.error());
+        auto r = rdata_name(msg, pos, end, "SOA rname");
+        if (!r) return Unexpected(r.error());
+        soa.mname = std::move(*m);
+        soa.rname = std::move(*r);
+        std::uint32_t* fields[] = {&soa.serial, &soa.refresh, &soa.retry, &soa.expire, &soa.minimum};
+        for (auto* f : fields) {
+            auto v = rdata_u32(msg, pos, end, "SOA rdata");
+            if (!v) return Unexpected(v.error());
+            *f = *v;
+        }
+        return expect_end(DnsRdata{std::move(soa)}, pos, end, type);
+    }
+    case DnsType::MX: {
+        auto pref = rdata_u16(msg, pos, end, "MX preference");
+        if (!pref) return Unexpected(pref.error());
+        auto name = rdata_name(msg, pos, end, "MX exchange");
+        if (!name) return Unexpected(name.error());
+        return expect_end(DnsRdata{DnsMx{*pref, std::move(*name)}}, pos, end, type);
+    }
+    case DnsType::TXT: {
+        DnsTxt txt;
+        while (pos < end) {
+            std::size_t n = static_cast<std::uint8_t>(msg[pos]);
+            if (end - pos - 1 < n)
+                return wire_error(kLayer,
+                                  "TXT string of " + std::to_string(n) +
+                                      " bytes runs past the end of the rdata",
+                                  pos);
+            txt.strings.emplace_back(reinterpret_cast<const char*>(msg.data()) + pos + 1, n);
+            pos += 1 + n;
+        }
+        return DnsRdata{std::move(txt)};
+    }
+    case DnsType::SRV: {
+        DnsSrv srv;
+        std::uint16_t* fields[] = {&srv.priority, &srv.weight, &srv.port};
+        for (auto* f : fields) {
+            auto v = rdata_u16(msg, pos, end, "SRV rdata");
+            if (!v) return Unexpected(v.error());
+            *f = *v;
+        }
+        // RFC 2782 forbids compressing the target; reading one anyway is harmless.
+        auto name = rdata_name(msg, pos, end, "SRV target");
+        if (!name) return Unexpected(name.error());
+        srv.target = std::move(*name);
+        return expect_end(DnsRdata{std::move(srv)}, pos, end, type);
+    }
+    case DnsType::OPT: {
+        DnsOpt opt;
+        while (pos < end) {
+            auto code = rdata_u16(msg, pos, end, "EDNS option code");
+            if (!code) return Unexpected(code.error());
+            std::size_t len_at = pos;
+            auto olen = rdata_u16(msg, pos, end, "EDNS option length");
+            if (!olen) return Unexpected(olen.error());
+            if (end - pos < *olen)
+                return wire_error(kLayer,
+                                  "EDNS option " + std::to_string(*code) + " length " +
+                                      std::to_string(*olen) + " runs past the end of the rdata",
+                                  len_at);
+            opt.options.push_back({*code, copy_bytes(msg.subspan(pos, *olen))});
+            pos += *olen;
+        }
+        return DnsRdata{std::move(opt)};
+    }
+    default:
+        return DnsRdata{DnsRaw{copy_bytes(msg.subspan(start, len))}};
+    }
+}
+
+WireResult<DnsRecord> parse_record(std::span<const std::byte> msg, std::size_t& pos) {
+    auto name = read_dns_name(msg, pos);
+    if (!name) return Unexpected(name.error());
+    pos = name->end;
+    ByteReader r(msg);
+    r.seek(pos);
+    if (r.remaining() < 10)
+        return wire_error(kLayer, "truncated record: type, class, ttl and rdlength " + need_have(10, r.remaining()), pos);
+    DnsRecord rec;
+    rec.name = std::move(name->name);
+    rec.type = static_cast<DnsType>(*r.u16());
+    rec.rclass = static_cast<DnsClass>(*r.u16());
+    rec.ttl = *r.u32();
+    std::size_t len_at = r.offset();
+    std::uint16_t rdlen = *r.u16();
+    if (r.remaining() < rdlen)
+        return wire_error(kLayer,
+                          "rdlength " + std::to_string(rdlen) + " runs past the end of the message (" +
+                              std::to_string(r.remaining()) + " bytes left)",
+                          len_at);
+    auto data = parse_rdata(msg, rec.type, r.offset(), rdlen);
+    if (!data) return Unexpected(data.error());
+    rec.data = std::move(*data);
+    pos = r.offset() + rdlen;
+    return rec;
+}
+
+WireResult<void*> parse_section(std::span<const std::byte> msg, std::size_t& pos, std::size_t count,
+                                std::vector<DnsRecord>& out) {
+    // Reserve only what the bytes left could hold: the count itself is untrusted.
+    out.reserve(std::min(count, (msg.size() - pos) / kMinRecordSize));
+    for (std::size_t i = 0; i < count; ++i) {
+        auto rec = parse_record(msg, pos);
+        if (!rec) return Unexpected(rec.error());
+        out.push_back(std::move(*rec));
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+std::optional<DnsEdns> DnsMessage::edns() const {
+    for (const auto& rec : additional)
+        if (rec.type == DnsType::OPT) return edns_from_record(rec);
+    return std::nullopt;
+}
+
+std::uint16_t DnsMessage::full_rcode() const {
+    std::uint16_t rcode = header.rcode;
+    if (auto e = edns()) rcode = static_cast<std::uint16_t>(rcode | e->extended_rcode << 4);
+    return rcode;
+}
+
+WireResult<DnsMessage> parse_dns(std::span<const std::byte> bytes) {
+    ByteReader r(bytes);
+    if (r.remaining() < kDnsHeaderSize)
+        return wire_error(kLayer, "truncated header: " + need_have(kDnsHeaderSize, r.remaining()), 0);
+    DnsMessage m;
+    DnsHeader& h = m.header;
+    h.id = *r.u16();
+    std::uint8_t b2 = *r.u8();
+    std::uint8_t b3 = *r.u8();
+    h.qr = b2 & 0x80;
+    h.opcode = static_cast<std::uint8_t>(b2 >> 3 & 0x0f);
+    h.aa = b2 & 0x04;
+    h.tc = b2 & 0x02;
+    h.rd = b2 & 0x01;
+    h.ra = b3 & 0x80;
+    h.z = b3 & 0x40;
+    h.ad = b3 & 0x20;
+    h.cd = b3 & 0x10;
+    h.rcode = b3 & 0x0f;
+    h.qdcount = *r.u16();
+    h.ancount = *r.u16();
+    h.nscount = *r.u16();
+    h.arcount = *r.u16();
+
+    std::size_t pos = r.offset();
+    m.questions.reserve(std::min<std::size_t>(h.qdcount, (bytes.size() - pos) / kMinQuestionSize));
+    for (std::size_t i = 0; i < h.qdcount; ++i) {
+        auto name = read_dns_name(bytes, pos);
+        if (!name) return Unexpected(name.error());
+        pos = name->end;
+        if (bytes.size() - pos < 4)
+            return wire_error(kLayer, "truncated question: type and class " + need_have(4, bytes.size() - pos), pos);
+        ByteReader q(bytes);
+        q.seek(pos);
+        DnsQuestion question{std::move(name->name), static_cast<DnsType>(*q.u16()),
+                             static_cast<DnsClass>(*q.u16())};
+        m.questions.push_back(std::move(question));
+        pos += 4;
+    }
+    if (auto s = parse_section(bytes, pos, h.ancount, m.answers); !s) return Unexpected(s.error());
+    if (auto s = parse_section(bytes, pos, h.nscount, m.authority); !s) return Unexpected(s.error());
+    if (auto s = parse_section(bytes, pos, h.arcount, m.additional); !s) return Unexpected(s.error());
+    return m;
+}
+
+// ---- building ----
+
+namespace {
+
+std::uint16_t clamp16(std::size_t n) {
+    return static_cast<std::uint16_t>(std::min<std::size_t>(n, std::numeric_limits<std::uint16_t>::max()));
+}
+
+void write_rdata(ByteWriter& w, DnsNameCompressor& names, const DnsRdata& data) {
+    struct Visitor {
+        ByteWriter& w;
+        DnsNameCompressor& names;
+        void operator()(const DnsRaw& d) { w.bytes(d.data); }
+        void operator()(const DnsA& d) {
+            for (auto b : d.address.to_bytes()) w.u8(b);
+        }
+        void operator()(const DnsAaaa& d) {
+            for (auto b : d.address.to_bytes()) w.u8(b);
+        }
+        void operator()(const DnsNs& d) { names.write(w, d.name); }
+        void operator()(const DnsCname& d) { names.write(w, d.name); }
+        void operator()(const DnsPtr& d) { names.write(w, d.name); }
+        void operator()(const DnsSoa& d) {
+            names.write(w, d.mname);
+            names.write(w, d.rname);
+            for (auto v : {d.serial, d.refresh, d.retry, d.expire, d.minimum}) w.u32(v);
+        }
+        void operator()(const DnsMx& d) {
+            w.u16(d.preference);
+            names.write(w, d.exchange);
+        }
+        void operator()(const DnsTxt& d) {
+            for (const auto& s : d.strings) {
+                std::size_t n = std::min<std::size_t>(s.size(), 255);
+                w.u8(static_cast<std::uint8_t>(n));
+                w.bytes(std::as_bytes(std::span(s.data(), n)));
+            }
+        }
+        void operator()(const DnsSrv& d) {
+            w.u16(d.priority);
+            w.u16(d.weight);
+            w.u16(d.port);
+            write_dns_name(w, d.target);  // never compressed (RFC 2782)
+        }
+        void operator()(const DnsOpt& d) {
+            for (const auto& o : d.options) {
+                w.u16(o.code);
+                w.u16(clamp16(o.data.size()));
+                w.bytes(std::span(o.data).first(clamp16(o.data.size())));
+            }
+        }
+    };
+    std::visit(Visitor{w, names}, data);
+}
+
+}  // namespace
+
+std::vector<std::byte> build_dns(const DnsMessage& message) {
+    std::vector<std::byte> out;
+    ByteWriter w(out);
+    DnsNameCompressor names;
+    const DnsHeader& h = message.header;
+    w.u16(h.id);
+    w.u8(static_cast<std::uint8_t>((h.qr ? 0x80 : 0) | (h.opcode & 0x0f) << 3 | (h.aa ? 0x04 : 0) |
+                                   (h.tc ? 0x02 : 0) | (h.rd ? 0x01 : 0)));
+    w.u8(static_cast<std::uint8_t>((h.ra ? 0x80 : 0) | (h.z ? 0x40 : 0) | (h.ad ? 0x20 : 0) |
+                                   (h.cd ? 0x10 : 0) | (h.rcode & 0x0f)));
+    w.u16(clamp16(message.questions.size()));
+    w.u16(clamp16(message.answers.size()));
+    w.u16(clamp16(message.authority.size()));
+    w.u16(clamp16(message.additional.size()));
+    for (const auto& q : message.questions) {
+        names.write(w, q.name);
+        w.u16(static_cast<std::uint16_t>(q.type));
+        w.u16(static_cast<std::uint16_t>(q.qclass));
+    }
+    for (const auto* section : {&message.answers, &message.authority, &message.additional}) {
+        for (const auto& rec : *section) {
+            names.write(w, rec.name);
+            w.u16(static_cast<std::uint16_t>(rec.type));
+            w.u16(static_cast<std::uint16_t>(rec.rclass));
+            w.u32(rec.ttl);
+            // rdlength is known only once the (compressed) rdata is written.
+            std::size_t len_at = w.size();
+            w.u16(0);
+            write_rdata(w, names, rec.data);
+            w.patch_u16(len_at, clamp16(w.size() - len_at - 2));
+        }
+    }
+    return out;
+}
+
+DnsRecord make_opt_record(const DnsEdns& edns) {
+    DnsRecord rec;
+    rec.type = DnsType::OPT;
+    rec.rclass = static_cast<DnsClass>(edns.udp_payload_size);
+    rec.ttl = std::uint32_t{edns.extended_rcode} << 24 | std::uint32_t{edns.version} << 16 |
+              (edns.dnssec_ok ? 0x8000u : 0u) | (edns.z & 0x7fffu);
+    rec.data = DnsOpt{edns.options};
+    return rec;
+}
+
+std::optional<DnsEdns> edns_from_record(const DnsRecord& record) {
+    if (record.type != DnsType::OPT) return std::nullopt;
+    DnsEdns e;
+    e.udp_payload_size = static_cast<std::uint16_t>(record.rclass);
+    e.extended_rcode = static_cast<std::uint8_t>(record.ttl >> 24);
+    e.version = static_cast<std::uint8_t>(record.ttl >> 16);
+    e.dnssec_ok = record.ttl & 0x8000u;
+    e.z = static_cast<std::uint16_t>(record.ttl & 0x7fffu);
+    if (const auto* opt = std::get_if<DnsOpt>(&record.data)) e.options = opt->options;
+    return e;
+}
+
+}  // namespace weft::wire

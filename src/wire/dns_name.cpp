@@ -1,0 +1,219 @@
+#include "weft/wire/dns_name.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace weft::wire {
+namespace {
+
+constexpr const char* kLayer = "dns";
+
+char ascii_lower(char c) noexcept {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+std::string hex_byte(std::uint8_t b) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "0x%02x", b);
+    return buf;
+}
+
+// The lower-cased wire form of labels[first..]: the compressor's key for that suffix.
+std::string suffix_key(const DnsName& name, std::size_t first) {
+    std::string key;
+    for (std::size_t i = first; i < name.labels.size(); ++i) {
+        key.push_back(static_cast<char>(name.labels[i].size()));
+        for (char c : name.labels[i]) key.push_back(ascii_lower(c));
+    }
+    return key;
+}
+
+}  // namespace
+
+std::size_t DnsName::wire_length() const noexcept {
+    std::size_t n = 1;  // the root byte
+    for (const auto& label : labels) n += 1 + label.size();
+    return n;
+}
+
+std::string DnsName::to_text() const {
+    if (labels.empty()) return ".";
+    std::string text;
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+        if (i != 0) text.push_back('.');
+        for (char c : labels[i]) {
+            auto u = static_cast<unsigned char>(c);
+            if (c == '.' || c == '\\') {
+                // Escaped so that the text splits back into the same labels.
+                text.push_back('\\');
+                text.push_back(c);
+            } else if (u <= 0x20 || u >= 0x7f) {
+                char buf[5];
+                std::snprintf(buf, sizeof buf, "\\%03u", static_cast<unsigned>(u));
+                text += buf;
+            } else {
+                text.push_back(c);
+            }
+        }
+    }
+    return text;
+}
+
+Expected<DnsName, ParseError> DnsName::from_text(std::string_view text) {
+    DnsName name;
+    if (text.empty() || text == ".") return name;
+    std::string label;
+    std::size_t label_start = 0;
+    bool ended_by_dot = false;  // the last character read was an unescaped '.'
+    auto finish_label = [&](std::size_t at) -> Expected<void, ParseError> {
+        if (label.empty()) return Unexpected(ParseError{"empty label in domain name", at});
+        if (label.size() > kDnsMaxLabelLength)
+            return Unexpected(ParseError{"label longer than 63 bytes", label_start});
+        name.labels.push_back(std::move(label));
+        label.clear();
+        return {};
+    };
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        ended_by_dot = false;
+        if (c == '.') {
+            if (auto r = finish_label(i); !r) return Unexpected(r.error());
+            label_start = i + 1;
+            ended_by_dot = true;
+        } else if (c == '\\') {
+            if (i + 1 >= text.size()) return Unexpected(ParseError{"dangling '\\' escape", i});
+            if (text[i + 1] >= '0' && text[i + 1] <= '9') {
+                // \DDD: exactly three decimal digits, 0-255.
+                if (text.size() - i < 4) return Unexpected(ParseError{"short \\DDD escape", i});
+                unsigned v = 0;
+                for (std::size_t k = 1; k <= 3; ++k) {
+                    char d = text[i + k];
+                    if (d < '0' || d > '9') return Unexpected(ParseError{"bad \\DDD escape", i});
+                    v = v * 10 + static_cast<unsigned>(d - '0');
+                }
+                if (v > 255) return Unexpected(ParseError{"\\DDD escape above 255", i});
+                label.push_back(static_cast<char>(v));
+                i += 3;
+            } else {
+                label.push_back(text[i + 1]);
+                ++i;
+            }
+        } else {
+            label.push_back(c);
+        }
+    }
+    // A trailing dot marks the name as absolute and adds no label.
+    if (!ended_by_dot) {
+        if (auto r = finish_label(text.size()); !r) return Unexpected(r.error());
+    }
+    if (name.wire_length() > kDnsMaxNameLength)
+        return Unexpected(ParseError{"name longer than 255 bytes in wire form", 0});
+    return name;
+}
+
+bool operator==(const DnsName& a, const DnsName& b) noexcept {
+    if (a.labels.size() != b.labels.size()) return false;
+    for (std::size_t i = 0; i < a.labels.size(); ++i) {
+        const auto& x = a.labels[i];
+        const auto& y = b.labels[i];
+        if (x.size() != y.size()) return false;
+        for (std::size_t k = 0; k < x.size(); ++k)
+            if (ascii_lower(x[k]) != ascii_lower(y[k])) return false;
+    }
+    return true;
+}
+
+WireResult<DnsNameRead> read_dns_name(std::span<const std::byte> message, std::size_t offset) {
+    DnsNameRead out;
+    bool end_known = false;
+    std::size_t pos = offset;
+    // Start of the name part being read: the name itself, then each pointer's target. Every
+    // pointer must aim strictly before it, so the parts move backwards and cannot loop.
+    std::size_t part_start = offset;
+    std::size_t hops = 0;
+    std::size_t wire_length = 1;  // the root byte, counted up front
+    auto byte_at = [&](std::size_t i) { return static_cast<std::uint8_t>(message[i]); };
+
+    for (;;) {
+        if (pos >= message.size())
+            return wire_error(kLayer, "truncated name: label length byte missing", pos);
+        std::uint8_t len = byte_at(pos);
+        switch (len & 0xc0) {
+        case 0x00: {
+            if (len == 0) {
+                if (!end_known) out.end = pos + 1;
+                return out;
+            }
+            wire_length += 1 + std::size_t{len};
+            if (wire_length > kDnsMaxNameLength)
+                return wire_error(kLayer, "name longer than 255 bytes", pos);
+            if (message.size() - pos - 1 < len)
+                return wire_error(kLayer,
+                                  "truncated name: label needs " + std::to_string(len) +
+                                      " bytes, have " + std::to_string(message.size() - pos - 1),
+                                  pos);
+            const char* p = reinterpret_cast<const char*>(message.data()) + pos + 1;
+            out.name.labels.emplace_back(p, len);
+            pos += 1 + std::size_t{len};
+            break;
+        }
+        case 0xc0: {
+            if (pos + 1 >= message.size())
+                return wire_error(kLayer, "truncated name: compression pointer cut", pos);
+            std::size_t target = std::size_t{len & 0x3fu} << 8 | byte_at(pos + 1);
+            if (!end_known) {
+                out.end = pos + 2;
+                end_known = true;
+            }
+            if (target >= part_start)
+                return wire_error(kLayer,
+                                  "forward compression pointer to offset " +
+                                      std::to_string(target) + " (must point before " +
+                                      std::to_string(part_start) + ")",
+                                  pos);
+            if (++hops > kDnsMaxPointerHops)
+                return wire_error(kLayer,
+                                  "more than " + std::to_string(kDnsMaxPointerHops) +
+                                      " compression pointers in one name",
+                                  pos);
+            pos = part_start = target;
+            break;
+        }
+        default:
+            // 01 was the EDNS extended label type (RFC 6891 deprecates it), 10 is reserved:
+            // neither can be skipped safely, so the name is rejected.
+            return wire_error(kLayer,
+                              "label longer than 63 bytes (length byte " + hex_byte(len) +
+                                  ": label type " + ((len & 0xc0) == 0x40 ? "01" : "10") +
+                                  " is not supported)",
+                              pos);
+        }
+    }
+}
+
+void write_dns_name(ByteWriter& out, const DnsName& name) {
+    for (const auto& label : name.labels) {
+        out.u8(static_cast<std::uint8_t>(std::min(label.size(), kDnsMaxLabelLength)));
+        out.bytes(std::as_bytes(std::span(label.data(), std::min(label.size(), kDnsMaxLabelLength))));
+    }
+    out.u8(0);
+}
+
+void DnsNameCompressor::write(ByteWriter& out, const DnsName& name) {
+    for (std::size_t i = 0; i < name.labels.size(); ++i) {
+        std::string key = suffix_key(name, i);
+        if (auto it = suffixes_.find(key); it != suffixes_.end()) {
+            out.u16(static_cast<std::uint16_t>(0xc000u | it->second));
+            return;
+        }
+        // Only offsets a 14-bit pointer can reach are worth remembering.
+        if (out.size() < 0x4000) suffixes_.emplace(std::move(key), static_cast<std::uint16_t>(out.size()));
+        const auto& label = name.labels[i];
+        std::size_t n = std::min(label.size(), kDnsMaxLabelLength);
+        out.u8(static_cast<std::uint8_t>(n));
+        out.bytes(std::as_bytes(std::span(label.data(), n)));
+    }
+    out.u8(0);
+}
+
+}  // namespace weft::wire

@@ -1,0 +1,177 @@
+#include "weft/wire/dns_name.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace weft::wire {
+namespace {
+
+std::vector<std::byte> bytes_of(std::initializer_list<int> v) {
+    std::vector<std::byte> out;
+    for (int b : v) out.push_back(static_cast<std::byte>(b));
+    return out;
+}
+
+DnsName name(std::string_view text) { return DnsName::from_text(text).value(); }
+
+TEST(DnsName, TextFormsWithoutTrailingDot) {
+    EXPECT_EQ(name("www.example.com").to_text(), "www.example.com");
+    EXPECT_EQ(name("www.example.com.").to_text(), "www.example.com");
+    EXPECT_EQ(name(".").to_text(), ".");
+    EXPECT_EQ(name("").to_text(), ".");
+    EXPECT_EQ(name("www.example.com").labels.size(), 3u);
+    EXPECT_TRUE(name(".").labels.empty());
+}
+
+TEST(DnsName, EscapesRoundTrip) {
+    DnsName n;
+    n.labels = {"a.b", "c\\d", std::string("e f\x01", 4)};
+    EXPECT_EQ(n.to_text(), "a\\.b.c\\\\d.e\\032f\\001");
+    EXPECT_EQ(DnsName::from_text(n.to_text()).value().labels, n.labels);
+    EXPECT_EQ(name("x\\.").labels, std::vector<std::string>{"x."});
+}
+
+TEST(DnsName, TextErrors) {
+    EXPECT_FALSE(DnsName::from_text("a..b"));
+    EXPECT_FALSE(DnsName::from_text(".a"));
+    EXPECT_FALSE(DnsName::from_text(std::string(64, 'a')));
+    EXPECT_TRUE(DnsName::from_text(std::string(63, 'a')));
+    EXPECT_FALSE(DnsName::from_text("a\\"));
+    EXPECT_FALSE(DnsName::from_text("a\\25"));
+    EXPECT_FALSE(DnsName::from_text("a\\256"));
+    // 4 labels of 63 = 4*64+1 = 257 bytes on the wire.
+    std::string l(63, 'a');
+    EXPECT_FALSE(DnsName::from_text(l + "." + l + "." + l + "." + l));
+    EXPECT_TRUE(DnsName::from_text(l + "." + l + "." + l + "." + std::string(61, 'a')));
+}
+
+TEST(DnsName, CaseInsensitiveEquality) {
+    EXPECT_EQ(name("WWW.Example.COM"), name("www.example.com"));
+    EXPECT_FALSE(name("www.example.com") == name("example.com"));
+}
+
+TEST(DnsName, ReadsPlainAndCompressed) {
+    // offset 0: 7example3com0 ; offset 13: 3www + pointer to 0
+    auto msg = bytes_of({7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0, 3, 'w', 'w', 'w', 0xc0, 0});
+    auto a = read_dns_name(msg, 0);
+    ASSERT_TRUE(a) << a.error().to_string();
+    EXPECT_EQ(a->name.to_text(), "example.com");
+    EXPECT_EQ(a->end, 13u);
+    auto b = read_dns_name(msg, 13);
+    ASSERT_TRUE(b) << b.error().to_string();
+    EXPECT_EQ(b->name.to_text(), "www.example.com");
+    EXPECT_EQ(b->end, 19u);  // right after the pointer, not after its target
+}
+
+TEST(DnsName, RootName) {
+    auto msg = bytes_of({0});
+    auto r = read_dns_name(msg, 0);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->name.to_text(), ".");
+    EXPECT_EQ(r->end, 1u);
+}
+
+struct BadName {
+    const char* what;
+    std::vector<std::byte> bytes;
+    std::size_t start;
+    std::size_t offset;
+    const char* reason_part;
+};
+
+TEST(DnsName, MalformedNames) {
+    std::vector<std::byte> too_long;
+    for (int i = 0; i < 5; ++i) {
+        too_long.push_back(std::byte{63});
+        too_long.insert(too_long.end(), 63, std::byte{'a'});
+    }
+    too_long.push_back(std::byte{0});
+    const BadName cases[] = {
+        {"empty", {}, 0, 0, "truncated name"},
+        {"label cut", bytes_of({5, 'a', 'b'}), 0, 0, "truncated name: label needs 5 bytes, have 2"},
+        {"no root byte", bytes_of({1, 'a'}), 0, 2, "truncated name"},
+        {"pointer cut", bytes_of({0, 0xc0}), 1, 1, "compression pointer cut"},
+        {"self pointer (loop)", bytes_of({0, 0xc0, 1}), 1, 1, "forward compression pointer to offset 1"},
+        {"forward pointer", bytes_of({0xc0, 2, 0}), 0, 0, "forward compression pointer to offset 2"},
+        {"loop via label", bytes_of({0, 1, 'a', 0xc0, 1}), 1, 3, "forward compression pointer"},
+        {"label type 01", bytes_of({0x40, 'a'}), 0, 0, "label longer than 63 bytes"},
+        {"label type 10", bytes_of({0x80, 'a'}), 0, 0, "label type 10"},
+        {"over 255 bytes", too_long, 0, 192, "name longer than 255 bytes"},
+    };
+    for (const auto& c : cases) {
+        auto r = read_dns_name(c.bytes, c.start);
+        ASSERT_FALSE(r) << c.what;
+        EXPECT_EQ(r.error().offset, c.offset) << c.what << ": " << r.error().to_string();
+        EXPECT_NE(r.error().reason.find(c.reason_part), std::string::npos)
+            << c.what << ": " << r.error().to_string();
+        EXPECT_STREQ(r.error().layer, "dns");
+    }
+}
+
+TEST(DnsName, LongNameThroughPointersCounted) {
+    // 3 labels of 63 at offset 0 (193 bytes incl. root); then 63-label + pointer: 64 + 192 + 1 = 257.
+    std::vector<std::byte> msg;
+    for (int i = 0; i < 3; ++i) {
+        msg.push_back(std::byte{63});
+        msg.insert(msg.end(), 63, std::byte{'a'});
+    }
+    msg.push_back(std::byte{0});
+    std::size_t start = msg.size();
+    msg.push_back(std::byte{63});
+    msg.insert(msg.end(), 63, std::byte{'b'});
+    msg.push_back(std::byte{0xc0});
+    msg.push_back(std::byte{0});
+    auto r = read_dns_name(msg, start);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().reason.find("longer than 255"), std::string::npos);
+}
+
+TEST(DnsName, PointerHopCap) {
+    // offset 0: root; each later pair points at the pair before it: a backwards chain.
+    std::vector<std::byte> msg = bytes_of({0});
+    msg.push_back(std::byte{0xc0});
+    msg.push_back(std::byte{0});
+    for (std::size_t i = 0; i < kDnsMaxPointerHops + 2; ++i) {
+        std::size_t prev = msg.size() - 2;
+        msg.push_back(std::byte{0xc0});
+        msg.push_back(static_cast<std::byte>(prev));
+    }
+    // Exactly kDnsMaxPointerHops hops is fine.
+    auto ok = read_dns_name(msg, 1 + 2 * (kDnsMaxPointerHops - 1));
+    ASSERT_TRUE(ok) << ok.error().to_string();
+    EXPECT_EQ(ok->name.to_text(), ".");
+    auto r = read_dns_name(msg, msg.size() - 2);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().reason.find("compression pointers"), std::string::npos) << r.error().to_string();
+}
+
+TEST(DnsName, CompressorSharesSuffixes) {
+    std::vector<std::byte> out;
+    out.resize(12);  // pretend header
+    ByteWriter w(out);
+    DnsNameCompressor c;
+    c.write(w, name("www.example.com"));
+    c.write(w, name("mail.EXAMPLE.com"));
+    c.write(w, name("example.com"));
+    c.write(w, name("."));
+    // www.example.com = 17 bytes at 12; mail + pointer to 16 = 7 bytes; then pointer; then root.
+    EXPECT_EQ(out.size(), 12u + 17 + 7 + 2 + 1);
+    auto expected = bytes_of({4, 'm', 'a', 'i', 'l', 0xc0, 16, 0xc0, 16, 0});
+    EXPECT_TRUE(std::equal(expected.begin(), expected.end(), out.begin() + 29));
+    auto a = read_dns_name(out, 29);
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->name.to_text(), "mail.example.com");  // the suffix as first written is reused
+}
+
+TEST(DnsName, UncompressedWrite) {
+    std::vector<std::byte> out;
+    ByteWriter w(out);
+    write_dns_name(w, name("a.bc"));
+    EXPECT_EQ(out, bytes_of({1, 'a', 2, 'b', 'c', 0}));
+    EXPECT_EQ(name("a.bc").wire_length(), 6u);
+}
+
+}  // namespace
+}  // namespace weft::wire
