@@ -1,0 +1,120 @@
+#pragma once
+// sleep_for and with_timeout.
+//
+//   co_await weft::sleep_for(loop, 100ms);                       // Result<void>
+//   auto n = co_await weft::with_timeout(2s, conn.read_some(buf)); // the inner result, or
+//                                                                  // std::errc::timed_out
+//
+// Timeouts are a wrapper rather than a parameter of each operation: any cancellable
+// awaitable (one with loop() and cancel(error_code): every io/ awaitable, sleep included)
+// gets one, and operations that need none pay nothing. The wrapper arms one timer only when
+// the inner operation actually suspends (the optimistic first try often completes at once).
+
+#include <chrono>
+#include <concepts>
+#include <coroutine>
+#include <system_error>
+#include <utility>
+
+#include "weft/expected.hpp"
+#include "weft/io/event_loop.hpp"
+
+namespace weft {
+
+namespace detail {
+
+class SleepAwaiter {
+public:
+    SleepAwaiter(EventLoop& loop, EventLoop::Clock::duration delay) noexcept : loop_(&loop), delay_(delay) {}
+    SleepAwaiter(SleepAwaiter&& other) noexcept : loop_(other.loop_), delay_(other.delay_) {}
+    ~SleepAwaiter() {
+        if (timer_) loop_->cancel_timer(timer_);
+    }
+
+    EventLoop* loop() const noexcept { return loop_; }
+    /// Ends the sleep early with `why` (resumed in the next loop turn, never inline).
+    void cancel(std::error_code why) noexcept {
+        if (!timer_ || error_) return;
+        loop_->cancel_timer(timer_);
+        error_ = why;
+        timer_ = loop_->add_timer(EventLoop::Clock::duration::zero(), [this] { wake(); });
+    }
+
+    bool await_ready() const noexcept { return delay_.count() <= 0; }
+    void await_suspend(std::coroutine_handle<> awaiter) {
+        waiter_ = awaiter;
+        timer_ = loop_->add_timer(delay_, [this] { wake(); });
+    }
+    Result<void> await_resume() const noexcept {
+        if (error_) return Unexpected(error_);
+        return {};
+    }
+
+private:
+    void wake() noexcept {
+        timer_ = 0;
+        detail::resume_all(waiter_);
+    }
+    EventLoop* loop_;
+    EventLoop::Clock::duration delay_;
+    TimerId timer_ = 0;
+    std::coroutine_handle<> waiter_;
+    std::error_code error_;
+};
+
+}  // namespace detail
+
+/// Resumes after `delay` (in a later loop turn); a cancelled sleep returns the cancel error.
+inline detail::SleepAwaiter sleep_for(EventLoop& loop, EventLoop::Clock::duration delay) noexcept {
+    return {loop, delay};
+}
+
+/// An awaitable the timeout wrapper can bound.
+template <class A>
+concept CancellableAwaitable = requires(A& a, std::error_code why) {
+    { a.loop() } -> std::convertible_to<EventLoop*>;
+    a.cancel(why);
+};
+
+template <CancellableAwaitable A>
+class TimeoutAwaiter {
+public:
+    TimeoutAwaiter(A inner, EventLoop::Clock::duration limit) noexcept : inner_(std::move(inner)), limit_(limit) {}
+    TimeoutAwaiter(TimeoutAwaiter&& other) noexcept : inner_(std::move(other.inner_)), limit_(other.limit_) {}
+    ~TimeoutAwaiter() {
+        if (timer_) inner_.loop()->cancel_timer(timer_);
+    }
+
+    bool await_ready() { return inner_.await_ready(); }
+    bool await_suspend(std::coroutine_handle<> awaiter) {
+        using R = decltype(inner_.await_suspend(awaiter));
+        if constexpr (std::is_same_v<R, bool>) {
+            if (!inner_.await_suspend(awaiter)) return false;  // finished without waiting
+        } else {
+            inner_.await_suspend(awaiter);
+        }
+        timer_ = inner_.loop()->add_timer(limit_, [this] {
+            timer_ = 0;
+            inner_.cancel(std::make_error_code(std::errc::timed_out));
+        });
+        return true;
+    }
+    decltype(auto) await_resume() {
+        if (timer_) inner_.loop()->cancel_timer(std::exchange(timer_, 0));
+        return inner_.await_resume();
+    }
+
+private:
+    A inner_;
+    EventLoop::Clock::duration limit_;
+    TimerId timer_ = 0;
+};
+
+/// Bounds `awaitable` by `limit`: when it runs out, the operation ends with
+/// std::errc::timed_out (through the operation's own result type).
+template <class A>
+TimeoutAwaiter<std::remove_cvref_t<A>> with_timeout(EventLoop::Clock::duration limit, A&& awaitable) {
+    return {std::forward<A>(awaitable), limit};
+}
+
+}  // namespace weft

@@ -1,0 +1,67 @@
+#pragma once
+// TcpListener: a listening TCP socket registered with one EventLoop.
+//
+//   auto listener = weft::TcpListener::bind(loop, endpoint);   // Result<TcpListener>
+//   auto conn = co_await listener->accept();                  // Result<TcpStream>
+//
+// SO_REUSEADDR is always set (a restarted server binds at once while old connections sit in
+// TIME_WAIT). accept() returns the kernel's errors as they are: EMFILE/ENFILE when descriptors
+// run out, which the caller must answer by pausing (TcpServer backs off with a timer; retrying
+// at once would spin, since the pending connection keeps the listener readable).
+
+#include <cstddef>
+
+#include "weft/expected.hpp"
+#include "weft/io/fd_awaiter.hpp"
+#include "weft/io/tcp_stream.hpp"
+#include "weft/net/endpoint.hpp"
+
+namespace weft {
+
+struct ListenOptions {
+    int backlog = 1024;
+    /// SO_REUSEPORT: several listeners (one per loop) share the port and the kernel spreads
+    /// connections over them. A listener bound without it makes the port exclusive.
+    bool reuse_port = false;
+};
+
+namespace detail {
+class AcceptAwaiter : public FdAwaiter {
+public:
+    AcceptAwaiter(EventLoop* loop, int fd) noexcept : FdAwaiter(loop, fd, false, &perform_accept) {}
+    Result<TcpStream> await_resume() noexcept;
+
+private:
+    static bool perform_accept(IoOp& op) noexcept;
+    int accepted_ = -1;
+    std::error_code error_;
+};
+}  // namespace detail
+
+class TcpListener {
+public:
+    TcpListener() noexcept = default;
+    /// socket + SO_REUSEADDR (+ SO_REUSEPORT) + bind + listen + register. EADDRINUSE when the
+    /// port is taken. Loop thread only.
+    static Result<TcpListener> bind(EventLoop& loop, const Endpoint& at, ListenOptions options = {}) noexcept;
+
+    TcpListener(TcpListener&& other) noexcept;
+    TcpListener& operator=(TcpListener&& other) noexcept;
+    ~TcpListener() { close(); }
+
+    /// The next connection, registered with this listener's loop.
+    detail::AcceptAwaiter accept() noexcept { return {loop_, fd_}; }
+    /// The bound address (the actual port when bound to port 0).
+    Result<Endpoint> local_endpoint() const noexcept;
+    /// Cancels a pending accept (operation_canceled) and closes. Idempotent.
+    void close() noexcept;
+    bool is_open() const noexcept { return fd_ >= 0; }
+    int native_handle() const noexcept { return fd_; }
+
+private:
+    TcpListener(EventLoop& loop, int fd) noexcept : loop_(&loop), fd_(fd) {}
+    EventLoop* loop_ = nullptr;
+    int fd_ = -1;
+};
+
+}  // namespace weft
