@@ -19,8 +19,9 @@ public:
     constexpr Endpoint() noexcept = default;
     constexpr Endpoint(IpAddress address, std::uint16_t port) noexcept : address_(address), port_(port) {}
 
-    /// "1.2.3.4:80" or "[::1]:80" (brackets required around IPv6). Ports are decimal 0-65535
-    /// without sign or spaces; the error says which part is wrong.
+    /// "1.2.3.4:80", "[::1]:80" or "[fe80::1%lo]:80" (brackets required around IPv6). Ports
+    /// as parse_port. The error starts "invalid endpoint '<text>': " and goes on with the
+    /// address or port error; its offset points into `text`. Never throws.
     static Expected<Endpoint, ParseError> parse(std::string_view text);
 
     constexpr const IpAddress& address() const noexcept { return address_; }
@@ -29,7 +30,7 @@ public:
     /// "1.2.3.4:80" / "[::1]:80".
     std::string to_string() const;
 
-    /// Fills a sockaddr_in or sockaddr_in6; returns its length.
+    /// Fills a sockaddr_in or sockaddr_in6 (the zone in sin6_scope_id); returns its length.
     socklen_t to_sockaddr(sockaddr_storage& out) const noexcept;
     /// From an AF_INET or AF_INET6 sockaddr; an error for any other family or a short length.
     static Expected<Endpoint, ParseError> from_sockaddr(const sockaddr* sa, socklen_t len);
@@ -41,7 +42,9 @@ private:
     std::uint16_t port_ = 0;
 };
 
-/// Parses a port: decimal digits only, 0-65535. Error text: "invalid port '99999': must be 0-65535".
+/// Parses a port: decimal digits only (no sign, no spaces), 0-65535; leading zeros are
+/// allowed. Error text: "invalid port '99999': must be 0-65535" when out of range,
+/// "invalid port 'x': 'x' is not a decimal digit (must be 0-65535)" otherwise.
 Expected<std::uint16_t, ParseError> parse_port(std::string_view text);
 
 }  // namespace weft

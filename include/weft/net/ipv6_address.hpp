@@ -22,7 +22,10 @@ public:
 
     /// Every RFC 4291 section 2.2 text form: full, "::"-compressed, embedded IPv4
     /// ("::ffff:192.0.2.1"), and a zone suffix ("fe80::1%eth0" or "fe80::1%2"). A named zone
-    /// is resolved with if_nametoindex; an unknown name is an error.
+    /// is resolved with if_nametoindex; an unknown name is an error, a numeric one is taken
+    /// as is. Rejected, with the group named and its offset: a second "::", more than 8
+    /// groups, a group of more than 4 hex digits, IPv4 anywhere but the last 32 bits, a stray
+    /// ':', empty text. Never throws.
     static Expected<Ipv6Address, ParseError> parse(std::string_view text);
 
     static constexpr Ipv6Address any() noexcept { return Ipv6Address(); }
@@ -32,12 +35,15 @@ public:
     /// The IPv4-mapped form ::ffff:a.b.c.d (RFC 4291 section 2.5.5.2).
     static Ipv6Address v4_mapped(Ipv4Address v4) noexcept;
 
-    constexpr const Bytes& to_bytes() const noexcept { return bytes_; }
+    constexpr const Bytes& to_bytes() const& noexcept { return bytes_; }
+    /// On a temporary (ip.v6().to_bytes()) a copy: a reference would dangle at the semicolon.
+    constexpr Bytes to_bytes() const&& noexcept { return bytes_; }
     constexpr std::uint32_t scope_id() const noexcept { return scope_id_; }
 
-    /// RFC 5952 canonical text: lower case, longest run of two or more zero groups
-    /// compressed (the first on a tie), IPv4-mapped addresses as ::ffff:a.b.c.d, and the
-    /// zone appended as "%<index or name>".
+    /// RFC 5952 canonical text: lower case, no leading zeros, the longest run of two or more
+    /// zero groups compressed (the first on a tie; a lone zero group stays "0"), IPv4-mapped
+    /// addresses as ::ffff:a.b.c.d, and the zone appended as "%name" when if_indextoname
+    /// knows the index, else "%index".
     std::string to_string() const;
 
     bool is_unspecified() const noexcept;

@@ -26,7 +26,9 @@ public:
         return MacAddress(Bytes{0xff, 0xff, 0xff, 0xff, 0xff, 0xff});
     }
 
-    constexpr const Bytes& to_bytes() const noexcept { return bytes_; }
+    constexpr const Bytes& to_bytes() const& noexcept { return bytes_; }
+    /// On a temporary a copy: a reference would dangle at the end of the full expression.
+    constexpr Bytes to_bytes() const&& noexcept { return bytes_; }
     /// Lower-case, colon-separated: "02:00:5e:10:00:01".
     std::string to_string() const;
 

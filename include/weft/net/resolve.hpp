@@ -18,8 +18,11 @@ struct ResolveError {
 };
 
 /// Every endpoint `host` and `service` resolve to, in getaddrinfo's order, without duplicates.
-/// `service` is a port number or a service name ("http"). A literal address never touches DNS.
-/// Blocking: it may wait on DNS.
+/// `service` is a port number or a service name ("http"); empty means port 0. An empty host
+/// means the loopback addresses. A literal address never touches DNS, and names under
+/// ".invalid" fail at once without asking it (RFC 6761). AI_ADDRCONFIG is off, so "::1"
+/// resolves on a host without IPv6 routes. Blocking: it may wait on DNS. Never throws.
+/// The error names host and service: "resolve nosuch.invalid:80: Name or service not known".
 Expected<std::vector<Endpoint>, ResolveError> resolve(std::string_view host, std::string_view service,
                                                      AddressFamily family = AddressFamily::unspecified);
 
