@@ -1,0 +1,107 @@
+#pragma once
+// TCP segments (RFC 9293): header, flags, options (RFC 7323 window scale and timestamps,
+// RFC 2018 SACK) and the checksum over the IPv4 pseudo-header.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "weft/net/ipv4_address.hpp"
+#include "weft/wire/checksum.hpp"
+#include "weft/wire/wire_error.hpp"
+
+namespace weft::wire {
+
+inline constexpr std::size_t kTcpMinHeaderSize = 20;
+inline constexpr std::size_t kTcpMaxHeaderSize = 60;
+
+// Flag bits as they sit in the 9 low bits of bytes 12-13.
+inline constexpr std::uint16_t kTcpFin = 0x001;
+inline constexpr std::uint16_t kTcpSyn = 0x002;
+inline constexpr std::uint16_t kTcpRst = 0x004;
+inline constexpr std::uint16_t kTcpPsh = 0x008;
+inline constexpr std::uint16_t kTcpAck = 0x010;
+inline constexpr std::uint16_t kTcpUrg = 0x020;
+inline constexpr std::uint16_t kTcpEce = 0x040;
+inline constexpr std::uint16_t kTcpCwr = 0x080;
+inline constexpr std::uint16_t kTcpNs = 0x100;
+
+/// The names of the set flags in the order FIN SYN RST PSH ACK URG ECE CWR NS.
+std::vector<const char*> tcp_flag_names(std::uint16_t flags);
+
+inline constexpr std::uint8_t kTcpOptionEnd = 0;
+inline constexpr std::uint8_t kTcpOptionNop = 1;
+inline constexpr std::uint8_t kTcpOptionMss = 2;
+inline constexpr std::uint8_t kTcpOptionWindowScale = 3;
+inline constexpr std::uint8_t kTcpOptionSackPermitted = 4;
+inline constexpr std::uint8_t kTcpOptionSack = 5;
+inline constexpr std::uint8_t kTcpOptionTimestamps = 8;
+
+struct SackBlock {
+    std::uint32_t left = 0;   ///< first sequence number of the block
+    std::uint32_t right = 0;  ///< one past the last
+    bool operator==(const SackBlock&) const = default;
+};
+
+/// One option. Known kinds have their value decoded into the matching field; every kind
+/// also keeps its raw value bytes in `data`. Building writes known kinds from the fields and
+/// unknown kinds from `data`.
+struct TcpOption {
+    std::uint8_t kind = kTcpOptionNop;
+    std::uint8_t length = 1;            ///< as stored (1 for EOL and NOP); build() recomputes it
+    std::span<const std::byte> data;    ///< the value bytes after kind and length
+    std::uint16_t mss = 0;              ///< kind 2
+    std::uint8_t window_scale = 0;      ///< kind 3 (shift count)
+    std::vector<SackBlock> sack;        ///< kind 5 (1 to 4 blocks)
+    std::uint32_t ts_value = 0;         ///< kind 8 TSval
+    std::uint32_t ts_echo = 0;          ///< kind 8 TSecr
+};
+
+TcpOption tcp_end_option();
+TcpOption tcp_nop_option();
+TcpOption tcp_mss_option(std::uint16_t mss);
+TcpOption tcp_window_scale_option(std::uint8_t shift);
+TcpOption tcp_sack_permitted_option();
+TcpOption tcp_sack_option(std::vector<SackBlock> blocks);
+TcpOption tcp_timestamps_option(std::uint32_t value, std::uint32_t echo);
+/// Any kind, value written as given (`data` must outlive the build).
+TcpOption tcp_raw_option(std::uint8_t kind, std::span<const std::byte> data);
+
+struct TcpSegment {
+    std::uint16_t src_port = 0;
+    std::uint16_t dst_port = 0;
+    std::uint32_t seq = 0;
+    std::uint32_t ack = 0;
+    std::uint16_t flags = 0;            ///< kTcp* bits
+    std::uint8_t reserved = 0;          ///< the 3 reserved bits, kept as seen
+    std::uint16_t window = 0;
+    std::uint16_t checksum = 0;         ///< as stored; build() computes it unless told to keep
+    std::uint16_t urgent = 0;
+    std::vector<TcpOption> options;     ///< in order, EOL included; padding after EOL is not
+    std::size_t header_length = 0;     ///< data offset * 4, as parsed
+    std::span<const std::byte> payload; ///< after the header: the rest of the span
+    std::span<const std::byte> bytes;   ///< the whole segment as parsed (what the checksum covers)
+
+    constexpr bool has(std::uint16_t flag) const noexcept { return (flags & flag) != 0; }
+
+    /// Decodes a segment that is all of `bytes` (TCP has no length of its own: pass the IPv4
+    /// payload). Errors: truncated, data offset < 5 or past the span, option length < 2 or
+    /// past the header, a known option with the wrong length.
+    static WireResult<TcpSegment> parse(std::span<const std::byte> bytes);
+
+    /// Verifies a parsed segment against the IPv4 pseudo-header.
+    bool checksum_ok(Ipv4Address src, Ipv4Address dst) const noexcept;
+
+    /// 20 + options padded to 4 bytes: the header length build() writes.
+    std::size_t built_header_length() const noexcept;
+
+    /// Appends header, options (zero-padded to 4 bytes) and payload with the data offset and
+    /// checksum computed (unless ChecksumMode::keep). Throws std::length_error for options
+    /// over 40 bytes or a segment over 65535 bytes.
+    void append_to(std::vector<std::byte>& out, Ipv4Address src, Ipv4Address dst,
+                   ChecksumMode mode = ChecksumMode::compute) const;
+    std::vector<std::byte> build(Ipv4Address src, Ipv4Address dst, ChecksumMode mode = ChecksumMode::compute) const;
+};
+
+}  // namespace weft::wire
