@@ -41,6 +41,29 @@ Result<std::size_t> ReadSomeAwaiter::await_resume() const noexcept {
     return done_;
 }
 
+bool ReadBufferAwaiter::perform_read(IoOp& op) noexcept {
+    auto& self = static_cast<ReadBufferAwaiter&>(op);
+    try {
+        auto n = self.buffer_->read_from(self.fd);
+        if (!n) {
+            if (would_block(n.error())) return false;
+            self.error_ = n.error();
+            return true;
+        }
+        self.done_ = *n;
+    } catch (const std::bad_alloc&) {
+        self.error_ = std::make_error_code(std::errc::not_enough_memory);
+    }
+    return true;
+}
+
+Result<std::size_t> ReadBufferAwaiter::await_resume() const noexcept {
+    if (cancelled) return Unexpected(cancelled);
+    if (error_) return Unexpected(error_);
+    if (done_ > 0) loop_->note_activity(fd);
+    return done_;
+}
+
 bool ReadExactAwaiter::perform_read(IoOp& op) noexcept {
     auto& self = static_cast<ReadExactAwaiter&>(op);
     while (self.done_ < self.buffer_.size()) {

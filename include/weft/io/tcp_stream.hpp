@@ -16,6 +16,7 @@
 #include <span>
 
 #include "weft/expected.hpp"
+#include "weft/io/buffer.hpp"
 #include "weft/io/fd_awaiter.hpp"
 #include "weft/net/endpoint.hpp"
 
@@ -35,6 +36,20 @@ public:
 private:
     static bool perform_read(IoOp& op) noexcept;
     std::span<std::byte> buffer_;
+    std::size_t done_ = 0;
+    std::error_code error_;
+};
+
+/// read_some into a Buffer: one readv (free space + 64 KiB stack area); 0 at EOF.
+class ReadBufferAwaiter : public FdAwaiter {
+public:
+    ReadBufferAwaiter(EventLoop* loop, int fd, Buffer& buffer) noexcept
+        : FdAwaiter(loop, fd, false, &perform_read), buffer_(&buffer) {}
+    Result<std::size_t> await_resume() const noexcept;
+
+private:
+    static bool perform_read(IoOp& op) noexcept;
+    Buffer* buffer_;
     std::size_t done_ = 0;
     std::error_code error_;
 };
@@ -110,6 +125,8 @@ public:
 
     /// Reads what is available, up to buffer.size(); 0 means the peer closed its write side.
     detail::ReadSomeAwaiter read_some(std::span<std::byte> buffer) noexcept { return {loop_, fd_, buffer}; }
+    /// Appends what is available to `buffer` (growing it only by what arrived); 0 at EOF.
+    detail::ReadBufferAwaiter read_some(Buffer& buffer) noexcept { return {loop_, fd_, buffer}; }
     /// Fills the whole buffer; IoErrc::eof if the peer closes first (what arrived is in it).
     detail::ReadExactAwaiter read_exact(std::span<std::byte> buffer) noexcept { return {loop_, fd_, buffer}; }
     /// Sends all of data, suspending while the kernel's send buffer is full: a peer that does

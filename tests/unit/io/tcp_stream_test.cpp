@@ -1,0 +1,197 @@
+// TcpListener / TcpStream / connect over loopback: echo, half-close, reset, timeouts,
+// cancellation.
+
+#include "weft/io/tcp_stream.hpp"
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include "weft/io/sleep.hpp"
+#include "weft/io/io_error.hpp"
+#include "weft/io/tcp_listener.hpp"
+
+using namespace std::chrono_literals;
+
+namespace weft {
+namespace {
+
+const Endpoint kLoopback{Ipv4Address::loopback(), 0};
+
+std::span<const std::byte> bytes(std::string_view s) { return std::as_bytes(std::span(s.data(), s.size())); }
+
+std::string text(std::span<const std::byte> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+
+// Echoes one connection until EOF, then closes.
+Task<> echo_one(TcpStream conn) {
+    std::array<std::byte, 4096> buf;
+    for (;;) {
+        auto n = co_await conn.read_some(buf);
+        if (!n || *n == 0) break;
+        if (!co_await conn.write_all(std::span(buf).first(*n))) break;
+    }
+}
+
+Task<> echo_server(TcpListener& listener, EventLoop& loop, int connections) {
+    for (int i = 0; i < connections; ++i) {
+        auto conn = co_await listener.accept();
+        if (!conn) co_return;
+        loop.spawn(echo_one(std::move(*conn)));
+    }
+}
+
+// Sends `message`, half-closes, reads everything back until EOF.
+Task<std::string> send_and_collect(EventLoop& loop, Endpoint to, std::string message) {
+    auto conn = co_await connect(loop, to, 2s);
+    if (!conn) co_return "connect: " + conn.error().message();
+    if (!co_await conn->write_all(bytes(message))) co_return "write failed";
+    if (!conn->shutdown_write()) co_return "shutdown failed";
+    std::string got;
+    std::array<std::byte, 1000> buf;
+    for (;;) {
+        auto n = co_await with_timeout(2s, conn->read_some(buf));
+        if (!n) co_return "read: " + n.error().message();
+        if (*n == 0) break;
+        got += text(std::span(buf).first(*n));
+    }
+    co_return got;
+}
+
+TEST(TcpStream, EchoRoundTrip) {
+    EventLoop loop;
+    auto listener = TcpListener::bind(loop, kLoopback);
+    ASSERT_TRUE(listener) << listener.error().message();
+    const Endpoint at = *listener->local_endpoint();
+    EXPECT_NE(at.port(), 0);
+    loop.spawn(echo_server(*listener, loop, 1));
+    EXPECT_EQ(loop.block_on(send_and_collect(loop, at, "hello, weft")), "hello, weft");
+}
+
+TEST(TcpStream, HalfClosedPeerStillReceivesTheWholeEcho) {
+    // 4 MiB is far more than the socket buffers hold: the server is still echoing long after
+    // the client shut its write side.
+    EventLoop loop;
+    auto listener = TcpListener::bind(loop, kLoopback);
+    ASSERT_TRUE(listener);
+    loop.spawn(echo_server(*listener, loop, 1));
+    std::string big(4 << 20, '\0');
+    for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 26);
+    // The client must read while writing, or both sides block on full buffers: use two tasks.
+    auto client = [&]() -> Task<std::string> {
+        auto conn = co_await connect(loop, *listener->local_endpoint(), 2s);
+        if (!conn) co_return "connect failed";
+        TcpStream& c = *conn;
+        bool wrote = false;
+        auto writer = [&]() -> Task<> {
+            wrote = bool(co_await c.write_all(bytes(big))) && bool(c.shutdown_write());
+        };
+        loop.spawn(writer());
+        std::string got;
+        std::array<std::byte, 65536> buf;
+        for (;;) {
+            auto n = co_await with_timeout(5s, c.read_some(buf));
+            if (!n || *n == 0) break;
+            got += text(std::span(buf).first(*n));
+        }
+        EXPECT_TRUE(wrote);
+        co_return got;
+    };
+    const std::string got = loop.block_on(client());
+    EXPECT_EQ(got.size(), big.size());
+    EXPECT_TRUE(got == big);
+}
+
+TEST(TcpStream, ResetMidWriteIsAnErrorAndTheServerServesTheNextClient) {
+    EventLoop loop;
+    auto listener = TcpListener::bind(loop, kLoopback);
+    ASSERT_TRUE(listener);
+    const Endpoint at = *listener->local_endpoint();
+    std::error_code server_error;
+    // Server: writes an endless stream to the first client, then echoes the second.
+    auto server = [&]() -> Task<> {
+        auto first = co_await listener->accept();
+        if (!first) co_return;
+        std::vector<std::byte> chunk(65536, std::byte{'x'});
+        for (;;) {
+            auto n = co_await with_timeout(5s, first->write_all(chunk));
+            if (!n) {
+                server_error = n.error();
+                break;
+            }
+        }
+        auto second = co_await listener->accept();
+        if (second) co_await echo_one(std::move(*second));
+    };
+    loop.spawn(server());
+    auto client = [&]() -> Task<std::string> {
+        auto conn = co_await connect(loop, at, 2s);
+        if (!conn) co_return "connect failed";
+        std::array<std::byte, 1000> buf;
+        (void)co_await conn->read_some(buf);
+        // SO_LINGER 0: close sends RST instead of FIN.
+        linger l{1, 0};
+        ::setsockopt(conn->native_handle(), SOL_SOCKET, SO_LINGER, &l, sizeof l);
+        conn->close();
+        co_return co_await send_and_collect(loop, at, "next");
+    };
+    EXPECT_EQ(loop.block_on(client()), "next");
+    EXPECT_TRUE(server_error == std::errc::connection_reset || server_error == std::errc::broken_pipe)
+        << server_error.message();
+}
+
+TEST(TcpStream, ConnectRefusedIsReported) {
+    EventLoop loop;
+    // Bind a port, then close it: nobody listens there for the moment.
+    auto listener = TcpListener::bind(loop, kLoopback);
+    ASSERT_TRUE(listener);
+    const Endpoint at = *listener->local_endpoint();
+    listener->close();
+    auto r = loop.block_on([&]() -> Task<std::error_code> {
+        auto c = co_await connect(loop, at, 1s);
+        co_return c ? std::error_code{} : c.error();
+    }());
+    EXPECT_EQ(r, std::errc::connection_refused);
+}
+
+TEST(TcpStream, ReadTimesOutAndCancelResumesWithAnError) {
+    EventLoop loop;
+    auto listener = TcpListener::bind(loop, kLoopback);
+    ASSERT_TRUE(listener);
+    auto run = [&]() -> Task<std::pair<std::error_code, std::error_code>> {
+        auto c = co_await connect(loop, *listener->local_endpoint(), 1s);
+        auto s = co_await listener->accept();
+        std::array<std::byte, 10> buf;
+        auto timed = co_await with_timeout(20ms, s->read_some(buf));
+        // Now cancel from a timer while the read waits.
+        loop.add_timer(10ms, [&] { s->cancel(); });
+        auto cancelled = co_await s->read_some(buf);
+        co_return std::pair{timed ? std::error_code{} : timed.error(),
+                            cancelled ? std::error_code{} : cancelled.error()};
+    };
+    const auto [timed, cancelled] = loop.block_on(run());
+    EXPECT_EQ(timed, std::errc::timed_out);
+    EXPECT_EQ(cancelled, std::errc::operation_canceled);
+}
+
+TEST(TcpStream, SecondReaderOnTheSameStreamIsBusy) {
+    EventLoop loop;
+    auto listener = TcpListener::bind(loop, kLoopback);
+    ASSERT_TRUE(listener);
+    auto run = [&]() -> Task<std::error_code> {
+        auto c = co_await connect(loop, *listener->local_endpoint(), 1s);
+        auto s = co_await listener->accept();
+        std::array<std::byte, 10> buf;
+        auto first = [&]() -> Task<> { (void)co_await s->read_some(buf); };
+        loop.spawn(first());
+        auto second = co_await s->read_some(buf);
+        s->close();  // resumes the first reader with operation_canceled
+        co_return second ? std::error_code{} : second.error();
+    };
+    EXPECT_EQ(loop.block_on(run()), IoErrc::busy);
+}
+
+}  // namespace
+}  // namespace weft
