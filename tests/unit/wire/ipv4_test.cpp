@@ -170,6 +170,25 @@ TEST(Ipv4, OptionsRoundTrip) {
     EXPECT_EQ(back->options[1].type, kIpv4OptionEnd);
 }
 
+TEST(Ipv4, MutatedBytesNeverReadPastTheSpan) {
+    // Random flips and truncations of a header with options; ASan catches any overread.
+    const auto original = hex(kOptionsHeader + " de ad be ef");
+    std::uint32_t state = 777;
+    auto next = [&state] { return state = state * 1103515245u + 12345u; };
+    for (int i = 0; i < 20000; ++i) {
+        auto bytes = original;
+        for (int k = 0; k < 3; ++k) bytes[next() % bytes.size()] = std::byte(next() >> 16);
+        bytes.resize(next() % (bytes.size() + 1));
+        std::vector<std::byte> exact(bytes);
+        auto p = Ipv4Packet::parse(exact);
+        if (!p) {
+            EXPECT_LE(p.error().offset, exact.size());
+        } else {
+            EXPECT_LE(p->header_length + p->payload.size(), exact.size());
+        }
+    }
+}
+
 TEST(Ipv4, BuildRejectsImpossible) {
     Ipv4Packet p;
     std::vector<std::byte> data(39);
