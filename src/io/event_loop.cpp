@@ -218,6 +218,9 @@ void EventLoop::unregister_fd(int fd, bool remove_from_epoll) noexcept {
 void EventLoop::dispatch(int fd, std::uint32_t events) {
     // A stale event for a descriptor closed earlier in this batch finds no slot (or a new
     // owner, whose op just retries its syscall and sees EAGAIN: harmless).
+    Slot* s = slot(fd);
+    if (!s) return;
+    s->last_activity = now_;  // data came or the peer took some: progress, for idle timeouts
     if (events & kReadEvents) complete(fd, false);
     if (events & kWriteEvents) complete(fd, true);
 }
@@ -230,7 +233,6 @@ void EventLoop::complete(int fd, bool write) {
     if (!op || !op->perform(*op)) return;  // still EAGAIN: keep waiting for the next edge
     waiting = nullptr;
     op->state = detail::IoOp::State::idle;
-    s->last_activity = now_;
     detail::resume_all(op->waiter);  // may close fd, resize slots_ or destroy op's frame: touch nothing after
 }
 

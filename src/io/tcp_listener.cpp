@@ -12,8 +12,8 @@ namespace weft {
 
 namespace detail {
 
-bool AcceptAwaiter::perform_accept(IoOp& op) noexcept {
-    auto& self = static_cast<AcceptAwaiter&>(op);
+bool AcceptFdAwaiter::perform_accept(IoOp& op) noexcept {
+    auto& self = static_cast<AcceptFdAwaiter&>(op);
     auto s = sys_accept(self.fd, nullptr, nullptr);
     if (s) {
         self.accepted_ = *s;
@@ -26,10 +26,16 @@ bool AcceptAwaiter::perform_accept(IoOp& op) noexcept {
     return true;
 }
 
-Result<TcpStream> AcceptAwaiter::await_resume() noexcept {
+Result<int> AcceptFdAwaiter::await_resume() noexcept {
     if (cancelled) return Unexpected(cancelled);
     if (error_) return Unexpected(error_);
-    return TcpStream::adopt(*loop_, std::exchange(accepted_, -1));
+    return std::exchange(accepted_, -1);
+}
+
+Result<TcpStream> AcceptAwaiter::await_resume() noexcept {
+    auto fd = AcceptFdAwaiter::await_resume();
+    if (!fd) return Unexpected(fd.error());
+    return TcpStream::adopt(*loop_, *fd);
 }
 
 }  // namespace detail
@@ -46,6 +52,12 @@ Result<TcpListener> TcpListener::bind(EventLoop& loop, const Endpoint& at, Liste
             return Unexpected(r.error());
     }
     if (::bind(*s, reinterpret_cast<const sockaddr*>(&address), length) < 0) return Unexpected(detail::last_error());
+    // Set after an exclusive bind, SO_REUSEPORT lets our own later listeners join the port
+    // while a stranger's bind without it, and every bind before ours, still fails.
+    if (options.exclusive_then_shared && !options.reuse_port) {
+        if (auto r = detail::sys_setsockopt_int(*s, SOL_SOCKET, SO_REUSEPORT, 1); !r)
+            return Unexpected(r.error());
+    }
     if (::listen(*s, options.backlog) < 0) return Unexpected(detail::last_error());
     if (auto r = loop.register_fd(*s); !r) return Unexpected(r.error());
     return listener;

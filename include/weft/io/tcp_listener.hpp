@@ -13,6 +13,7 @@
 
 #include "weft/expected.hpp"
 #include "weft/io/fd_awaiter.hpp"
+#include "weft/io/syscalls.hpp"
 #include "weft/io/tcp_stream.hpp"
 #include "weft/net/endpoint.hpp"
 
@@ -23,18 +24,32 @@ struct ListenOptions {
     /// SO_REUSEPORT: several listeners (one per loop) share the port and the kernel spreads
     /// connections over them. A listener bound without it makes the port exclusive.
     bool reuse_port = false;
+    /// Bind without SO_REUSEPORT — so the bind fails with EADDRINUSE if anyone holds the port,
+    /// SO_REUSEPORT users included — then set SO_REUSEPORT so that this process's further
+    /// listeners (with reuse_port) can join. What TcpServer does for its first listener.
+    bool exclusive_then_shared = false;
 };
 
 namespace detail {
-class AcceptAwaiter : public FdAwaiter {
+/// accept_fd: the new descriptor, non-blocking and close-on-exec, not registered anywhere.
+class AcceptFdAwaiter : public FdAwaiter {
 public:
-    AcceptAwaiter(EventLoop* loop, int fd) noexcept : FdAwaiter(loop, fd, false, &perform_accept) {}
-    Result<TcpStream> await_resume() noexcept;
+    AcceptFdAwaiter(EventLoop* loop, int fd) noexcept : FdAwaiter(loop, fd, false, &perform_accept) {}
+    AcceptFdAwaiter(AcceptFdAwaiter&& other) noexcept : FdAwaiter(std::move(other)) {}
+    ~AcceptFdAwaiter() { sys_close(accepted_); }
+    Result<int> await_resume() noexcept;
 
 private:
     static bool perform_accept(IoOp& op) noexcept;
     int accepted_ = -1;
     std::error_code error_;
+};
+
+/// accept: the new connection as a TcpStream registered with the listener's loop.
+class AcceptAwaiter : public AcceptFdAwaiter {
+public:
+    using AcceptFdAwaiter::AcceptFdAwaiter;
+    Result<TcpStream> await_resume() noexcept;
 };
 }  // namespace detail
 
@@ -51,6 +66,9 @@ public:
 
     /// The next connection, registered with this listener's loop.
     detail::AcceptAwaiter accept() noexcept { return {loop_, fd_}; }
+    /// The next connection as a bare descriptor (the caller adopts it, possibly on another
+    /// loop: one acceptor handing connections round-robin).
+    detail::AcceptFdAwaiter accept_fd() noexcept { return {loop_, fd_}; }
     /// The bound address (the actual port when bound to port 0).
     Result<Endpoint> local_endpoint() const noexcept;
     /// Cancels a pending accept (operation_canceled) and closes. Idempotent.
