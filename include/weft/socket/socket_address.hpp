@@ -1,0 +1,68 @@
+#pragma once
+// SocketAddress: what a socket binds to, connects to, or hears from: an IP endpoint
+// (address + port) or a UNIX-domain name (a filesystem path or a Linux abstract name).
+
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include <sys/socket.h>
+
+#include "weft/expected.hpp"
+#include "weft/net/endpoint.hpp"
+
+namespace weft {
+
+/// A UNIX-domain socket name. An abstract name (Linux) lives outside the filesystem and
+/// vanishes with its last socket; it is written "@name".
+class UnixAddress {
+public:
+    UnixAddress() = default;
+    /// A filesystem path. Paths longer than sun_path (107 bytes) are rejected at use.
+    static UnixAddress path(std::string path) { return UnixAddress(std::move(path), false); }
+    /// A Linux abstract name (no leading NUL needed; weft adds it).
+    static UnixAddress abstract(std::string name) { return UnixAddress(std::move(name), true); }
+
+    const std::string& name() const noexcept { return name_; }
+    bool is_abstract() const noexcept { return abstract_; }
+    /// An unnamed socket (socketpair, or a client that never bound).
+    bool is_unnamed() const noexcept { return name_.empty() && !abstract_; }
+    /// "/tmp/weft.sock", "@weft-test", or "" when unnamed.
+    std::string to_string() const { return abstract_ ? "@" + name_ : name_; }
+
+    bool operator==(const UnixAddress&) const = default;
+
+private:
+    UnixAddress(std::string name, bool abstract) : name_(std::move(name)), abstract_(abstract) {}
+    std::string name_;
+    bool abstract_ = false;
+};
+
+class SocketAddress {
+public:
+    SocketAddress() = default;
+    SocketAddress(Endpoint endpoint) : address_(endpoint) {}
+    SocketAddress(UnixAddress unix_address) : address_(std::move(unix_address)) {}
+
+    bool is_ip() const noexcept { return address_.index() == 0; }
+    bool is_unix() const noexcept { return address_.index() == 1; }
+    /// Precondition: is_ip() / is_unix().
+    const Endpoint& endpoint() const { return std::get<0>(address_); }
+    const UnixAddress& unix_address() const { return std::get<1>(address_); }
+
+    /// The text form used in messages: "127.0.0.1:8898", "[::1]:80", "/tmp/s", "@name".
+    std::string to_string() const;
+
+    /// Fills `out`; returns the length to pass to the kernel, or a ParseError when the UNIX
+    /// name does not fit in sun_path.
+    Expected<socklen_t, ParseError> to_sockaddr(sockaddr_storage& out) const;
+    /// From what accept/recvfrom/getsockname filled in (AF_INET, AF_INET6 or AF_UNIX).
+    static Expected<SocketAddress, ParseError> from_sockaddr(const sockaddr* sa, socklen_t len);
+
+    bool operator==(const SocketAddress&) const = default;
+
+private:
+    std::variant<Endpoint, UnixAddress> address_;
+};
+
+}  // namespace weft

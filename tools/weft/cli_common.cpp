@@ -1,0 +1,48 @@
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <csignal>
+#include <cstring>
+
+#include <sys/signalfd.h>
+
+#include "cli.hpp"
+#include "weft/net/resolve.hpp"
+
+namespace weft::cli {
+
+std::uint16_t port_arg(const std::string& text) {
+    auto port = parse_port(text);
+    if (!port) throw UsageError(port.error().message);
+    return *port;
+}
+
+std::chrono::nanoseconds seconds_arg(const std::string& text, const std::string& what) {
+    double value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value) || value <= 0 ||
+        value > 1e6)
+        throw UsageError("invalid " + what + " '" + text + "': must be a positive number of seconds");
+    return std::chrono::nanoseconds(static_cast<long long>(value * 1e9));
+}
+
+Endpoint bind_endpoint(const std::string& host, std::uint16_t port) {
+    auto endpoints = resolve(host, std::to_string(port));
+    if (!endpoints) throw UsageError("invalid --host '" + host + "': " + endpoints.error().message);
+    return endpoints->front();
+}
+
+int stop_signal_fd() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    // Blocked signals stay pending and make the signalfd readable; threads started after
+    // this inherit the mask, so no thread is interrupted at a random point.
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    int fd = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (fd < 0) throw std::runtime_error(std::string("signalfd: ") + std::strerror(errno));
+    return fd;
+}
+
+}  // namespace weft::cli

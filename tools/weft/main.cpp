@@ -1,0 +1,48 @@
+// weft: one CLI for the whole toolkit. This file only wires the subcommands together and maps
+// outcomes to exit codes: 0 success, 1 runtime failure (one line on stderr), 2 usage error.
+#include <csignal>
+#include <iostream>
+
+#include "cli.hpp"
+
+int main(int argc, char** argv) {
+    // A peer that vanishes while we write must be an EPIPE error, never a silent death.
+    std::signal(SIGPIPE, SIG_IGN);
+
+    CLI::App app{"weft: network programming toolkit (sockets, event loop, packet codecs)", "weft"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "weft 0.1.0");
+
+    CLI::App* tcp = app.add_subcommand("tcp", "TCP server and client (the seed's C/S programs)");
+    tcp->require_subcommand(1);
+    weft::cli::add_tcp_serve(*tcp);
+    weft::cli::add_tcp_connect(*tcp);
+
+    CLI::App* udp = app.add_subcommand("udp", "UDP server and client");
+    udp->require_subcommand(1);
+    weft::cli::add_udp_serve(*udp);
+    weft::cli::add_udp_connect(*udp);
+
+    weft::cli::add_ipcalc(app);
+    weft::cli::add_tour(app);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::cerr << "weft: " << e.what() << "\n";
+        return 2;
+    } catch (const weft::cli::UsageError& e) {
+        std::cerr << "weft: " << e.what() << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "weft: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}
