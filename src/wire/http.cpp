@@ -55,6 +55,10 @@ HttpParseResult HttpHeadParser::fail(std::string reason, std::size_t offset) {
 
 HttpParseResult HttpHeadParser::parse(std::string_view buffer) {
     if (error_) return {HttpParseStatus::Error, 0, *error_};
+    // A caller that hands over fewer bytes than already parsed broke the contract; saying
+    // so beats reading stale offsets.
+    if (buffer.size() < std::max(line_start_, head_length_))
+        return fail("buffer shorter than the bytes already parsed", buffer.size());
     if (head_length_ != 0) {
         // Already complete: refresh the views, the buffer may have moved.
         if (auto e = finish(buffer)) return fail(e->reason, e->offset);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -220,11 +221,14 @@ TEST(DhcpParse, TrailerAfterEndAndMissingEnd) {
     ASSERT_TRUE(p) << p.error().to_string();
     EXPECT_EQ(p->options.size(), 1u);
     EXPECT_TRUE(p->end_seen);
-    auto q = parse_dhcp(discover_fixed() + hex("00 00 35 01 01"));  // pads, no end
+    // The packet views its bytes, so they must outlive it.
+    const auto no_end = discover_fixed() + hex("00 00 35 01 01");  // pads, no end
+    auto q = parse_dhcp(no_end);
     ASSERT_TRUE(q) << q.error().to_string();
     EXPECT_FALSE(q->end_seen);
     EXPECT_EQ(q->message_type(), DhcpMessageType::Discover);
-    auto r = parse_dhcp(discover_fixed());  // a bare BOOTP message with the cookie
+    const auto bare = discover_fixed();  // a bare BOOTP message with the cookie
+    auto r = parse_dhcp(bare);
     ASSERT_TRUE(r);
     EXPECT_FALSE(r->message_type());
 }
@@ -291,6 +295,26 @@ TEST(DhcpText, MessageTypeNames) {
     EXPECT_EQ(dhcp_message_type_to_string(7), "RELEASE");
     EXPECT_EQ(dhcp_message_type_to_string(8), "INFORM");
     EXPECT_EQ(dhcp_message_type_to_string(9), "TYPE9");
+}
+
+TEST(DhcpParse, RandomMutationsNeverCrash) {
+    std::mt19937 rng(6789);
+    const auto base = build_dhcp(server_reply(DhcpMessageType::Offer));
+    for (int round = 0; round < 3000; ++round) {
+        auto b = base;
+        int edits = 1 + static_cast<int>(rng() % 6);
+        // Mostly the options area and the overload-able fields, where the structure is.
+        for (int e = 0; e < edits; ++e) b[44 + rng() % (b.size() - 44)] = static_cast<std::byte>(rng());
+        if (rng() % 2) b[240 + rng() % 20] = std::byte{52};
+        auto r = parse_dhcp(b);
+        if (r) {
+            (void)r->routers();
+            (void)r->lease_time();
+            (void)build_dhcp(DhcpMessage::from_packet(*r));
+        } else {
+            EXPECT_LT(r.error().offset, b.size());
+        }
+    }
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -286,6 +287,27 @@ TEST(DnsParse, TrailingBytesIgnored) {
     auto bytes = hex(kGoogleResponse);
     bytes.push_back(std::byte{0});
     EXPECT_TRUE(parse_dns(bytes));
+}
+
+// Deterministic mutations of real messages: every result is a value or an error, never a
+// crash or a read past the span (run under ASan).
+TEST(DnsParse, RandomMutationsNeverCrash) {
+    std::mt19937 rng(12345);
+    for (const char* text : {kGoogleResponse, kExampleMxResponse}) {
+        const auto base = hex(text);
+        for (int round = 0; round < 3000; ++round) {
+            auto b = base;
+            int edits = 1 + static_cast<int>(rng() % 4);
+            for (int e = 0; e < edits; ++e) b[rng() % b.size()] = static_cast<std::byte>(rng());
+            b.resize(rng() % (b.size() + 1));
+            auto r = parse_dns(b);
+            if (r) {
+                (void)build_dns(*r);
+            } else {
+                EXPECT_LE(r.error().offset, b.size());
+            }
+        }
+    }
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -221,6 +222,15 @@ TEST(HttpHead, ErrorIsStickyAndResetStartsOver) {
     EXPECT_EQ(p.request().method, "GET");
 }
 
+TEST(HttpHead, ShrunkBufferIsAnErrorNotACrash) {
+    HttpHeadParser p(Kind::Request);
+    ASSERT_EQ(p.parse("GET / HTTP/1.1\r\nHost: a\r\n\r\n").status, HttpParseStatus::Complete);
+    EXPECT_EQ(p.parse("GET").status, HttpParseStatus::Error);
+    HttpHeadParser q(Kind::Request);
+    ASSERT_EQ(q.parse("GET / HTTP/1.1\r\nHo").status, HttpParseStatus::Incomplete);
+    EXPECT_EQ(q.parse("GET").status, HttpParseStatus::Error);
+}
+
 TEST(HttpHead, SpanOverloadAndPipelining) {
     std::string two = "GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n";
     HttpHeadParser p(Kind::Request);
@@ -416,6 +426,31 @@ TEST(HttpPrefix, NotHttp) {
     auto p = http_head_prefix(std::string_view("GET / HTTP/1.1\r\nHost: a\r\nnot a header\r\nX: y\r\n"));
     ASSERT_TRUE(p);
     EXPECT_EQ(p->headers.size(), 1u);  // reading stops at the line that is not a field
+}
+
+TEST(HttpHead, RandomMutationsAgreeWholeAndBytewise) {
+    std::mt19937 rng(4242);
+    const std::string base =
+        "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nX: y\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
+    static constexpr char kAlphabet[] = "\r\n :;,\t0aZ\x01\x80";
+    for (int round = 0; round < 1500; ++round) {
+        std::string s = base;
+        int edits = 1 + static_cast<int>(rng() % 3);
+        for (int e = 0; e < edits; ++e) s[rng() % s.size()] = kAlphabet[rng() % (sizeof kAlphabet - 1)];
+        Outcome whole = run_whole(Kind::Request, s);
+        Outcome bytewise = run_bytewise(Kind::Request, s);
+        ASSERT_EQ(whole.status, bytewise.status) << s;
+        EXPECT_EQ(whole.offset, bytewise.offset) << s;
+        EXPECT_EQ(whole.consumed, bytewise.consumed) << s;
+        if (whole.status == HttpParseStatus::Complete) {
+            auto a = chunked(std::string_view(s).substr(whole.consumed), 1000);
+            auto b = chunked(std::string_view(s).substr(whole.consumed), 1);
+            EXPECT_EQ(a.status, b.status) << s;
+            EXPECT_EQ(a.body, b.body) << s;
+            EXPECT_EQ(a.error.offset, b.error.offset) << s;
+        }
+        (void)http_head_prefix(s);
+    }
 }
 
 }  // namespace
