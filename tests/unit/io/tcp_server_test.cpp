@@ -5,6 +5,7 @@
 #include <array>
 #include <atomic>
 #include <csignal>
+#include <cstdio>
 #include <string>
 #include <thread>
 #include <vector>
@@ -117,6 +118,8 @@ TEST(TcpServer, NonReadingPeerCannotMakeTheServerQueueWithoutBound) {
         return stuck;
     }));
     const std::size_t rss_after = test::rss_bytes();
+    std::printf("[ io.backpressure ] writer suspended after %zu bytes; RSS %+.1f MiB\n", written.load(),
+                (double(rss_after) - double(rss_before)) / (1 << 20));
     // The kernel holds the client's receive buffer (up to a few MiB with autotuning) plus the
     // server's capped send buffer; the server itself queues nothing.
     EXPECT_LT(written.load(), 16u << 20) << "bytes accepted by the kernel before the writer suspended";

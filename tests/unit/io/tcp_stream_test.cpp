@@ -4,6 +4,7 @@
 #include "weft/io/tcp_stream.hpp"
 
 #include <array>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -191,6 +192,38 @@ TEST(TcpStream, SecondReaderOnTheSameStreamIsBusy) {
         co_return second ? std::error_code{} : second.error();
     };
     EXPECT_EQ(loop.block_on(run()), IoErrc::busy);
+}
+
+TEST(TcpStream, DestroyingAFrameThatWaitsUnregistersItsOperation) {
+    EventLoop loop;
+    auto listener = TcpListener::bind(loop, kLoopback);
+    ASSERT_TRUE(listener);
+    // Set up with block_on, then destroy the waiting reader between turns (destroying every
+    // root from inside a running root would destroy the caller too).
+    std::optional<Result<TcpStream>> client;
+    std::optional<Result<TcpStream>> server_side;
+    std::array<std::byte, 16> buf;
+    auto setup = [&]() -> Task<> {
+        client.emplace(co_await connect(loop, *listener->local_endpoint(), 1s));
+        server_side.emplace(co_await listener->accept());
+    };
+    loop.block_on(setup());
+    ASSERT_TRUE(*client && *server_side);
+    auto reader = [&]() -> Task<> { (void)co_await (*server_side)->read_some(buf); };
+    loop.spawn(reader());
+    EXPECT_EQ(loop.task_count(), 1u);
+    loop.destroy_tasks();  // the frame dies while its read waits
+    // Data now arrives for the descriptor whose waiter is gone: the loop must not touch it.
+    auto writer = [&]() -> Task<> {
+        (void)co_await (*client)->write_all(std::as_bytes(std::span("ping", 4)));
+        co_await sleep_for(loop, 10ms);
+    };
+    loop.block_on(writer());
+    auto again = [&]() -> Task<std::size_t> {
+        auto n = co_await with_timeout(1s, (*server_side)->read_some(buf));
+        co_return n.value_or(0);
+    };
+    EXPECT_EQ(loop.block_on(again()), 4u) << "a new reader gets the data the old one never took";
 }
 
 }  // namespace
