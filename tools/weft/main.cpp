@@ -26,6 +26,16 @@ int main(int argc, char** argv) {
     weft::cli::add_ipcalc(app);
     weft::cli::add_tour(app);
 
+    // CLI11 would call an unknown word "a missing subcommand"; name it instead.
+    if (argc > 1 && argv[1][0] != '-') {
+        try {
+            app.get_subcommand(argv[1]);
+        } catch (const CLI::OptionNotFound&) {
+            std::cerr << "weft: unknown command '" << argv[1] << "' (weft --help lists them)\n";
+            return 2;
+        }
+    }
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

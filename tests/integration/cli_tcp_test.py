@@ -1,0 +1,177 @@
+"""weft tcp serve / tcp connect over loopback, as the CLI contract in DESIGN.md says."""
+import os
+import signal
+import socket
+import struct
+import sys
+import threading
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from weft_testlib import *  # noqa: E402,F403
+
+
+def test_piped_connect_echoes_everything_and_exits_0():
+    srv = weft_serve("tcp")
+    try:
+        data = b"hello\nworld\n" + pattern(4 << 20)
+        rc, out, err = run([WEFT, "tcp", "connect", "127.0.0.1", str(srv.port)], input=data)
+        check(rc == 0, "rc %d, stderr %s" % (rc, err))
+        check(out == data, "echo differs: got %d bytes of %d" % (len(out), len(data)))
+    finally:
+        srv.stop()
+
+
+def test_mode_upper():
+    srv = weft_serve("tcp", "--mode", "upper")
+    try:
+        rc, out, err = run([WEFT, "tcp", "connect", "127.0.0.1", str(srv.port)], input=b"abc xyz 123\n")
+        check(rc == 0 and out == b"ABC XYZ 123\n", "got %r rc %d %s" % (out, rc, err))
+    finally:
+        srv.stop()
+
+
+def test_many_clients_at_once():
+    srv = weft_serve("tcp")
+    results = {}
+
+    def client(i):
+        payload = pattern(256 << 10, seed=i)
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=20) as s:
+            s.sendall(payload)
+            s.shutdown(socket.SHUT_WR)
+            got = bytearray()
+            while True:
+                part = s.recv(65536)
+                if not part:
+                    break
+                got += part
+        results[i] = bytes(got) == payload
+
+    try:
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(32)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        check(len(results) == 32 and all(results.values()), "clients ok: %s" % results)
+    finally:
+        srv.stop()
+
+
+def test_second_server_on_same_port_fails_in_use():
+    srv = weft_serve("tcp")
+    try:
+        rc, out, err = run([WEFT, "tcp", "serve", "--port", str(srv.port)], timeout=10)
+        check(rc == 1, "rc %d" % rc)
+        check("in use" in err and str(srv.port) in err, "stderr: %r" % err)
+    finally:
+        srv.stop()
+
+
+def test_restart_binds_at_once_while_time_wait():
+    srv = weft_serve("tcp")
+    port = srv.port
+    run([WEFT, "tcp", "connect", "127.0.0.1", str(port)], input=b"x\n")
+    srv.signal(signal.SIGTERM)
+    rc, _, err = srv.wait()
+    check(rc == 0, "first server exit %d: %s" % (rc, err))
+    # The server's side of the connection may now sit in TIME_WAIT; SO_REUSEADDR rebinds anyway.
+    srv2 = Server([WEFT, "tcp", "serve", "--port", str(port)])
+    try:
+        rc, out, _ = run([WEFT, "tcp", "connect", "127.0.0.1", str(port)], input=b"again\n")
+        check(rc == 0 and out == b"again\n", "second server did not serve")
+    finally:
+        srv2.stop()
+
+
+def test_sigterm_with_idle_client_exits_0():
+    srv = weft_serve("tcp", "--drain-timeout", "5")
+    idle = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+    # Make sure the server has accepted it: one exchange.
+    idle.sendall(b"ping")
+    check(idle.recv(16) == b"ping", "no echo")
+    srv.signal(signal.SIGTERM)
+    rc, _, err = srv.wait(timeout=5)
+    check(rc == 0, "exit %d: %s" % (rc, err))
+    check(idle.recv(16) == b"", "idle connection not closed in order")
+    idle.close()
+
+
+def test_sigint_answers_bytes_already_sent():
+    srv = weft_serve("tcp", "--drain-timeout", "5")
+    s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+    s.sendall(b"warmup")
+    check(s.recv(16) == b"warmup", "no echo")
+    payload = pattern(2 << 20, seed=7)
+    got = bytearray()
+    # Send a large message and signal the server while it is still in flight.
+    sender = threading.Thread(target=s.sendall, args=(payload,))
+    sender.start()
+    got += s.recv(65536)
+    srv.signal(signal.SIGINT)
+    while len(got) < len(payload):
+        part = s.recv(65536)
+        if not part:
+            break
+        got += part
+    sender.join(10)
+    rc, _, err = srv.wait(timeout=10)
+    check(rc == 0, "exit %d: %s" % (rc, err))
+    check(bytes(got) == payload, "echo truncated: %d of %d bytes" % (len(got), len(payload)))
+    s.close()
+
+
+def test_client_reset_mid_message_does_not_take_server_down():
+    srv = weft_serve("tcp")
+    try:
+        for _ in range(5):
+            s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+            s.sendall(pattern(1 << 20))
+            # SO_LINGER 0: close() sends RST with data unread and unsent.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            s.close()
+        rc, out, err = run([WEFT, "tcp", "connect", "127.0.0.1", str(srv.port)], input=b"still there?\n")
+        check(rc == 0 and out == b"still there?\n", "server did not survive: %r %s" % (out, err))
+        check(srv.proc.poll() is None, "server exited")
+    finally:
+        srv.stop()
+
+
+def test_connect_refused_names_address():
+    port = free_port()
+    rc, _, err = run([WEFT, "tcp", "connect", "127.0.0.1", str(port)], input=b"")
+    check(rc == 1, "rc %d" % rc)
+    check("refused" in err and "127.0.0.1:%d" % port in err, "stderr: %r" % err)
+
+
+def test_connect_timeout_waiting_for_reply():
+    # A server that accepts and never answers (and never closes).
+    with socket.socket() as ls:
+        ls.bind(("127.0.0.1", 0))
+        ls.listen()
+        port = ls.getsockname()[1]
+        rc, _, err = run([WEFT, "tcp", "connect", "127.0.0.1", str(port), "--timeout", "0.3"], input=b"hello\n")
+        check(rc == 1 and "timed out" in err, "rc %d stderr %r" % (rc, err))
+
+
+def test_usage_errors_exit_2():
+    for argv, needle in [
+        (["tcp", "serve", "--port", "99999"], "invalid port '99999': must be 0-65535"),
+        (["tcp", "serve", "--mode", "shout"], "shout"),
+        (["tcp", "connect", "127.0.0.1"], "port"),
+        (["tcp", "connect", "127.0.0.1", "80x"], "invalid port '80x'"),
+        (["tcp", "connect", "127.0.0.1", "80", "--timeout", "-1"], "--timeout"),
+        (["tcp", "serve", "--host", "300.1.1.1"], "300.1.1.1"),
+        (["nonsense"], "nonsense"),
+    ]:
+        rc, _, err = run([WEFT, *argv])
+        check(rc == 2, "%s: rc %d" % (argv, rc))
+        check(needle in err, "%s: stderr %r lacks %r" % (argv, err, needle))
+
+
+if __name__ == "__main__":
+    main([test_piped_connect_echoes_everything_and_exits_0, test_mode_upper, test_many_clients_at_once,
+          test_second_server_on_same_port_fails_in_use, test_restart_binds_at_once_while_time_wait,
+          test_sigterm_with_idle_client_exits_0, test_sigint_answers_bytes_already_sent,
+          test_client_reset_mid_message_does_not_take_server_down, test_connect_refused_names_address,
+          test_connect_timeout_waiting_for_reply, test_usage_errors_exit_2])
