@@ -1,0 +1,88 @@
+#pragma once
+// A layered dissector: one captured frame in, the ordered list of the layers weft can name out,
+// each with its fields in a fixed order. This is what `weft decode` and `weft explain` print,
+// as a table or as the JSON of DESIGN.md ("--json of weft decode and weft explain").
+//
+//   DissectedFrame f = dissect_frame(bytes, original_length, kLinktypeEthernet);
+//   for (const DissectLayer& l : f.layers) std::cout << l.name << '\n';
+//   std::cout << to_json(frame_value(f, 1)) << '\n';
+//
+// Pure: no I/O, no JSON library, never throws on bad bytes. A frame that cannot be decoded
+// further ends with an "error" layer naming the layer, the offset within the frame and why.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace weft::wire {
+
+struct DissectField;
+
+/// A field value: what a JSON value can be, minus floating point (no field needs one).
+struct DissectValue {
+    using List = std::vector<DissectValue>;
+    using Object = std::vector<DissectField>;  ///< keys in the order they are printed
+    std::variant<std::nullptr_t, bool, std::int64_t, std::string, List, Object> value;
+
+    DissectValue() : value(nullptr) {}
+    DissectValue(std::nullptr_t) : value(nullptr) {}
+    DissectValue(bool b) : value(b) {}
+    DissectValue(std::int64_t i) : value(i) {}
+    DissectValue(std::uint64_t i) : value(static_cast<std::int64_t>(i)) {}
+    DissectValue(int i) : value(std::int64_t{i}) {}
+    DissectValue(unsigned i) : value(std::int64_t{i}) {}
+    DissectValue(std::string s) : value(std::move(s)) {}
+    DissectValue(const char* s) : value(std::string(s)) {}
+    DissectValue(List l) : value(std::move(l)) {}
+    DissectValue(Object o) : value(std::move(o)) {}
+
+    bool is_null() const noexcept { return std::holds_alternative<std::nullptr_t>(value); }
+    /// The member `key` of an object, or nullptr (also when this is not an object).
+    const DissectValue* find(std::string_view key) const noexcept;
+};
+
+struct DissectField {
+    std::string name;
+    DissectValue value;
+};
+
+struct DissectLayer {
+    std::string name;                 ///< "ethernet", "ipv4", ..., "payload", "error"
+    std::vector<DissectField> fields; ///< in print order, "layer" not included
+    std::size_t offset = 0;           ///< where the layer starts in the frame
+    std::size_t size = 0;             ///< bytes of the frame this layer itself accounts for
+                                      ///< (its header; the whole message for arp/dhcp/dns)
+
+    const DissectValue* find(std::string_view key) const noexcept;
+};
+
+struct DissectedFrame {
+    std::size_t length = 0;           ///< captured bytes
+    std::size_t original_length = 0;  ///< bytes on the wire
+    std::vector<DissectLayer> layers;
+
+    /// The first layer called `name`, or nullptr.
+    const DissectLayer* find(std::string_view name) const noexcept;
+    /// The error layer, if decoding stopped on one.
+    const DissectLayer* error() const noexcept { return find("error"); }
+};
+
+/// Decodes `frame` (the captured bytes; `original_length` the length on the wire, 0 meaning
+/// the same) of link type `linktype` (1 = Ethernet; others give an error layer).
+DissectedFrame dissect_frame(std::span<const std::byte> frame, std::size_t original_length = 0,
+                             std::uint32_t linktype = 1);
+
+/// The frame as the JSON object of DESIGN.md: frame (counted from 1), length,
+/// original_length, layers (each with "layer" first, then its fields).
+DissectValue frame_value(const DissectedFrame& frame, std::size_t number);
+
+/// Compact JSON text (no spaces), keys in order, strings escaped per RFC 8259.
+std::string to_json(const DissectValue& value);
+/// A short human form: strings bare, lists "[a, b]", objects "{k=v, ...}".
+std::string to_text(const DissectValue& value);
+
+}  // namespace weft::wire
