@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
 
     weft::cli::add_ipcalc(app);
     weft::cli::add_tour(app);
+    weft::cli::add_decode(app);
+    weft::cli::add_explain(app);
 
     // CLI11 would call an unknown word "a missing subcommand"; name it instead.
     if (argc > 1 && argv[1][0] != '-') {
