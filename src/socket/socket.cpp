@@ -7,18 +7,17 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include "socket_detail.hpp"
 #include "weft/net/resolve.hpp"
 
 namespace weft {
 
-namespace {
-
+using detail::from_native;
+using detail::native;
+using detail::would_block;
 using Clock = std::chrono::steady_clock;
 
-// Sends never raise SIGPIPE: a vanished peer becomes an EPIPE error like any other.
-constexpr int kSendFlags = MSG_NOSIGNAL;
-
-bool would_block(int err) noexcept { return err == EAGAIN || err == EWOULDBLOCK; }
+namespace {
 
 void set_nonblocking(int fd, bool on) {
     int flags = ::fcntl(fd, F_GETFL);
@@ -26,22 +25,6 @@ void set_nonblocking(int fd, bool on) {
     int wanted = on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK);
     if (wanted != flags && ::fcntl(fd, F_SETFL, wanted) < 0)
         throw SocketError("fcntl", "", std::error_code(errno, std::system_category()));
-}
-
-// Turns an address into the kernel's form, or throws naming the call.
-socklen_t native(const SocketAddress& address, sockaddr_storage& out, const char* call) {
-    auto len = address.to_sockaddr(out);
-    if (!len) throw SocketError(call, address.to_string(), std::make_error_code(std::errc::invalid_argument));
-    return *len;
-}
-
-SocketAddress from_native(const sockaddr_storage& ss, socklen_t len) {
-    auto address = SocketAddress::from_sockaddr(reinterpret_cast<const sockaddr*>(&ss), len);
-    return address ? *address : SocketAddress();
-}
-
-std::span<const std::byte> as_bytes(std::string_view text) noexcept {
-    return std::as_bytes(std::span(text.data(), text.size()));
 }
 
 }  // namespace
@@ -255,117 +238,6 @@ std::error_code Socket::connect_ex(const SocketAddress& address) noexcept {
     } catch (const std::bad_alloc&) {
         return std::make_error_code(std::errc::not_enough_memory);
     }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Data
-
-std::size_t Socket::recv(std::span<std::byte> buffer, int flags) {
-    if (buffer.empty()) throw std::invalid_argument("recv: empty buffer (0 is reserved for end of stream)");
-    auto deadline = deadline_from_now();
-    for (;;) {
-        ssize_t n = ::recv(fd_, buffer.data(), buffer.size(), flags);
-        if (n >= 0) return static_cast<std::size_t>(n);
-        int err = errno;
-        if (err == EINTR) continue;
-        if (would_block(err) && timeout_ && timeout_->count() > 0) {
-            wait_ready(POLLIN, "recv", deadline);
-            continue;
-        }
-        fail("recv", err);
-    }
-}
-
-std::string Socket::recv(std::size_t max_bytes, int flags) {
-    std::string out(max_bytes, '\0');
-    std::size_t n = recv(std::as_writable_bytes(std::span(out.data(), out.size())), flags);
-    out.resize(n);
-    return out;
-}
-
-std::size_t Socket::send(std::span<const std::byte> data, int flags) {
-    auto deadline = deadline_from_now();
-    for (;;) {
-        ssize_t n = ::send(fd_, data.data(), data.size(), flags | kSendFlags);
-        if (n >= 0) return static_cast<std::size_t>(n);
-        int err = errno;
-        if (err == EINTR) continue;
-        if (would_block(err) && timeout_ && timeout_->count() > 0) {
-            wait_ready(POLLOUT, "send", deadline);
-            continue;
-        }
-        fail("send", err);
-    }
-}
-
-std::size_t Socket::send(std::string_view data, int flags) { return send(as_bytes(data), flags); }
-
-void Socket::sendall(std::span<const std::byte> data, int flags) {
-    // One deadline for the whole call: a peer that reads a byte a minute cannot stretch a
-    // 5-second timeout into hours.
-    auto deadline = deadline_from_now();
-    while (!data.empty()) {
-        ssize_t n = ::send(fd_, data.data(), data.size(), flags | kSendFlags);
-        if (n >= 0) {
-            data = data.subspan(static_cast<std::size_t>(n));
-            continue;
-        }
-        int err = errno;
-        if (err == EINTR) continue;
-        if (would_block(err) && timeout_ && timeout_->count() > 0) {
-            wait_ready(POLLOUT, "sendall", deadline);
-            continue;
-        }
-        fail("sendall", err);
-    }
-}
-
-void Socket::sendall(std::string_view data, int flags) { sendall(as_bytes(data), flags); }
-
-Datagram Socket::recvfrom(std::span<std::byte> buffer, int flags) {
-    auto deadline = deadline_from_now();
-    for (;;) {
-        sockaddr_storage ss{};
-        socklen_t len = sizeof ss;
-        ssize_t n = ::recvfrom(fd_, buffer.data(), buffer.size(), flags, reinterpret_cast<sockaddr*>(&ss), &len);
-        if (n >= 0) return Datagram{static_cast<std::size_t>(n), from_native(ss, len)};
-        int err = errno;
-        if (err == EINTR) continue;
-        if (would_block(err) && timeout_ && timeout_->count() > 0) {
-            wait_ready(POLLIN, "recvfrom", deadline);
-            continue;
-        }
-        fail("recvfrom", err);
-    }
-}
-
-std::pair<std::string, SocketAddress> Socket::recvfrom(std::size_t max_bytes, int flags) {
-    std::string out(max_bytes, '\0');
-    Datagram d = recvfrom(std::as_writable_bytes(std::span(out.data(), out.size())), flags);
-    out.resize(std::min(d.size, max_bytes));
-    return {std::move(out), std::move(d.sender)};
-}
-
-std::size_t Socket::sendto(std::span<const std::byte> data, const SocketAddress& address, int flags) {
-    sockaddr_storage ss;
-    socklen_t len = native(address, ss, "sendto");
-    auto deadline = deadline_from_now();
-    for (;;) {
-        ssize_t n = ::sendto(fd_, data.data(), data.size(), flags | kSendFlags,
-                             reinterpret_cast<sockaddr*>(&ss), len);
-        if (n >= 0) return static_cast<std::size_t>(n);
-        int err = errno;
-        if (err == EINTR) continue;
-        if (would_block(err) && timeout_ && timeout_->count() > 0) {
-            wait_ready(POLLOUT, "sendto", deadline);
-            continue;
-        }
-        fail("sendto", address, err);
-    }
-}
-
-std::size_t Socket::sendto(std::string_view data, const SocketAddress& address, int flags) {
-    return sendto(as_bytes(data), address, flags);
 }
 
 // ---------------------------------------------------------------------------------------------
