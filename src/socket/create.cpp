@@ -26,7 +26,7 @@ Socket create_connection(std::string_view host, std::uint16_t port, Socket::Time
     throw SocketError("connect", last_address, last);
 }
 
-Socket create_server(const SocketAddress& address, const ServerOptions& options) {
+Socket create_server(const SocketAddress& address, const CreateServerOptions& options) {
     Family family = Family::unix_domain;
     if (address.is_ip()) family = address.endpoint().address().is_v4() ? Family::inet : Family::inet6;
     Socket sock(family, options.type);

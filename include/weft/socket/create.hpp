@@ -16,7 +16,7 @@ namespace weft {
 /// "host:port" (or TimeoutError) when none answers.
 Socket create_connection(std::string_view host, std::uint16_t port, Socket::Timeout timeout = std::nullopt);
 
-struct ServerOptions {
+struct CreateServerOptions {
     int backlog = Socket::kDefaultBacklog;
     /// SO_REUSEADDR: rebind at once while old connections sit in TIME_WAIT. On by default,
     /// as in every weft server.
@@ -30,6 +30,6 @@ struct ServerOptions {
 
 /// A socket bound to `address` (listening, for a stream socket). Throws SocketError:
 /// "bind 127.0.0.1:8898: Address already in use".
-Socket create_server(const SocketAddress& address, const ServerOptions& options = {});
+Socket create_server(const SocketAddress& address, const CreateServerOptions& options = {});
 
 }  // namespace weft

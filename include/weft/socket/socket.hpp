@@ -38,7 +38,7 @@ enum class Type : int { stream = SOCK_STREAM, datagram = SOCK_DGRAM };
 enum class Shutdown : int { read = SHUT_RD, write = SHUT_WR, both = SHUT_RDWR };
 
 /// What recvfrom returns: how many bytes arrived and who sent them.
-struct Datagram {
+struct ReceivedDatagram {
     std::size_t size = 0;
     SocketAddress sender;
 };
@@ -90,7 +90,7 @@ public:
     void sendall(std::span<const std::byte> data, int flags = 0);
     void sendall(std::string_view data, int flags = 0);
     /// Receives one datagram (truncated to the buffer) and its sender.
-    Datagram recvfrom(std::span<std::byte> buffer, int flags = 0);
+    ReceivedDatagram recvfrom(std::span<std::byte> buffer, int flags = 0);
     std::pair<std::string, SocketAddress> recvfrom(std::size_t max_bytes, int flags = 0);
     /// Sends one datagram to `address`; returns the count.
     std::size_t sendto(std::span<const std::byte> data, const SocketAddress& address, int flags = 0);
