@@ -6,9 +6,10 @@
 # need no network.
 set -euo pipefail
 
-build_pkgs=(g++ cmake ninja-build make pkg-config libcli11-dev nlohmann-json3-dev)
-test_pkgs=(googletest libgtest-dev libgmock-dev python3 socat netcat-openbsd iproute2 procps
-           python3-scapy tshark)
+# The default build configures the tests too, so GoogleTest belongs to the build set.
+build_pkgs=(g++ cmake ninja-build make pkg-config libcli11-dev nlohmann-json3-dev
+            googletest libgtest-dev libgmock-dev)
+test_pkgs=(python3 socat netcat-openbsd iproute2 procps python3-scapy tshark)
 bench_pkgs=(libbenchmark-dev libasio-dev libevent-dev libuv1-dev libtins-dev gnuplot-nox
             util-linux)
 fuzz_pkgs=(clang libclang-rt-14-dev)
