@@ -1,64 +1,119 @@
+// Echo and uppercase services on the io core (see the header for the memory layout).
+
 #include "weft/services/echo.hpp"
 
-#include <array>
-#include <atomic>
 #include <cerrno>
-#include <list>
-#include <thread>
+#include <string>
+#include <vector>
 
-#include <poll.h>
+#include <sys/socket.h>
+
+#include "weft/io/sleep.hpp"
 
 namespace weft {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
 
 constexpr std::size_t kChunk = 64 * 1024;
+// While draining, how often a mid-exchange connection looks for more data (reads that would
+// wait are refused once the server stops, so it polls; only during shutdown).
+constexpr auto kDrainPoll = 10ms;
 
-// A connection thread and the flag it raises when it is done, so the acceptor can reap it.
-struct Worker {
-    std::atomic<bool> done{false};
-    std::jthread thread;
-};
-
-int poll_ms(Clock::duration d) {
-    auto ms = std::chrono::ceil<std::chrono::milliseconds>(d).count();
-    return ms < 0 ? 0 : static_cast<int>(std::min<long long>(ms, 1 << 30));
+// The loop thread's read buffer. Sharing it between the thread's connections is safe because
+// a loop performs one connection's read and resumes that connection at once: the data is used
+// (sent, or copied into the connection's own buffer) before the coroutine suspends again, and
+// no other connection's read can run in between.
+std::span<std::byte> scratch() {
+    thread_local std::unique_ptr<std::byte[]> buffer;
+    if (!buffer) buffer.reset(new std::byte[kChunk]);
+    return {buffer.get(), kChunk};
 }
 
-// One connection: read, transform, write back, until the peer closes or errs. Once the server
-// stops, keep answering while data keeps coming, and close after `idle_grace` of silence or at
-// the drain deadline; `deadline` is shared so the stop time is the same for every connection.
-void serve_connection(Socket conn, int stop_fd, const TcpEchoOptions& options,
-                      const std::atomic<Clock::rep>& drain_deadline) {
-    std::array<std::byte, kChunk> buf;
-    try {
-        for (;;) {
-            const bool stopping = drain_deadline.load() != 0;
-            pollfd fds[2] = {{conn.fileno(), POLLIN, 0}, {stop_fd, POLLIN, 0}};
-            int timeout = -1;
-            if (stopping) {
-                auto deadline = Clock::time_point(Clock::duration(drain_deadline.load()));
-                auto left = deadline - Clock::now();
-                timeout = std::min(poll_ms(left), static_cast<int>(options.idle_grace.count()));
-            }
-            int n = ::poll(fds, stopping ? 1 : 2, timeout);
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                return;
-            }
-            if (n == 0) return;  // stopping and idle (or out of time): close
-            if (!stopping && (fds[1].revents & POLLIN) && !(fds[0].revents & POLLIN)) continue;
-            if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-            std::size_t got = conn.recv(buf);
-            if (got == 0) return;  // the peer closed in order; everything it sent was answered
-            apply_echo_mode(options.mode, std::span(buf).first(got));
-            conn.sendall(std::span(buf).first(got));
+// Sends what the kernel takes right now. Returns the count (less than data.size() when the
+// send buffer is full) or the error.
+Result<std::size_t> send_now(int fd, std::span<const std::byte> data) noexcept {
+    std::size_t done = 0;
+    while (done < data.size()) {
+        const ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n >= 0) {
+            done += static_cast<std::size_t>(n);
+            continue;
         }
-    } catch (const SocketError& e) {
-        // A reset or vanished peer ends this connection only.
-        if (options.log) options.log(std::string("connection ended: ") + e.what());
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+        return Unexpected(std::error_code(errno, std::system_category()));
+    }
+    return done;
+}
+
+struct EchoState {
+    EchoMode mode;
+    std::chrono::milliseconds drain_grace;
+    EchoLog log;
+};
+
+std::string describe(const std::error_code& why) {
+    if (why == std::errc::timed_out) return "idle timeout";
+    if (why == std::errc::operation_canceled) return "server stopping";
+    return why.message();
+}
+
+Task<> serve_echo(TcpStream conn, std::shared_ptr<const EchoState> state) {
+    const int fd = conn.native_handle();
+    EventLoop& loop = *conn.loop();
+    std::string peer;
+    if (state->log) {
+        auto ep = conn.remote_endpoint();
+        peer = ep ? ep->to_string() : std::string("?");
+        state->log(peer + " connected");
+    }
+    std::vector<std::byte> pending;  // only while the kernel cannot take a reply at once
+    std::uint64_t echoed = 0;
+    std::error_code why;
+    bool draining = false;
+    for (;;) {
+        const auto buffer = scratch();
+        auto got = co_await conn.read_some(buffer);
+        if (!got) {
+            const bool stopping = got.error() == std::errc::operation_canceled;
+            if (stopping && !draining) draining = state->drain_grace.count() > 0 &&
+                                                  loop.now() - loop.last_activity(fd) < state->drain_grace;
+            if (stopping && draining && loop.now() - loop.last_activity(fd) < state->drain_grace) {
+                // The server is stopping while this peer is still talking: keep answering
+                // until it has been silent for the grace period (or the drain timeout ends it).
+                (void)co_await sleep_for(loop, kDrainPoll);
+                continue;
+            }
+            if (!stopping || !draining) why = got.error();
+            break;
+        }
+        if (*got == 0) break;  // the peer closed its side: everything it sent was answered
+        const auto data = buffer.first(*got);
+        apply_echo_mode(state->mode, data);
+        auto sent = send_now(fd, data);
+        if (!sent) {
+            why = sent.error();
+            break;
+        }
+        if (*sent > 0) loop.note_activity(fd);
+        if (*sent < data.size()) {
+            // A slow reader: keep the rest in this connection's own memory while we wait.
+            pending.assign(data.begin() + static_cast<std::ptrdiff_t>(*sent), data.end());
+            auto written = co_await conn.write_all(pending);
+            pending = {};
+            if (!written) {
+                why = written.error();
+                break;
+            }
+        }
+        echoed += *got;
+    }
+    if (state->log) {
+        std::string line = peer + " closed after " + std::to_string(echoed) + " bytes";
+        if (why) line += " (" + describe(why) + ")";
+        state->log(line);
     }
 }
 
@@ -67,73 +122,32 @@ void serve_connection(Socket conn, int stop_fd, const TcpEchoOptions& options,
 void apply_echo_mode(EchoMode mode, std::span<std::byte> bytes) noexcept {
     if (mode != EchoMode::upper) return;
     for (std::byte& b : bytes) {
-        auto c = static_cast<unsigned char>(b);
+        const auto c = std::to_integer<unsigned char>(b);
         if (c >= 'a' && c <= 'z') b = std::byte(c - 'a' + 'A');
     }
 }
 
-std::size_t serve_tcp_echo_blocking(Socket& listener, int stop_fd, const TcpEchoOptions& options) {
-    std::atomic<Clock::rep> drain_deadline{0};
-    std::list<Worker> workers;  // a list: each Worker's address is stable while it runs
-    std::size_t served = 0;
-
-    for (;;) {
-        pollfd fds[2] = {{listener.fileno(), POLLIN, 0}, {stop_fd, POLLIN, 0}};
-        if (::poll(fds, 2, -1) < 0) {
-            if (errno == EINTR) continue;
-            break;
-        }
-        if (fds[1].revents & POLLIN) break;
-        if (!(fds[0].revents & POLLIN)) continue;
-        try {
-            auto [conn, peer] = listener.accept();
-            if (options.log) options.log("connection from " + peer.to_string());
-            conn.setblocking(true);
-            ++served;
-            Worker& w = workers.emplace_back();
-            w.thread = std::jthread([&w, &options, &drain_deadline, stop_fd, c = std::move(conn)]() mutable {
-                serve_connection(std::move(c), stop_fd, options, drain_deadline);
-                w.done.store(true);
-            });
-        } catch (const SocketError& e) {
-            // EMFILE and friends: say so, give the system a moment, and keep serving.
-            if (options.log) options.log(std::string("accept failed: ") + e.what());
-            ::poll(nullptr, 0, 50);
-        }
-        // Reap finished workers so a long-running server does not collect thread handles.
-        std::erase_if(workers, [](const Worker& w) { return w.done.load(); });
-    }
-
-    // Stop accepting at once; connections drain on their own threads.
-    listener.close();
-    drain_deadline.store((Clock::now() + options.drain_timeout).time_since_epoch().count());
-    workers.clear();  // joins every worker
-    return served;
+ConnectionHandler tcp_echo_handler(EchoMode mode, std::chrono::milliseconds drain_grace, EchoLog log) {
+    auto state = std::make_shared<const EchoState>(EchoState{mode, drain_grace, std::move(log)});
+    return [state](TcpStream conn) { return serve_echo(std::move(conn), state); };
 }
 
-std::size_t serve_udp_echo_blocking(Socket& socket, int stop_fd, const UdpEchoOptions& options) {
-    std::array<std::byte, 65536> buf;
-    std::size_t answered = 0;
-    for (;;) {
-        pollfd fds[2] = {{socket.fileno(), POLLIN, 0}, {stop_fd, POLLIN, 0}};
-        if (::poll(fds, 2, -1) < 0) {
-            if (errno == EINTR) continue;
-            break;
-        }
-        if ((fds[1].revents & POLLIN) && !(fds[0].revents & POLLIN)) break;
-        if (!(fds[0].revents & POLLIN)) continue;
-        try {
-            Datagram d = socket.recvfrom(buf);
-            if (options.log) options.log(std::to_string(d.size) + " bytes from " + d.sender.to_string());
-            apply_echo_mode(options.mode, std::span(buf).first(d.size));
-            socket.sendto(std::span(buf).first(d.size), d.sender);
-            ++answered;
-        } catch (const SocketError& e) {
-            // An ICMP error from an earlier send surfaces here; one client's trouble is not ours.
-            if (options.log) options.log(std::string("datagram dropped: ") + e.what());
-        }
-    }
-    return answered;
+Result<std::unique_ptr<TcpServer>> start_tcp_echo(const Endpoint& at, TcpEchoOptions options) {
+    return TcpServer::start(at, options.server,
+                            tcp_echo_handler(options.mode, options.drain_grace, std::move(options.log)));
+}
+
+DatagramTransform udp_echo_transform(EchoMode mode, EchoLog log) {
+    DatagramTransform base = mode == EchoMode::upper ? &upper_datagram : &echo_datagram;
+    if (!log) return base;
+    return [base, log = std::move(log)](std::span<const std::byte> in, std::span<std::byte> out) {
+        log(std::to_string(in.size()) + " bytes");
+        return base(in, out);
+    };
+}
+
+Result<std::unique_ptr<UdpServer>> start_udp_echo(const Endpoint& at, UdpEchoOptions options) {
+    return UdpServer::start(at, udp_echo_transform(options.mode, std::move(options.log)));
 }
 
 }  // namespace weft

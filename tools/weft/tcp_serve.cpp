@@ -1,12 +1,12 @@
-// weft tcp serve: the seed's TCP server, serving many clients at once.
+// weft tcp serve: the seed's TCP server on the event-driven core: a loop per thread, each
+// connection a coroutine, graceful drain on SIGINT/SIGTERM.
 #include <iostream>
 #include <memory>
-
-#include <unistd.h>
+#include <stdexcept>
 
 #include "cli.hpp"
+#include "weft/io/stop_signals.hpp"
 #include "weft/services/echo.hpp"
-#include "weft/socket/create.hpp"
 
 namespace weft::cli {
 
@@ -16,25 +16,51 @@ struct TcpServeArgs {
     std::string host = "127.0.0.1";
     std::string port = "8898";
     std::string mode = "echo";
-    unsigned threads = 0;
+    std::string threads;  // empty: one per core
+    std::string idle_timeout;
+    std::string max_connections;
     std::string drain_timeout = "5";
     bool quiet = false;
 };
 
+std::chrono::milliseconds millis(std::chrono::nanoseconds d) {
+    return std::max(std::chrono::milliseconds(1), std::chrono::ceil<std::chrono::milliseconds>(d));
+}
+
 void run(const TcpServeArgs& args) {
-    Endpoint where = bind_endpoint(args.host, port_arg(args.port));
+    // Every argument is checked before anything is bound (usage errors exit 2).
+    const std::uint16_t port = port_arg(args.port);
     TcpEchoOptions options;
     options.mode = args.mode == "upper" ? EchoMode::upper : EchoMode::echo;
-    options.drain_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-        seconds_arg(args.drain_timeout, "--drain-timeout"));
-    if (!args.quiet) options.log = [](std::string_view line) { std::cerr << line << '\n'; };
+    if (!args.threads.empty()) options.server.threads = count_arg(args.threads, "--threads");
+    if (!args.idle_timeout.empty())
+        options.server.idle_timeout = millis(seconds_arg(args.idle_timeout, "--idle-timeout"));
+    if (!args.max_connections.empty())
+        options.server.max_connections = count_arg(args.max_connections, "--max-connections");
+    options.server.drain_timeout = millis(seconds_arg(args.drain_timeout, "--drain-timeout"));
+    if (!args.quiet) options.log = log_line;
+    const Endpoint where = bind_endpoint(args.host, port);
 
-    int stop_fd = stop_signal_fd();
-    Socket listener = create_server(where);  // SO_REUSEADDR on; "Address already in use" -> exit 1
-    std::cout << "listening on " << listener.getsockname().to_string() << " (" << args.mode << ")"
-              << std::endl;
-    serve_tcp_echo_blocking(listener, stop_fd, options);
-    ::close(stop_fd);
+    // Before any server thread exists, so that every thread inherits the blocked mask.
+    auto signals = StopSignals::open();
+    if (!signals) throw std::runtime_error("cannot watch SIGINT/SIGTERM: " + signals.error().message());
+    auto server = start_tcp_echo(where, std::move(options));
+    if (!server)
+        throw std::runtime_error("cannot listen on " + where.to_string() + ": " + server.error().message());
+    std::cout << "listening on " << (*server)->local_endpoint().to_string() << " (" << args.mode << ", "
+              << (*server)->threads() << ((*server)->threads() == 1 ? " thread)" : " threads)") << std::endl;
+
+    auto signo = signals->wait();
+    // Stop accepting, answer what was received, close idle connections, then return.
+    (*server)->stop();
+    (*server)->wait();
+    if (!args.quiet) {
+        const ServerStats stats = (*server)->stats();
+        std::string line = "stopped: " + std::to_string(stats.accepted) + " connections served";
+        if (stats.refused) line += ", " + std::to_string(stats.refused) + " refused over --max-connections";
+        log_line(line);
+    }
+    if (!signo) throw std::runtime_error("waiting for SIGINT/SIGTERM: " + signo.error().message());
 }
 
 }  // namespace
@@ -45,7 +71,10 @@ void add_tcp_serve(CLI::App& tcp) {
     cmd->add_option("--host", args->host, "address to listen on (0.0.0.0 or :: to expose)")->capture_default_str();
     cmd->add_option("--port", args->port, "port, 0 for any free one")->capture_default_str();
     cmd->add_option("--mode", args->mode, "echo or upper")->check(CLI::IsMember({"echo", "upper"}))->capture_default_str();
-    cmd->add_option("--threads", args->threads, "accepted for compatibility: this server runs a thread per connection");
+    cmd->add_option("--threads", args->threads, "event loops, one per thread (default: one per core)");
+    cmd->add_option("--idle-timeout", args->idle_timeout, "close a connection silent for this many seconds (default: never)");
+    cmd->add_option("--max-connections", args->max_connections,
+                    "serve at most N connections at once; more are accepted and closed at once (default: no limit)");
     cmd->add_option("--drain-timeout", args->drain_timeout, "seconds to finish exchanges after SIGINT/SIGTERM")
         ->capture_default_str();
     cmd->add_flag("--quiet,-q", args->quiet, "do not log connections to stderr");

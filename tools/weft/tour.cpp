@@ -1,16 +1,17 @@
 // weft tour: the seed's programs, run live on loopback with ephemeral ports, narrated.
 // Every exchange below really crosses the kernel's loopback interface; nothing is simulated.
+#include <array>
 #include <future>
 #include <iostream>
+#include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "cli.hpp"
+#include "weft/io/tcp_server.hpp"
 #include "weft/net/ipv4_network.hpp"
 #include "weft/services/echo.hpp"
 #include "weft/socket/create.hpp"
-
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 namespace weft::cli {
 
@@ -52,14 +53,14 @@ void hello_hi() {
 // 2. The talking loop against weft's echo server: several messages on one connection.
 void echo_conversation() {
     heading(2, "TCP: a conversation with the echo server (weft tcp serve --mode upper)");
-    Socket listener = create_server(Endpoint{Ipv4Address::loopback(), 0});
-    const SocketAddress addr = listener.getsockname();
-    int stop = ::eventfd(0, EFD_CLOEXEC);
     TcpEchoOptions options;
     options.mode = EchoMode::upper;
-    std::thread server([&] { serve_tcp_echo_blocking(listener, stop, options); });
+    options.server.threads = 1;
+    auto server = start_tcp_echo(Endpoint{Ipv4Address::loopback(), 0}, std::move(options));
+    if (!server) throw std::runtime_error("echo server: " + server.error().message());
+    const Endpoint addr = (*server)->local_endpoint();
 
-    Socket phone = create_connection("127.0.0.1", addr.endpoint().port(), 5s);
+    Socket phone = create_connection("127.0.0.1", addr.port(), 5s);
     say("client: connected to " + addr.to_string());
     for (std::string msg : {"how are you?", "tcp is a byte stream", "bye"}) {
         phone.sendall(msg);
@@ -72,16 +73,62 @@ void echo_conversation() {
         say(">> " + msg + "\n     << " + answer);
     }
     phone.close();
-    std::uint64_t one = 1;
-    if (::write(stop, &one, sizeof one) != sizeof one) throw std::runtime_error("eventfd write failed");
-    server.join();
-    ::close(stop);
+    (*server)->stop();
+    (*server)->wait();
     say("server: stopped after the client hung up");
+}
+
+// 3. The same server as a coroutine on the event-driven core: the seed's talking loop, but
+// one thread serves every client at once.
+void async_echo() {
+    heading(3, "Async: the seed's echo server as a coroutine, three clients at once");
+    say("server: weft::TcpServer, one event loop on one thread; each connection runs");
+    say("    [](weft::TcpStream conn) -> weft::Task<> {");
+    say("        std::array<std::byte, 4096> buf;");
+    say("        while (std::size_t n = (co_await conn.read_some(buf)).value_or(0))");
+    say("            if (!co_await conn.write_all(std::span(buf).first(n))) break;");
+    say("    }");
+    auto server = TcpServer::start(Endpoint{Ipv4Address::loopback(), 0}, {.threads = 1},
+                                   [](TcpStream conn) -> Task<> {
+        std::array<std::byte, 4096> buf;
+        while (std::size_t n = (co_await conn.read_some(buf)).value_or(0))
+            if (!co_await conn.write_all(std::span(buf).first(n))) break;
+    });
+    if (!server) throw std::runtime_error("async server: " + server.error().message());
+    const Endpoint addr = (*server)->local_endpoint();
+
+    std::vector<Socket> clients;
+    for (int i = 1; i <= 3; ++i) {
+        clients.push_back(create_connection("127.0.0.1", addr.port(), 5s));
+        say("client " + std::to_string(i) + ": connected to " + addr.to_string() + " from " +
+            clients.back().getsockname().to_string());
+    }
+    // Last come, first served: a one-at-a-time server would keep clients 2 and 3 waiting
+    // until client 1 hung up. Here each coroutine suspends only itself while it waits.
+    for (int i = 3; i >= 1; --i) {
+        Socket& c = clients[static_cast<std::size_t>(i - 1)];
+        const std::string msg = "hello from client " + std::to_string(i);
+        c.sendall(msg);
+        std::string answer;
+        while (answer.size() < msg.size()) {
+            std::string part = c.recv(1024);
+            if (part.empty()) break;
+            answer += part;
+        }
+        say("client " + std::to_string(i) + ": >> " + msg + "  << " + answer);
+    }
+    say("all three connections were open at once; the blocking seed server would still be "
+        "serving client 1");
+    for (Socket& c : clients) c.close();
+    (*server)->stop();
+    (*server)->wait();
+    say("server: stop() - " + std::to_string((*server)->stats().accepted) +
+        " connections served by one thread");
 }
 
 // 3. UDP: no connection, no listen, no accept; each datagram carries its sender's address.
 void udp_upper() {
-    heading(3, "UDP: the uppercase server");
+    heading(4, "UDP: the uppercase server");
     Socket server(Family::inet, Type::datagram);
     server.bind(Endpoint{Ipv4Address::loopback(), 0});
     const SocketAddress addr = server.getsockname();
@@ -99,7 +146,7 @@ void udp_upper() {
 
 // 4. The subnet example: two hosts, one mask, one AND.
 void subnet() {
-    heading(4, "Subnets: are 172.16.10.1 and 172.16.10.2 on the same network?");
+    heading(5, "Subnets: are 172.16.10.1 and 172.16.10.2 on the same network?");
     const Ipv4Address a(172, 16, 10, 1), b(172, 16, 10, 2), mask(255, 255, 255, 0);
     const Ipv4Address na(a.to_uint() & mask.to_uint()), nb(b.to_uint() & mask.to_uint());
     auto row = [](const std::string& label, const std::string& bits, const std::string& tail = "") {
@@ -121,9 +168,10 @@ void run() {
     std::cout << "weft tour: the seed's client/server programs, live on loopback\n";
     hello_hi();
     echo_conversation();
+    async_echo();
     udp_upper();
     subnet();
-    std::cout << "\nNext: weft tcp serve, weft tcp connect 127.0.0.1 8898, weft udp serve, "
+    std::cout << "\nNext: weft tcp serve --threads 2, weft tcp connect 127.0.0.1 8898, weft udp serve, "
                  "weft ipcalc 172.16.10.1/24 172.16.10.2 (weft --help lists all)\n";
 }
 

@@ -1,12 +1,12 @@
-// weft udp serve: the seed's UDP server, uppercasing every datagram back to its sender.
+// weft udp serve: the seed's UDP server on the event-driven core, answering datagrams in
+// batches (one recvmmsg for all that are queued, one sendmmsg for the replies).
 #include <iostream>
 #include <memory>
-
-#include <unistd.h>
+#include <stdexcept>
 
 #include "cli.hpp"
+#include "weft/io/stop_signals.hpp"
 #include "weft/services/echo.hpp"
-#include "weft/socket/create.hpp"
 
 namespace weft::cli {
 
@@ -20,17 +20,29 @@ struct UdpServeArgs {
 };
 
 void run(const UdpServeArgs& args) {
-    Endpoint where = bind_endpoint(args.host, port_arg(args.port));
+    const std::uint16_t port = port_arg(args.port);
     UdpEchoOptions options;
     options.mode = args.mode == "echo" ? EchoMode::echo : EchoMode::upper;
-    if (!args.quiet) options.log = [](std::string_view line) { std::cerr << line << '\n'; };
+    if (!args.quiet) options.log = log_line;
+    const Endpoint where = bind_endpoint(args.host, port);
 
-    int stop_fd = stop_signal_fd();
-    Socket socket = create_server(where, {.type = Type::datagram});
-    std::cout << "listening on " << socket.getsockname().to_string() << " (udp, " << args.mode << ")"
+    auto signals = StopSignals::open();  // before the server's thread starts
+    if (!signals) throw std::runtime_error("cannot watch SIGINT/SIGTERM: " + signals.error().message());
+    auto server = start_udp_echo(where, std::move(options));
+    if (!server)
+        throw std::runtime_error("cannot bind " + where.to_string() + ": " + server.error().message());
+    std::cout << "listening on " << (*server)->local_endpoint().to_string() << " (udp, " << args.mode << ")"
               << std::endl;
-    serve_udp_echo_blocking(socket, stop_fd, options);
-    ::close(stop_fd);
+
+    auto signo = signals->wait();
+    (*server)->stop();
+    (*server)->wait();
+    if (!args.quiet) {
+        const UdpServerStats stats = (*server)->stats();
+        log_line("stopped: " + std::to_string(stats.datagrams) + " datagrams in " + std::to_string(stats.batches) +
+                 " batches");
+    }
+    if (!signo) throw std::runtime_error("waiting for SIGINT/SIGTERM: " + signo.error().message());
 }
 
 }  // namespace

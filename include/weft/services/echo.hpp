@@ -1,17 +1,28 @@
 #pragma once
-// The seed's servers as a service: TCP echo (or uppercase) and UDP uppercase (or echo).
+// The seed's servers as a service on the event-driven core: TCP echo (or uppercase) over
+// TcpServer, UDP uppercase (or echo) over the batched UdpServer.
 //
-// This is the blocking implementation, a thread per TCP connection, which the foundation
-// needs for `weft tcp serve` and `weft udp serve`. Both servers stop when `stop_fd` becomes
-// readable (an eventfd or a signalfd the caller owns), so they know nothing about signals.
+//   auto server = weft::start_tcp_echo({"127.0.0.1", 8898}, {.mode = weft::EchoMode::upper});
+//   ...                                   // (*server)->local_endpoint(), stats()
+//   (*server)->stop(); (*server)->wait(); // graceful: see TcpServer
+//
+// Memory per connection: the handler keeps no buffer of its own while it waits. Reads land in
+// one 64 KiB buffer per loop thread, and a reply goes straight back with a non-blocking send;
+// only the part the kernel cannot take at once (a slow reader) is copied into a buffer owned
+// by the connection until it is written. So an idle connection costs its coroutine frame and
+// its socket, and a busy one still reads and writes in 64 KiB chunks.
 
 #include <chrono>
 #include <cstddef>
 #include <functional>
-#include <string>
+#include <memory>
+#include <span>
 #include <string_view>
 
-#include "weft/socket/socket.hpp"
+#include "weft/expected.hpp"
+#include "weft/io/tcp_server.hpp"
+#include "weft/io/udp_server.hpp"
+#include "weft/net/endpoint.hpp"
 
 namespace weft {
 
@@ -21,30 +32,41 @@ enum class EchoMode { echo, upper };
 /// bytes.upper(); every other byte passes unchanged.
 void apply_echo_mode(EchoMode mode, std::span<std::byte> bytes) noexcept;
 
+/// One-line events ("127.0.0.1:5000 connected"); called from the servers' loop threads, so
+/// it must be thread-safe (a single write(2) per line is).
+using EchoLog = std::function<void(std::string_view)>;
+
 struct TcpEchoOptions {
     EchoMode mode = EchoMode::echo;
-    /// After stop: connections still exchanging data are served this long at most.
-    std::chrono::milliseconds drain_timeout{5000};
-    /// After stop, a connection with nothing received for this long counts as idle and is
-    /// closed (after everything it sent has been answered).
-    std::chrono::milliseconds idle_grace{100};
-    /// Called from connection threads with one-line events ("connection from ...").
-    std::function<void(std::string_view)> log;
+    /// Threads, idle timeout, connection limit, drain timeout: passed to TcpServer.
+    ServerOptions server{};
+    /// When the server stops, a connection that received data within this time counts as
+    /// mid-exchange: it keeps being answered until it has been silent this long (or the
+    /// drain timeout runs out). Others close at once.
+    std::chrono::milliseconds drain_grace{100};
+    /// Per-connection events (connected, closed with its byte count, errors); empty: none.
+    EchoLog log;
 };
 
-/// Serves `listener` (bound and listening) until `stop_fd` is readable, then drains:
-/// stops accepting, answers every byte already received, closes idle connections, and
-/// returns when all connections have ended or the drain timeout has run out. A client that
-/// resets or vanishes ends only its own connection. Returns the number of connections served.
-std::size_t serve_tcp_echo_blocking(Socket& listener, int stop_fd, const TcpEchoOptions& options);
+/// The connection handler alone, for callers that run their own TcpServer.
+ConnectionHandler tcp_echo_handler(EchoMode mode, std::chrono::milliseconds drain_grace = std::chrono::milliseconds(100),
+                                   EchoLog log = {});
+
+/// Binds `at` and starts serving (returns at once). Errors as TcpServer::start (EADDRINUSE
+/// when the port is taken, even with several threads).
+Result<std::unique_ptr<TcpServer>> start_tcp_echo(const Endpoint& at, TcpEchoOptions options);
 
 struct UdpEchoOptions {
     EchoMode mode = EchoMode::upper;
-    std::function<void(std::string_view)> log;
+    /// One line per datagram ("12 bytes"); empty: none. Costs a syscall per datagram.
+    EchoLog log;
 };
 
-/// Answers each datagram on `socket` with its transformation, to its sender, until `stop_fd`
-/// is readable. Returns the number of datagrams answered.
-std::size_t serve_udp_echo_blocking(Socket& socket, int stop_fd, const UdpEchoOptions& options);
+/// The datagram transform of the mode (upper_datagram or echo_datagram, logging if asked).
+DatagramTransform udp_echo_transform(EchoMode mode, EchoLog log = {});
+
+/// Binds `at` (EADDRINUSE when taken) and answers each datagram with its transformation, in
+/// batches (recvmmsg/sendmmsg), until stop().
+Result<std::unique_ptr<UdpServer>> start_udp_echo(const Endpoint& at, UdpEchoOptions options);
 
 }  // namespace weft
