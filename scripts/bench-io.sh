@@ -1,0 +1,386 @@
+#!/usr/bin/env bash
+# bench-io.sh BUILD_DIR: weft's io/ core against Asio, libevent, libuv and a hand-written
+# epoll server, measured as shared/DESIGN.md's "Performance method" says, in one run:
+#
+# - every echo server is started at once, each pinned to core 0 with one server thread;
+# - one load generator (bench/io/loadgen.cpp), pinned to core 1, drives them in turn in short
+#   slices (SLICE_MS, default 300 ms), the order rotating every round, SLICES rounds (default
+#   10, so ~3 s counted per server per cell);
+# - for every slice the server's CPU time is read before and after (/proc/PID/task/*/schedstat,
+#   ns; /proc/PID/stat utime+stime as a fallback), so each cell reports messages/s, MiB/s and
+#   server CPU µs per message: the medians over the slices.
+#
+# Grid: C in {1, 10, 100, 1000} connections x S in {64, 4096, 65536} bytes (ping-pong, every
+# echoed byte verified). Then UDP echo (64-byte datagrams, many client sockets) for weft,
+# Asio and epoll; weft's accept modes with 2 server threads; the Google Benchmark
+# microbenchmarks. Writes docs/perf/pingpong.md (+ pingpong.png) and docs/perf/io_micro.md,
+# prints a summary of weft's ratios. Every process it starts is ended by PID on exit.
+#
+# Environment: SLICE_MS, SLICES, IO_BENCH_PORT (first port, default 39100), IO_BENCH_RAW
+# (keep the raw slice lines in this directory).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${1:-build/bench}
+BIN=$BUILD/bench/io
+SLICE_MS=${SLICE_MS:-300}
+SLICES=${SLICES:-10}
+PORT=${IO_BENCH_PORT:-39100}
+OUT=docs/perf
+COMMAND="scripts/bench-io.sh $BUILD (SLICE_MS=$SLICE_MS SLICES=$SLICES), run by \`make bench\`"
+
+for b in weft_echo epoll_echo weft_udp_echo epoll_udp_echo io_loadgen; do
+  [[ -x $BIN/$b ]] || { echo "bench-io.sh: $BIN/$b missing (build with -DWEFT_BUILD_BENCH=ON)" >&2; exit 1; }
+done
+command -v taskset >/dev/null || { echo "bench-io.sh: taskset missing (util-linux)" >&2; exit 1; }
+command -v python3 >/dev/null || { echo "bench-io.sh: python3 missing" >&2; exit 1; }
+CORES=$(nproc)
+SERVER_CPU=0
+CLIENT_CPU=$(( CORES > 1 ? 1 : 0 ))
+PAIR_CPUS=0-$CLIENT_CPU
+
+# 1000 connections per server, five servers: the load generator needs ~5,000 descriptors.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+if (( $(ulimit -n) < 6000 )); then
+  echo "bench-io.sh: RLIMIT_NOFILE is $(ulimit -n); 1000-connection cells need ~6000" >&2
+fi
+
+RAW=${IO_BENCH_RAW:-$(mktemp -d)}
+mkdir -p "$RAW" "$OUT"
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  [[ -n ${IO_BENCH_RAW:-} ]] || rm -rf "$RAW"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+wait_port() {  # wait_port PROTO PORT: until something listens/binds there (5 s at most)
+  for _ in $(seq 50); do
+    if [[ $1 == tcp ]]; then ss -Htln "sport = :$2" | grep -q . && return 0
+    else ss -Huan "sport = :$2" | grep -q . && return 0; fi
+    sleep 0.1
+  done
+  echo "bench-io.sh: nothing on $1 port $2" >&2; exit 1
+}
+
+TARGETS=()
+start() {  # start NAME PROTO CPUS BINARY ARGS...: starts a pinned server on the next port
+  local name=$1 proto=$2 cpus=$3 binary=$4; shift 4
+  if [[ ! -x $BIN/$binary ]]; then echo "bench-io.sh: $binary not built: $name left out" >&2; return 0; fi
+  local port=$PORT; PORT=$((PORT + 1))
+  taskset -c "$cpus" "$BIN/$binary" "$port" "$@" &
+  local pid=$!
+  PIDS+=("$pid")
+  wait_port "$proto" "$port"
+  TARGETS+=("$name:$port:$pid")
+}
+
+load() {  # load OUTFILE MODE A B: runs the load generator on the client core against TARGETS
+  local out=$1; shift
+  taskset -c "$CLIENT_CPU" "$BIN/io_loadgen" "$1" "$2" "$3" "$SLICE_MS" "$SLICES" "${TARGETS[@]}" >"$out"
+}
+
+T0=$(date +%s)
+echo "bench-io: ping-pong grid, servers on core $SERVER_CPU, load generator on core $CLIENT_CPU, ${SLICES}x${SLICE_MS} ms per server per cell"
+TARGETS=()
+start weft tcp $SERVER_CPU weft_echo 1
+start asio tcp $SERVER_CPU asio_echo 1
+start libevent tcp $SERVER_CPU libevent_echo 1
+start libuv tcp $SERVER_CPU libuv_echo 1
+start epoll tcp $SERVER_CPU epoll_echo 1
+for c in 1 10 100 1000; do
+  for s in 64 4096 65536; do
+    printf '  C=%-4s S=%-5s ' "$c" "$s"
+    load "$RAW/tcp-$c-$s.txt" tcp "$c" "$s"
+    echo "done ($(( $(date +%s) - T0 )) s)"
+  done
+done
+
+echo "bench-io: accept modes (weft, 2 threads, cores $PAIR_CPUS)"
+TARGETS=()
+start reuse_port tcp "$PAIR_CPUS" weft_echo 2 reuse_port
+start single_acceptor tcp "$PAIR_CPUS" weft_echo 2 single_acceptor
+for c in 10 1000; do
+  load "$RAW/accept-$c-64.txt" tcp "$c" 64
+done
+
+echo "bench-io: UDP echo (64 sockets x 2 datagrams in flight)"
+TARGETS=()
+start weft udp $SERVER_CPU weft_udp_echo
+start asio udp $SERVER_CPU asio_udp_echo
+start epoll udp $SERVER_CPU epoll_udp_echo
+load "$RAW/udp.txt" udp 64 2
+
+if [[ -x $BIN/io_micro_bench ]]; then
+  echo "bench-io: microbenchmarks"
+  taskset -c "$SERVER_CPU" "$BIN/io_micro_bench" --benchmark_min_time=0.2 --benchmark_format=json \
+    >"$RAW/micro.json" 2>/dev/null
+fi
+echo "bench-io: measured in $(( $(date +%s) - T0 )) s"
+
+MACHINE="$(lscpu | sed -n 's/^Model name: *//p' | head -1), $CORES cores (nproc)"
+KERNEL=$(uname -r)
+DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
+COMPILER=$(c++ --version | head -1)
+VERSIONS=$(for p in libasio-dev libevent-dev libuv1-dev libbenchmark-dev; do
+  printf '%s %s; ' "$p" "$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || echo none)"; done)
+export RAW OUT MACHINE KERNEL DATE COMPILER VERSIONS COMMAND SLICE_MS SLICES
+
+python3 - <<'PY'
+import json, math, os, re, statistics, subprocess
+
+raw, out = os.environ["RAW"], os.environ["OUT"]
+PEERS = ["asio", "libevent", "libuv"]
+GRID = [(c, s) for c in (1, 10, 100, 1000) for s in (64, 4096, 65536)]
+
+def parse(path):
+    slices, setup = {}, {}
+    if not os.path.exists(path):
+        return slices, setup
+    for line in open(path):
+        kv = dict(re.findall(r"(\w+)=(\S+)", line))
+        if line.startswith("slice"):
+            slices.setdefault(kv["server"], []).append(
+                (int(kv["msgs"]), int(kv["bytes"]), int(kv["ns"]), int(kv["cpu_ns"])))
+        elif line.startswith("setup"):
+            setup[kv["server"]] = float(kv["ms"])
+    return slices, setup
+
+def summary(rows, size):
+    rate = statistics.median(m / ns * 1e9 for m, b, ns, cpu in rows if ns)
+    cpu = statistics.median(cpu / m / 1e3 for m, b, ns, cpu in rows if m)
+    counted = sum(ns for m, b, ns, cpu in rows) / 1e9
+    return {"rate": rate, "mib": rate * size / 2**20, "cpu": cpu, "seconds": counted}
+
+def geomean(xs):
+    xs = [x for x in xs if x > 0]
+    return math.exp(sum(map(math.log, xs)) / len(xs)) if xs else float("nan")
+
+def fmt_rate(x):
+    return f"{x/1e3:,.1f} k" if x < 1e6 else f"{x/1e6:,.2f} M"
+
+cells = {}
+for c, s in GRID:
+    slices, _ = parse(f"{raw}/tcp-{c}-{s}.txt")
+    cells[(c, s)] = {name: summary(rows, s) for name, rows in slices.items()}
+servers = [n for n in ["weft"] + PEERS + ["epoll"] if any(n in v for v in cells.values())]
+peers = [p for p in PEERS if p in servers]
+
+ratio = {}  # per cell: weft / X for msgs/s, and weft / X for CPU per message
+for cell, r in cells.items():
+    if "weft" not in r:
+        continue
+    w = r["weft"]
+    d = {f"rate_{n}": w["rate"] / r[n]["rate"] for n in servers if n in r and n != "weft"}
+    d.update({f"cpu_{n}": w["cpu"] / r[n]["cpu"] for n in servers if n in r and n != "weft"})
+    present = [p for p in peers if p in r]
+    if present:
+        best_rate = max(present, key=lambda p: r[p]["rate"])
+        best_cpu = min(present, key=lambda p: r[p]["cpu"])
+        d["rate_best"], d["best_rate_peer"] = w["rate"] / r[best_rate]["rate"], best_rate
+        d["cpu_best"], d["best_cpu_peer"] = w["cpu"] / r[best_cpu]["cpu"], best_cpu
+    ratio[cell] = d
+
+def gm(key):
+    return geomean([d[key] for d in ratio.values() if key in d])
+
+def worst(key, lowest=True):
+    items = [(d[key], cell) for cell, d in ratio.items() if key in d]
+    return (min if lowest else max)(items) if items else (float("nan"), None)
+
+L = []
+L.append("# Ping-pong echo: weft vs Asio, libevent, libuv and a hand-written epoll server\n")
+L.append(f"Generated by `scripts/bench-io.sh` on {os.environ['DATE']}. Reproduce: `make bench` "
+         f"(or `{os.environ['COMMAND']}`).\n")
+L.append(f"- Machine: {os.environ['MACHINE']}; kernel {os.environ['KERNEL']}; {os.environ['COMPILER']}")
+L.append(f"- Peers (Debian packages): {os.environ['VERSIONS']}")
+L.append(f"- Method (shared/DESIGN.md, \"Performance method\"): all servers run at once, each pinned to "
+         f"core 0 with **one server thread**; one load generator (bench/io/loadgen.cpp, one thread, epoll) "
+         f"pinned to core 1 drives them in turn in {os.environ['SLICE_MS']} ms slices, the order rotating "
+         f"each round, {os.environ['SLICES']} rounds, so each server has ~"
+         f"{int(os.environ['SLICES'])*int(os.environ['SLICE_MS'])/1000:.0f} s counted per cell. A slice "
+         f"counts complete round trips (messages in flight at its end finish inside it). Every echoed byte "
+         f"is compared with what was sent.")
+L.append("- Server CPU is read before and after every slice from /proc/PID/task/*/schedstat (run time of "
+         "all the server's threads, ns; finer than /proc/PID/stat's 10 ms utime+stime ticks). It "
+         "includes the kernel work done in the server's syscalls (on loopback, a send() also runs the "
+         "receiver's TCP input path).")
+L.append("- Every figure is the **median over the slices**. Ratios are weft / peer: above 1 is better "
+         "for msgs/s, below 1 is better for CPU per message.")
+L.append("- The machine is shared (2 cores, other work running): absolute figures drift; the "
+         "interleaved slices make the ratios comparable, not the absolutes across runs.\n")
+L.append("Servers (bench/io/): weft = TcpServer + coroutine `read_some` into a 64 KiB buffer, `write_all`; "
+         "Asio = completion handlers, `async_read_some` 64 KiB + `async_write` (io_context hint 1); "
+         "libevent = persistent EV_READ event, one raw `read()` of 64 KiB + `write()` per callback "
+         "(bufferevents read 4 KiB per call), evbuffer only for short writes; libuv = `uv_read_start` with "
+         "a 64 KiB buffer, `uv_try_write` then `uv_write` for a remainder; epoll = level-triggered, EPOLLIN "
+         "only, one `read()` + one `write()` per message. All set TCP_NODELAY.\n")
+
+if ratio:
+    rb_gm, (rb_w, rb_cell) = gm("rate_best"), worst("rate_best")
+    cb_gm, (cb_w, cb_cell) = gm("cpu_best"), worst("cpu_best", lowest=False)
+    L.append("## Summary\n")
+    L.append("| weft / … | msgs/s geomean | msgs/s worst cell | CPU/msg geomean | CPU/msg worst cell |")
+    L.append("|---|---|---|---|---|")
+    for n in peers + ["epoll"]:
+        if f"rate_{n}" not in next(iter(ratio.values())):
+            continue
+        w1, c1 = worst(f"rate_{n}")
+        w2, c2 = worst(f"cpu_{n}", lowest=False)
+        L.append(f"| {n} | {gm('rate_'+n):.3f} | {w1:.3f} (C={c1[0]} S={c1[1]}) | {gm('cpu_'+n):.3f} | "
+                 f"{w2:.3f} (C={c2[0]} S={c2[1]}) |")
+    L.append(f"| best peer per cell | **{rb_gm:.3f}** | {rb_w:.3f} (C={rb_cell[0]} S={rb_cell[1]}) | "
+             f"**{cb_gm:.3f}** | {cb_w:.3f} (C={cb_cell[0]} S={cb_cell[1]}) |\n")
+    L.append("Targets (issue 3): msgs/s ≥ 1.0× the best of Asio/libevent/libuv as a geomean with no cell "
+             f"below 0.9× — **{'met' if rb_gm >= 1.0 and rb_w >= 0.9 else 'not met'}** "
+             f"({rb_gm:.3f}, worst {rb_w:.3f}); server CPU per message ≤ 0.97× the best peer's — "
+             f"**{'met' if cb_gm <= 0.97 else 'not met'}** ({cb_gm:.3f}); below raw epoll's (moonshot) — "
+             f"**{'met' if gm('cpu_epoll') < 1.0 else 'not met'}** ({gm('cpu_epoll'):.3f}).\n")
+
+L.append("## Messages/s (MiB/s)\n")
+L.append("| C | S | " + " | ".join(servers) + " |")
+L.append("|---|---|" + "---|" * len(servers))
+for c, s in GRID:
+    r = cells[(c, s)]
+    L.append(f"| {c} | {s} | " + " | ".join(
+        f"{fmt_rate(r[n]['rate'])} ({r[n]['mib']:,.1f})" if n in r else "–" for n in servers) + " |")
+L.append("\n## Server CPU per message (µs)\n")
+L.append("| C | S | " + " | ".join(servers) + " |")
+L.append("|---|---|" + "---|" * len(servers))
+for c, s in GRID:
+    r = cells[(c, s)]
+    L.append(f"| {c} | {s} | " + " | ".join(f"{r[n]['cpu']:.2f}" if n in r else "–" for n in servers) + " |")
+L.append("\n## weft's ratios per cell\n")
+others = [n for n in servers if n != "weft"]
+L.append("| C | S | " + " | ".join(f"msgs/s vs {n}" for n in others) + " | msgs/s vs best peer | "
+         + " | ".join(f"CPU vs {n}" for n in others) + " | CPU vs best peer |")
+L.append("|---|---|" + "---|" * (2 * len(others) + 2))
+for c, s in GRID:
+    d = ratio.get((c, s), {})
+    cols = [f"{d['rate_'+n]:.3f}" if 'rate_'+n in d else "–" for n in others]
+    cols.append(f"{d['rate_best']:.3f} ({d['best_rate_peer']})" if "rate_best" in d else "–")
+    cols += [f"{d['cpu_'+n]:.3f}" if 'cpu_'+n in d else "–" for n in others]
+    cols.append(f"{d['cpu_best']:.3f} ({d['best_cpu_peer']})" if "cpu_best" in d else "–")
+    L.append(f"| {c} | {s} | " + " | ".join(cols) + " |")
+L.append("\n![weft msgs/s ratio per cell](pingpong.png)\n")
+
+# Accept modes.
+acc = {}
+for c in (10, 1000):
+    slices, setup = parse(f"{raw}/accept-{c}-64.txt")
+    if slices:
+        acc[c] = ({n: summary(rows, 64) for n, rows in slices.items()}, setup)
+if acc:
+    L.append("## Accept modes: weft with 2 server threads\n")
+    L.append("Both weft servers run with `threads = 2`, unpinned within cores 0-1 (the load generator still "
+             "on core 1), 64-byte ping-pong, same slicing. `setup` is the time to connect all C "
+             "connections and complete one round trip on each (accepting included).\n")
+    L.append("| C | mode | msgs/s | CPU µs/msg | setup ms |")
+    L.append("|---|---|---|---|---|")
+    for c, (r, setup) in acc.items():
+        for n in ("reuse_port", "single_acceptor"):
+            if n in r:
+                L.append(f"| {c} | {n} | {fmt_rate(r[n]['rate'])} | {r[n]['cpu']:.2f} | {setup.get(n, float('nan')):.1f} |")
+    ratios = [r["reuse_port"]["rate"] / r["single_acceptor"]["rate"] for r, _ in acc.values()
+              if "reuse_port" in r and "single_acceptor" in r]
+    if ratios:
+        g = geomean(ratios)
+        faster = "reuse_port" if g >= 1 else "single_acceptor"
+        L.append(f"\nreuse_port / single_acceptor msgs/s: {' and '.join(f'{x:.3f}' for x in ratios)} "
+                 f"(geomean {g:.3f}): **{faster}** is faster here. reuse_port lets the kernel pick the "
+                 f"listener by a hash of the 4-tuple (no cross-thread hand-off, but the split is only "
+                 f"balanced on average); single_acceptor hands descriptors round-robin through a post to the "
+                 f"other loop (exact balance, one wake-up per accepted connection). In steady-state ping-pong "
+                 f"accepting is off the hot path, so the difference is mostly how evenly the connections "
+                 f"are split and is within the noise unless the ratio is far from 1.\n")
+
+# UDP.
+udp_slices, _ = parse(f"{raw}/udp.txt")
+udp = {n: summary(rows, 64) for n, rows in udp_slices.items()}
+if udp:
+    L.append("## UDP echo, 64-byte datagrams\n")
+    L.append("64 client sockets × 2 datagrams in flight each (a verified reply triggers the next datagram), "
+             "one load generator using recvmmsg/sendmmsg on core 1, servers on core 0, same slicing. "
+             "weft = UdpServer (recvmmsg up to 64, one sendmmsg for the replies); Asio = "
+             "async_receive_from → async_send_to; epoll = level-triggered, recvfrom/sendto until EAGAIN. "
+             "Lost datagrams are not counted (the server's CPU spent on them is).\n")
+    L.append("| server | packets/s | CPU µs/datagram | weft packets/s ratio | weft CPU ratio |")
+    L.append("|---|---|---|---|---|")
+    for n in ("weft", "asio", "epoll"):
+        if n in udp:
+            rr = udp["weft"]["rate"] / udp[n]["rate"] if "weft" in udp else float("nan")
+            cr = udp["weft"]["cpu"] / udp[n]["cpu"] if "weft" in udp else float("nan")
+            L.append(f"| {n} | {fmt_rate(udp[n]['rate'])} | {udp[n]['cpu']:.2f} | {rr:.3f} | {cr:.3f} |")
+    if "weft" in udp and "asio" in udp:
+        pr = udp["weft"]["rate"] / udp["asio"]["rate"]
+        cr = udp["weft"]["cpu"] / udp["asio"]["cpu"]
+        L.append(f"\nTargets: packets/s ≥ 1.0× Asio — **{'met' if pr >= 1 else 'not met'}** ({pr:.3f}); "
+                 f"CPU per datagram ≤ 0.7× Asio's — **{'met' if cr <= 0.7 else 'not met'}** ({cr:.3f}).\n")
+
+open(f"{out}/pingpong.md", "w").write("\n".join(L) + "\n")
+
+# Chart: weft's msgs/s ratio to each peer and to epoll, per cell.
+if ratio:
+    cols = [n for n in peers + ["epoll"] if any(f"rate_{n}" in d for d in ratio.values())]
+    with open(f"{raw}/chart.dat", "w") as f:
+        f.write("cell " + " ".join(cols) + "\n")
+        for c, s in GRID:
+            d = ratio.get((c, s), {})
+            f.write(f"\"C={c} S={s}\" " + " ".join(f"{d.get('rate_'+n, float('nan')):.4f}" for n in cols) + "\n")
+    plot = ", ".join(f"'{raw}/chart.dat' using {i+2}:xtic(1) title 'vs {n}'" for i, n in enumerate(cols))
+    script = f"""
+set terminal pngcairo size 1200,520 font 'sans,10'
+set output '{out}/pingpong.png'
+set title 'weft echo: messages/s ratio to each peer (1 server thread, ping-pong; >1 = weft faster)'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set key outside right top
+set xtics rotate by -30
+set yrange [0:*]
+set grid ytics
+set arrow from graph 0, first 1 to graph 1, first 1 nohead lw 2 dt 2 lc rgb 'black'
+plot {plot}
+"""
+    subprocess.run(["gnuplot"], input=script, text=True, check=False)
+
+# Microbenchmarks.
+mpath = f"{raw}/micro.json"
+if os.path.exists(mpath) and os.path.getsize(mpath) > 0:
+    data = json.load(open(mpath))
+    M = ["# io/ microbenchmarks (Google Benchmark)\n",
+         f"Generated by `scripts/bench-io.sh` on {os.environ['DATE']} (`make bench`); "
+         f"bench/io/micro_bench.cpp, pinned to core 0, `--benchmark_min_time=0.2`. "
+         f"Machine: {os.environ['MACHINE']}; kernel {os.environ['KERNEL']}.\n",
+         "| benchmark | time/iteration | items/s | bytes/s |", "|---|---|---|---|"]
+    for b in data.get("benchmarks", []):
+        t = b.get("real_time", 0.0)
+        unit = b.get("time_unit", "ns")
+        ips = b.get("items_per_second")
+        bps = b.get("bytes_per_second")
+        M.append(f"| {b['name']} | {t:,.1f} {unit} | {fmt_rate(ips) + '/s' if ips else '–'} | "
+                 f"{(f'{bps/2**30:,.2f} GiB/s' if bps >= 2**30 else f'{bps/2**20:,.1f} MiB/s') if bps else '–'} |")
+    M.append("\nWhat each measures: BufferAppendConsume/N = append N bytes then consume them (a connection's "
+             "steady state); BufferAppendPartialConsume = ten 100-byte appends, consume 990 (compaction); "
+             "LengthPrefixDecode/N and LineDecode/N = 1000 frames of N bytes appended in one go then decoded "
+             "one by one (items = frames); LoopPostSameThread = post() from the loop thread, then one "
+             "run() (items = posts); LoopPostCrossThread = another thread posts 1000 while the loop runs; "
+             "TimerAddCancel/N = add_timer + cancel_timer with N other timers pending; TimerFire/1000 = 1000 "
+             "due timers run in one turn.")
+    open(f"{out}/io_micro.md", "w").write("\n".join(M) + "\n")
+
+# One summary line.
+parts = []
+if ratio:
+    for n in peers + ["epoll"]:
+        if any(f"rate_{n}" in d for d in ratio.values()):
+            parts.append(f"{n} {gm('rate_'+n):.2f}x msgs/s, {gm('cpu_'+n):.2f}x CPU/msg")
+    parts.append(f"best peer {gm('rate_best'):.2f}x (worst cell {worst('rate_best')[0]:.2f}x), "
+                 f"CPU {gm('cpu_best'):.2f}x")
+if "weft" in udp and "asio" in udp:
+    parts.append(f"UDP vs asio {udp['weft']['rate']/udp['asio']['rate']:.2f}x pkts/s, "
+                 f"{udp['weft']['cpu']/udp['asio']['cpu']:.2f}x CPU/datagram")
+print("bench-io: weft geomean ratios: " + "; ".join(parts))
+print(f"bench-io: wrote {out}/pingpong.md, {out}/pingpong.png, {out}/io_micro.md")
+PY
