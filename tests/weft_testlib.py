@@ -140,3 +140,29 @@ def main(tests):
     finally:
         cleanup()
     sys.exit(1 if failed else 0)
+
+
+def raise_fd_limit(wanted):
+    """Raises this process's soft RLIMIT_NOFILE towards `wanted` (children inherit it);
+    returns the soft limit now in force."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def recv_until_closed(sock, timeout=10):
+    """Everything the peer sends until it closes; (data, how) with how "eof" or "reset".
+    Raises socket.timeout when the peer neither sends nor closes within `timeout`."""
+    sock.settimeout(timeout)
+    got = bytearray()
+    while True:
+        try:
+            part = sock.recv(65536)
+        except ConnectionResetError:
+            return bytes(got), "reset"
+        if not part:
+            return bytes(got), "eof"
+        got += part
