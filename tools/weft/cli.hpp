@@ -27,6 +27,8 @@ void add_udp_serve(CLI::App& udp);
 void add_udp_connect(CLI::App& udp);
 void add_ipcalc(CLI::App& app);
 void add_tour(CLI::App& app);
+void add_decode(CLI::App& app);
+void add_explain(CLI::App& app);
 
 /// "invalid port '99999': must be 0-65535" as a UsageError.
 std::uint16_t port_arg(const std::string& text);
