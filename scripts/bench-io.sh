@@ -16,17 +16,22 @@
 # microbenchmarks. Writes docs/perf/pingpong.md (+ pingpong.png) and docs/perf/io_micro.md,
 # prints a summary of weft's ratios. Every process it starts is ended by PID on exit.
 #
-# Environment: SLICE_MS, SLICES, IO_BENCH_PORT (first port, default 39100), IO_BENCH_RAW
-# (keep the raw slice lines in this directory).
+# Environment: SLICE_MS, SLICES, IO_BENCH_PORT (first port, default 29100: below the
+# ephemeral range, so no client socket holds it), IO_BENCH_RAW (keep the raw slice lines in
+# this directory), IO_BENCH_PARTS (default "grid accept udp micro": measure only these and
+# build the report from whatever raw files IO_BENCH_RAW holds; "none": only rewrite the
+# report), IO_BENCH_NOTE (a sentence added to the report, e.g. how a report was assembled).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build/bench}
 BIN=$BUILD/bench/io
 SLICE_MS=${SLICE_MS:-300}
 SLICES=${SLICES:-10}
-PORT=${IO_BENCH_PORT:-39100}
+PORT=${IO_BENCH_PORT:-29100}
+PARTS=" ${IO_BENCH_PARTS:-grid accept udp micro} "
 OUT=docs/perf
-COMMAND="scripts/bench-io.sh $BUILD (SLICE_MS=$SLICE_MS SLICES=$SLICES), run by \`make bench\`"
+COMMAND="SLICE_MS=$SLICE_MS SLICES=$SLICES scripts/bench-io.sh $BUILD"
+PASSES=${IO_BENCH_NOTE:+" $IO_BENCH_NOTE"}
 
 for b in weft_echo epoll_echo weft_udp_echo epoll_udp_echo io_loadgen; do
   [[ -x $BIN/$b ]] || { echo "bench-io.sh: $BIN/$b missing (build with -DWEFT_BUILD_BENCH=ON)" >&2; exit 1; }
@@ -55,25 +60,32 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-wait_port() {  # wait_port PROTO PORT: until something listens/binds there (5 s at most)
+wait_port() {  # wait_port PROTO PORT PID: until PID listens/binds there; 1 if PID died
   for _ in $(seq 50); do
-    if [[ $1 == tcp ]]; then ss -Htln "sport = :$2" | grep -q . && return 0
-    else ss -Huan "sport = :$2" | grep -q . && return 0; fi
+    kill -0 "$3" 2>/dev/null || return 1
+    if [[ $1 == tcp ]]; then ss -Htlnp "sport = :$2" | grep -q "pid=$3," && return 0
+    else ss -Hunap "sport = :$2" | grep -q "pid=$3," && return 0; fi
     sleep 0.1
   done
-  echo "bench-io.sh: nothing on $1 port $2" >&2; exit 1
+  echo "bench-io.sh: pid $3 not bound to $1 port $2 after 5 s" >&2; exit 1
 }
 
 TARGETS=()
 start() {  # start NAME PROTO CPUS BINARY ARGS...: starts a pinned server on the next port
   local name=$1 proto=$2 cpus=$3 binary=$4; shift 4
   if [[ ! -x $BIN/$binary ]]; then echo "bench-io.sh: $binary not built: $name left out" >&2; return 0; fi
-  local port=$PORT; PORT=$((PORT + 1))
-  taskset -c "$cpus" "$BIN/$binary" "$port" "$@" &
-  local pid=$!
-  PIDS+=("$pid")
-  wait_port "$proto" "$port"
-  TARGETS+=("$name:$port:$pid")
+  local port pid tries
+  for tries in 1 2 3 4 5; do  # a port somebody else holds: take the next one
+    port=$PORT; PORT=$((PORT + 1))
+    taskset -c "$cpus" "$BIN/$binary" "$port" "$@" 2>/dev/null &
+    pid=$!
+    PIDS+=("$pid")
+    if wait_port "$proto" "$port" "$pid"; then
+      TARGETS+=("$name:$port:$pid")
+      return 0
+    fi
+  done
+  echo "bench-io.sh: $name could not bind (last port $port)" >&2; exit 1
 }
 
 load() {  # load OUTFILE MODE A B: runs the load generator on the client core against TARGETS
@@ -83,6 +95,7 @@ load() {  # load OUTFILE MODE A B: runs the load generator on the client core ag
 
 T0=$(date +%s)
 echo "bench-io: ping-pong grid, servers on core $SERVER_CPU, load generator on core $CLIENT_CPU, ${SLICES}x${SLICE_MS} ms per server per cell"
+if [[ $PARTS == *" grid "* ]]; then
 TARGETS=()
 start weft tcp $SERVER_CPU weft_echo 1
 start asio tcp $SERVER_CPU asio_echo 1
@@ -96,7 +109,9 @@ for c in 1 10 100 1000; do
     echo "done ($(( $(date +%s) - T0 )) s)"
   done
 done
+fi
 
+if [[ $PARTS == *" accept "* ]]; then
 echo "bench-io: accept modes (weft, 2 threads, cores $PAIR_CPUS)"
 TARGETS=()
 start reuse_port tcp "$PAIR_CPUS" weft_echo 2 reuse_port
@@ -104,15 +119,18 @@ start single_acceptor tcp "$PAIR_CPUS" weft_echo 2 single_acceptor
 for c in 10 1000; do
   load "$RAW/accept-$c-64.txt" tcp "$c" 64
 done
+fi
 
+if [[ $PARTS == *" udp "* ]]; then
 echo "bench-io: UDP echo (64 sockets x 2 datagrams in flight)"
 TARGETS=()
 start weft udp $SERVER_CPU weft_udp_echo
 start asio udp $SERVER_CPU asio_udp_echo
 start epoll udp $SERVER_CPU epoll_udp_echo
 load "$RAW/udp.txt" udp 64 2
+fi
 
-if [[ -x $BIN/io_micro_bench ]]; then
+if [[ $PARTS == *" micro "* && -x $BIN/io_micro_bench ]]; then
   echo "bench-io: microbenchmarks"
   taskset -c "$SERVER_CPU" "$BIN/io_micro_bench" --benchmark_min_time=0.2 --benchmark_format=json \
     >"$RAW/micro.json" 2>/dev/null
@@ -125,7 +143,7 @@ DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
 COMPILER=$(c++ --version | head -1)
 VERSIONS=$(for p in libasio-dev libevent-dev libuv1-dev libbenchmark-dev; do
   printf '%s %s; ' "$p" "$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || echo none)"; done)
-export RAW OUT MACHINE KERNEL DATE COMPILER VERSIONS COMMAND SLICE_MS SLICES
+export RAW OUT MACHINE KERNEL DATE COMPILER VERSIONS COMMAND PASSES SLICE_MS SLICES
 
 python3 - <<'PY'
 import json, math, os, re, statistics, subprocess
@@ -191,8 +209,8 @@ def worst(key, lowest=True):
 
 L = []
 L.append("# Ping-pong echo: weft vs Asio, libevent, libuv and a hand-written epoll server\n")
-L.append(f"Generated by `scripts/bench-io.sh` on {os.environ['DATE']}. Reproduce: `make bench` "
-         f"(or `{os.environ['COMMAND']}`).\n")
+L.append(f"Generated by `scripts/bench-io.sh` on {os.environ['DATE']}. Reproduce: `make bench`, which "
+         f"builds build/bench and runs `{os.environ['COMMAND']}`.{os.environ.get('PASSES', '')}\n")
 L.append(f"- Machine: {os.environ['MACHINE']}; kernel {os.environ['KERNEL']}; {os.environ['COMPILER']}")
 L.append(f"- Peers (Debian packages): {os.environ['VERSIONS']}")
 L.append(f"- Method (shared/DESIGN.md, \"Performance method\"): all servers run at once, each pinned to "
@@ -324,7 +342,7 @@ open(f"{out}/pingpong.md", "w").write("\n".join(L) + "\n")
 if ratio:
     cols = [n for n in peers + ["epoll"] if any(f"rate_{n}" in d for d in ratio.values())]
     with open(f"{raw}/chart.dat", "w") as f:
-        f.write("cell " + " ".join(cols) + "\n")
+        f.write("# cell " + " ".join(cols) + "\n")
         for c, s in GRID:
             d = ratio.get((c, s), {})
             f.write(f"\"C={c} S={s}\" " + " ".join(f"{d.get('rate_'+n, float('nan')):.4f}" for n in cols) + "\n")
