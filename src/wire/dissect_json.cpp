@@ -100,6 +100,18 @@ void append_text(std::string& out, const DissectValue& v) {
 
 }  // namespace
 
+DissectValue::DissectValue() : value(nullptr) {}
+DissectValue::DissectValue(std::nullptr_t) : value(nullptr) {}
+DissectValue::DissectValue(bool b) : value(b) {}
+DissectValue::DissectValue(std::int64_t i) : value(i) {}
+DissectValue::DissectValue(std::uint64_t i) : value(static_cast<std::int64_t>(i)) {}
+DissectValue::DissectValue(int i) : value(std::int64_t{i}) {}
+DissectValue::DissectValue(unsigned i) : value(std::int64_t{i}) {}
+DissectValue::DissectValue(std::string s) : value(std::move(s)) {}
+DissectValue::DissectValue(const char* s) : value(std::string(s)) {}
+DissectValue::DissectValue(List l) : value(std::move(l)) {}
+DissectValue::DissectValue(Object o) : value(std::move(o)) {}
+
 const DissectValue* DissectValue::find(std::string_view key) const noexcept {
     const auto* obj = std::get_if<Object>(&value);
     return obj ? find_in(*obj, key) : nullptr;

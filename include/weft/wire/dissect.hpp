@@ -28,17 +28,20 @@ struct DissectValue {
     using Object = std::vector<DissectField>;  ///< keys in the order they are printed
     std::variant<std::nullptr_t, bool, std::int64_t, std::string, List, Object> value;
 
-    DissectValue() : value(nullptr) {}
-    DissectValue(std::nullptr_t) : value(nullptr) {}
-    DissectValue(bool b) : value(b) {}
-    DissectValue(std::int64_t i) : value(i) {}
-    DissectValue(std::uint64_t i) : value(static_cast<std::int64_t>(i)) {}
-    DissectValue(int i) : value(std::int64_t{i}) {}
-    DissectValue(unsigned i) : value(std::int64_t{i}) {}
-    DissectValue(std::string s) : value(std::move(s)) {}
-    DissectValue(const char* s) : value(std::string(s)) {}
-    DissectValue(List l) : value(std::move(l)) {}
-    DissectValue(Object o) : value(std::move(o)) {}
+    // Defined in dissect.cpp, where DissectField is complete: building the variant here
+    // would instantiate std::vector<DissectField> members on an incomplete type, which
+    // libstdc++ 12 rejects under clang.
+    DissectValue();
+    DissectValue(std::nullptr_t);
+    DissectValue(bool b);
+    DissectValue(std::int64_t i);
+    DissectValue(std::uint64_t i);
+    DissectValue(int i);
+    DissectValue(unsigned i);
+    DissectValue(std::string s);
+    DissectValue(const char* s);
+    DissectValue(List l);
+    DissectValue(Object o);
 
     bool is_null() const noexcept { return std::holds_alternative<std::nullptr_t>(value); }
     /// The member `key` of an object, or nullptr (also when this is not an object).
