@@ -5,6 +5,7 @@
 #include "weft/io/tcp_server.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <thread>
 #include <unordered_map>
@@ -22,9 +23,16 @@ namespace {
 constexpr auto kFirstBackoff = std::chrono::milliseconds(10);
 constexpr auto kMaxBackoff = std::chrono::milliseconds(250);
 
+// errno codes compared by category and value. `ec == std::errc::x` is a virtual call into the
+// category, and UBSan's vptr check of libstdc++'s category object probes memory with a pipe():
+// out of descriptors that fails, and sanitizer builds aborted here with a false "invalid vptr".
+bool is_errno(const std::error_code& ec, int value) noexcept {
+    return ec.value() == value &&
+           (ec.category() == std::generic_category() || ec.category() == std::system_category());
+}
+
 bool out_of_descriptors(const std::error_code& ec) {
-    return ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system ||
-           ec == std::errc::no_buffer_space || ec == std::errc::not_enough_memory;
+    return is_errno(ec, EMFILE) || is_errno(ec, ENFILE) || is_errno(ec, ENOBUFS) || is_errno(ec, ENOMEM);
 }
 }  // namespace
 
@@ -66,7 +74,7 @@ Task<> TcpServer::Worker::accept_loop() {
             else target.loop.post([&target, raw = *fd] { target.adopt(raw); });
             continue;
         }
-        if (fd.error() == std::errc::operation_canceled || stopping) break;
+        if (is_errno(fd.error(), ECANCELED) || stopping) break;
         if (out_of_descriptors(fd.error())) server.accept_pauses_.fetch_add(1, std::memory_order_relaxed);
         // Any other error (ECONNABORTED is retried inside accept) also waits a little.
         co_await sleep_for(loop, backoff);
