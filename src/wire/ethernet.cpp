@@ -1,9 +1,9 @@
 #include "weft/wire/ethernet.hpp"
 
 #include <array>
+#include <cstring>
 #include <string>
 
-#include "weft/wire/byte_reader.hpp"
 #include "weft/wire/byte_writer.hpp"
 
 namespace weft::wire {
@@ -27,10 +27,25 @@ constexpr std::array<std::array<std::uint32_t, 256>, 4> make_crc_tables() {
 }
 constexpr auto kCrcTables = make_crc_tables();
 
-MacAddress read_mac(std::span<const std::byte> b) {
-    MacAddress::Bytes m{};
-    for (std::size_t i = 0; i < m.size(); ++i) m[i] = static_cast<std::uint8_t>(b[i]);
+MacAddress read_mac(const std::byte* b) noexcept {
+    MacAddress::Bytes m;
+    std::memcpy(m.data(), b, m.size());
     return MacAddress(m);
+}
+
+std::uint16_t load_u16(const std::byte* p) noexcept {
+    return static_cast<std::uint16_t>(std::to_integer<unsigned>(p[0]) << 8 | std::to_integer<unsigned>(p[1]));
+}
+
+[[gnu::cold, gnu::noinline]] WireError short_fcs_frame_error(std::size_t have) {
+    return {kLayer, "truncated frame: need " + std::to_string(kEthernetHeaderSize + kEthernetFcsSize) +
+                        " bytes with FCS, have " + std::to_string(have), 0};
+}
+[[gnu::cold, gnu::noinline]] WireError short_header_error(std::size_t have) {
+    return {kLayer, "truncated header: need 14 bytes, have " + std::to_string(have), 0};
+}
+[[gnu::cold, gnu::noinline]] WireError short_vlan_error(std::size_t have) {
+    return {kLayer, "truncated 802.1Q tag: need 4 bytes, have " + std::to_string(have), kEthernetHeaderSize};
 }
 
 void write_mac(ByteWriter& w, const MacAddress& mac) {
@@ -57,39 +72,49 @@ std::uint32_t crc32(std::span<const std::byte> bytes) noexcept {
 }
 
 WireResult<EthernetFrame> EthernetFrame::parse(std::span<const std::byte> bytes, Fcs fcs) {
-    EthernetFrame f;
+    // One result, filled in place and returned by name (every return names `out`).
+    WireResult<EthernetFrame> out{EthernetFrame{}};
+    EthernetFrame& f = *out;
     std::span<const std::byte> frame = bytes;
     if (fcs == Fcs::present) {
         // The FCS covers everything before it and is sent least significant byte first.
-        if (bytes.size() < kEthernetHeaderSize + kEthernetFcsSize)
-            return wire_error(kLayer, "truncated frame: need " +
-                                          std::to_string(kEthernetHeaderSize + kEthernetFcsSize) +
-                                          " bytes with FCS, have " + std::to_string(bytes.size()), 0);
+        if (bytes.size() < kEthernetHeaderSize + kEthernetFcsSize) {
+            out = Unexpected(short_fcs_frame_error(bytes.size()));
+            return out;
+        }
         frame = bytes.first(bytes.size() - kEthernetFcsSize);
-        ByteReader tail(bytes.last(kEthernetFcsSize));
-        const std::uint32_t stored = __builtin_bswap32(*tail.u32());
+        const std::byte* t = bytes.data() + frame.size();
+        const std::uint32_t stored = std::uint32_t{std::to_integer<std::uint8_t>(t[0])} |
+                                     std::uint32_t{std::to_integer<std::uint8_t>(t[1])} << 8 |
+                                     std::uint32_t{std::to_integer<std::uint8_t>(t[2])} << 16 |
+                                     std::uint32_t{std::to_integer<std::uint8_t>(t[3])} << 24;
         f.fcs = stored;
         f.fcs_ok = stored == crc32(frame);
     }
-    ByteReader r(frame);
-    if (r.remaining() < kEthernetHeaderSize)
-        return wire_error(kLayer, "truncated header: need 14 bytes, have " + std::to_string(r.remaining()), 0);
-    f.dst = read_mac(*r.bytes(6));
-    f.src = read_mac(*r.bytes(6));
-    f.type = *r.u16();
+    if (frame.size() < kEthernetHeaderSize) {
+        out = Unexpected(short_header_error(frame.size()));
+        return out;
+    }
+    const std::byte* h = frame.data();
+    f.dst = read_mac(h);
+    f.src = read_mac(h + 6);
+    f.type = load_u16(h + 12);
+    std::size_t header_length = kEthernetHeaderSize;
     if (f.type == kEtherTypeVlan) {
         // 802.1Q: TCI (PCP 3 bits, DEI 1 bit, VID 12 bits), then the inner EtherType.
-        if (r.remaining() < kVlanTagSize)
-            return wire_error(kLayer, "truncated 802.1Q tag: need 4 bytes, have " + std::to_string(r.remaining()),
-                              r.offset());
-        const std::uint16_t tci = *r.u16();
+        if (frame.size() - kEthernetHeaderSize < kVlanTagSize) {
+            out = Unexpected(short_vlan_error(frame.size() - kEthernetHeaderSize));
+            return out;
+        }
+        const std::uint16_t tci = load_u16(h + 14);
         f.vlan = VlanTag{static_cast<std::uint16_t>(tci & 0x0fff), static_cast<std::uint8_t>(tci >> 13),
                          (tci & 0x1000) != 0};
-        f.type = *r.u16();
+        f.type = load_u16(h + 16);
+        header_length += kVlanTagSize;
     }
-    f.header_length = r.offset();
-    f.payload = r.rest();
-    return f;
+    f.header_length = header_length;
+    f.payload = frame.subspan(header_length);
+    return out;
 }
 
 void EthernetFrame::append_to(std::vector<std::byte>& out, bool pad, Fcs fcs) const {

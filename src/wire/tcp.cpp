@@ -1,9 +1,10 @@
 #include "weft/wire/tcp.hpp"
 
+#include <bit>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
-#include "weft/wire/byte_reader.hpp"
 #include "weft/wire/byte_writer.hpp"
 #include "weft/wire/ipv4.hpp"
 
@@ -36,61 +37,99 @@ std::size_t fixed_length(std::uint8_t kind) {
     }
 }
 
-// Decodes the value of a known kind whose length was checked; `o.data` holds the value.
-void decode_value(TcpOption& o) {
-    ByteReader v(o.data);
-    switch (o.kind) {
-        case kTcpOptionMss: o.mss = *v.u16(); break;
-        case kTcpOptionWindowScale: o.window_scale = *v.u8(); break;
-        case kTcpOptionTimestamps:
-            o.ts_value = *v.u32();
-            o.ts_echo = *v.u32();
-            break;
-        case kTcpOptionSack:
-            while (!v.empty()) {
-                const std::uint32_t left = *v.u32();
-                o.sack.push_back({left, *v.u32()});
-            }
-            break;
-        default: break;
-    }
+std::uint16_t load_u16(const std::byte* p) noexcept {
+    return static_cast<std::uint16_t>(std::to_integer<unsigned>(p[0]) << 8 | std::to_integer<unsigned>(p[1]));
+}
+std::uint32_t load_u32(const std::byte* p) noexcept {
+    std::uint32_t v;
+    std::memcpy(&v, p, sizeof v);
+    return std::endian::native == std::endian::little ? __builtin_bswap32(v) : v;
 }
 
-// Options fill the header after byte 20; at most 40 bytes, so the list (and any SACK
-// blocks) is bounded by the header, not by a length the peer claims.
-WireResult<std::vector<TcpOption>> parse_options(std::span<const std::byte> bytes, std::size_t base) {
-    std::vector<TcpOption> options;
-    ByteReader r(bytes);
-    while (!r.empty()) {
-        const std::size_t at = base + r.offset();
-        TcpOption o;
-        o.kind = *r.u8();
-        if (o.kind == kTcpOptionEnd || o.kind == kTcpOptionNop) {
-            options.push_back(o);
-            if (o.kind == kTcpOptionEnd) break;  // the rest is padding
+// The errors live out of the hot path: building their strings is the only slow part.
+[[gnu::cold, gnu::noinline]] WireError no_length_error(std::uint8_t kind, std::size_t at) {
+    return {kLayer, "option " + num(kind) + " truncated: no length byte", at};
+}
+[[gnu::cold, gnu::noinline]] WireError short_length_error(std::uint8_t kind, std::uint8_t length, std::size_t at) {
+    return {kLayer, "option " + num(kind) + " has length " + num(length) + ", less than 2", at + 1};
+}
+[[gnu::cold, gnu::noinline]] WireError past_header_error(std::uint8_t kind, std::uint8_t length, std::size_t left,
+                                                         std::size_t at) {
+    return {kLayer, "option " + num(kind) + " length " + num(length) + " runs past the header (" + num(left) +
+                        " bytes left)", at + 1};
+}
+[[gnu::cold, gnu::noinline]] WireError wrong_length_error(std::uint8_t kind, std::uint8_t length, std::size_t at) {
+    return {kLayer, std::string(option_name(kind)) + " option has length " + num(length) + ", expected " +
+                        num(fixed_length(kind)), at + 1};
+}
+[[gnu::cold, gnu::noinline]] WireError sack_length_error(std::uint8_t length, std::size_t at) {
+    return {kLayer, "SACK option length " + num(length) + " is not 2 + 8n", at + 1};
+}
+[[gnu::cold, gnu::noinline]] WireError short_segment_error(std::size_t have) {
+    return {kLayer, "truncated header: need 20 bytes, have " + num(have), 0};
+}
+[[gnu::cold, gnu::noinline]] WireError data_offset_error(std::size_t data_offset) {
+    return {kLayer, "bad data offset " + num(data_offset) + " (" + num(data_offset * 4) + " bytes), minimum 5", 12};
+}
+[[gnu::cold, gnu::noinline]] WireError past_segment_error(std::size_t data_offset, std::size_t have) {
+    return {kLayer, "truncated header: need " + num(data_offset * 4) + " bytes (data offset " + num(data_offset) +
+                        "), have " + num(have), 12};
+}
+
+// Options fill the header after byte 20: at most 40 bytes, so at most 40 entries (NOPs),
+// which is the capacity of TcpOptions: the list is bounded by the header, not by a length
+// the peer claims. Every read below is checked against `n`, the option bytes in the header.
+// `base` is where the options start in the segment, so that errors point at the byte.
+bool parse_options(std::span<const std::byte> bytes, std::size_t base, TcpOptions& options, WireError& error) {
+    static_assert(kTcpMaxHeaderSize - kTcpMinHeaderSize <= TcpOptions::capacity());
+    const std::byte* p = bytes.data();
+    const std::size_t n = bytes.size();
+    std::size_t i = 0;
+    while (i < n) {
+        const auto kind = std::to_integer<std::uint8_t>(p[i]);
+        TcpOption& o = options.emplace_back_unchecked();
+        o.kind = kind;
+        if (kind == kTcpOptionEnd || kind == kTcpOptionNop) {
+            ++i;
+            if (kind == kTcpOptionEnd) break;  // the rest is padding
             continue;
         }
-        auto length = r.u8();
-        if (!length) return wire_error(kLayer, "option " + num(o.kind) + " truncated: no length byte", at);
-        o.length = *length;
-        if (o.length < 2)
-            return wire_error(kLayer, "option " + num(o.kind) + " has length " + num(o.length) + ", less than 2",
-                              at + 1);
-        auto data = r.bytes(o.length - 2u);
-        if (!data)
-            return wire_error(kLayer, "option " + num(o.kind) + " length " + num(o.length) +
-                                          " runs past the header (" + num(r.remaining() + 2) + " bytes left)", at + 1);
-        o.data = *data;
-        const std::size_t want = fixed_length(o.kind);
-        if (want != 0 && o.length != want)
-            return wire_error(kLayer, std::string(option_name(o.kind)) + " option has length " + num(o.length) +
-                                          ", expected " + num(want), at + 1);
-        if (o.kind == kTcpOptionSack && (o.length < 10 || (o.length - 2) % 8 != 0))
-            return wire_error(kLayer, "SACK option length " + num(o.length) + " is not 2 + 8n", at + 1);
-        decode_value(o);
-        options.push_back(std::move(o));
+        const std::size_t at = base + i;
+        if (n - i < 2) return error = no_length_error(kind, at), false;
+        const auto length = std::to_integer<std::uint8_t>(p[i + 1]);
+        o.length = length;
+        if (length < 2) return error = short_length_error(kind, length, at), false;
+        if (length > n - i) return error = past_header_error(kind, length, n - i, at), false;
+        const std::byte* v = p + i + 2;
+        o.data = std::span<const std::byte>(v, length - 2u);
+        i += length;
+        switch (kind) {
+            case kTcpOptionMss:
+                if (length != 4) return error = wrong_length_error(kind, length, at), false;
+                o.mss = load_u16(v);
+                break;
+            case kTcpOptionWindowScale:
+                if (length != 3) return error = wrong_length_error(kind, length, at), false;
+                o.window_scale = std::to_integer<std::uint8_t>(v[0]);
+                break;
+            case kTcpOptionSackPermitted:
+                if (length != 2) return error = wrong_length_error(kind, length, at), false;
+                break;
+            case kTcpOptionTimestamps:
+                if (length != 10) return error = wrong_length_error(kind, length, at), false;
+                o.ts_value = load_u32(v);
+                o.ts_echo = load_u32(v + 4);
+                break;
+            case kTcpOptionSack:
+                // 2 + 8n with n >= 1; n <= 4 follows from the 40-byte bound.
+                if (length < 10 || (length - 2) % 8 != 0) return error = sack_length_error(length, at), false;
+                for (std::size_t b = 0; b + 8 <= length - 2u; b += 8)
+                    o.sack.push_back({load_u32(v + b), load_u32(v + b + 4)});
+                break;
+            default: break;
+        }
     }
-    return options;
+    return true;
 }
 
 std::size_t option_size(const TcpOption& o) noexcept {
@@ -157,9 +196,9 @@ TcpOption tcp_window_scale_option(std::uint8_t shift) {
     return o;
 }
 TcpOption tcp_sack_permitted_option() { return with_kind(kTcpOptionSackPermitted, 2); }
-TcpOption tcp_sack_option(std::vector<SackBlock> blocks) {
+TcpOption tcp_sack_option(SackBlocks blocks) {
     TcpOption o = with_kind(kTcpOptionSack, static_cast<std::uint8_t>(2 + 8 * blocks.size()));
-    o.sack = std::move(blocks);
+    o.sack = blocks;
     return o;
 }
 TcpOption tcp_timestamps_option(std::uint32_t value, std::uint32_t echo) {
@@ -175,35 +214,46 @@ TcpOption tcp_raw_option(std::uint8_t kind, std::span<const std::byte> data) {
 }
 
 WireResult<TcpSegment> TcpSegment::parse(std::span<const std::byte> bytes) {
-    ByteReader r(bytes);
-    if (r.remaining() < kTcpMinHeaderSize)
-        return wire_error(kLayer, "truncated header: need 20 bytes, have " + num(r.remaining()), 0);
-    TcpSegment s;
-    s.src_port = *r.u16();
-    s.dst_port = *r.u16();
-    s.seq = *r.u32();
-    s.ack = *r.u32();
-    const std::uint16_t offset_flags = *r.u16();
+    // One result, filled in place and returned by name (every return names `out`): the
+    // segment and its inline options are never copied.
+    WireResult<TcpSegment> out{TcpSegment{}};
+    if (bytes.size() < kTcpMinHeaderSize) {
+        out = Unexpected(short_segment_error(bytes.size()));
+        return out;
+    }
+    const std::byte* p = bytes.data();
+    const std::uint16_t offset_flags = load_u16(p + 12);
     const std::size_t data_offset = offset_flags >> 12;
+    if (data_offset < 5) {
+        out = Unexpected(data_offset_error(data_offset));
+        return out;
+    }
+    if (data_offset * 4 > bytes.size()) {
+        out = Unexpected(past_segment_error(data_offset, bytes.size()));
+        return out;
+    }
+    TcpSegment& s = *out;
+    s.src_port = load_u16(p);
+    s.dst_port = load_u16(p + 2);
+    s.seq = load_u32(p + 4);
+    s.ack = load_u32(p + 8);
     s.header_length = data_offset * 4;
     s.reserved = static_cast<std::uint8_t>((offset_flags >> 9) & 0x7);
     s.flags = offset_flags & 0x1ff;
-    if (data_offset < 5)
-        return wire_error(kLayer, "bad data offset " + num(data_offset) + " (" + num(s.header_length) +
-                                      " bytes), minimum 5", 12);
-    if (s.header_length > bytes.size())
-        return wire_error(kLayer, "truncated header: need " + num(s.header_length) + " bytes (data offset " +
-                                      num(data_offset) + "), have " + num(bytes.size()), 12);
-    s.window = *r.u16();
-    s.checksum = *r.u16();
-    s.urgent = *r.u16();
-    auto options = parse_options(bytes.subspan(kTcpMinHeaderSize, s.header_length - kTcpMinHeaderSize),
-                                 kTcpMinHeaderSize);
-    if (!options) return Unexpected(options.error());
-    s.options = std::move(*options);
+    s.window = load_u16(p + 14);
+    s.checksum = load_u16(p + 16);
+    s.urgent = load_u16(p + 18);
     s.payload = bytes.subspan(s.header_length);
     s.bytes = bytes;
-    return s;
+    if (s.header_length > kTcpMinHeaderSize) {
+        WireError error;
+        if (!parse_options(bytes.subspan(kTcpMinHeaderSize, s.header_length - kTcpMinHeaderSize), kTcpMinHeaderSize,
+                           s.options, error)) {
+            out = Unexpected(std::move(error));
+            return out;
+        }
+    }
+    return out;
 }
 
 bool TcpSegment::checksum_ok(Ipv4Address src, Ipv4Address dst) const noexcept {

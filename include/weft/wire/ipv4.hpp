@@ -9,6 +9,7 @@
 
 #include "weft/net/ipv4_address.hpp"
 #include "weft/wire/checksum.hpp"
+#include "weft/wire/inline_list.hpp"
 #include "weft/wire/wire_error.hpp"
 
 namespace weft::wire {
@@ -33,6 +34,11 @@ struct Ipv4Option {
     constexpr bool copied() const noexcept { return (type & 0x80) != 0; }
 };
 
+/// 40 option bytes hold at most 40 options (one-byte NOPs): the cap of Ipv4Packet::options.
+inline constexpr std::size_t kIpv4MaxOptions = kIpv4MaxHeaderSize - kIpv4MinHeaderSize;
+/// The options of one header, in order, stored inline: parsing never allocates.
+using Ipv4Options = InlineList<Ipv4Option, kIpv4MaxOptions>;
+
 struct Ipv4Packet {
     std::uint8_t tos = 0;               ///< DSCP (6 bits) and ECN (2 bits)
     std::uint16_t total_length = 0;     ///< as parsed; build() computes it
@@ -47,7 +53,7 @@ struct Ipv4Packet {
     bool checksum_ok = false;           ///< set by parse(): the header sums to zero
     Ipv4Address src;
     Ipv4Address dst;
-    std::vector<Ipv4Option> options;    ///< in order, EOL included; padding after EOL is not
+    Ipv4Options options;                ///< in order, EOL included; padding after EOL is not
     std::size_t header_length = 0;      ///< IHL * 4, as parsed
     std::span<const std::byte> header;  ///< the raw header bytes, as parsed
     std::span<const std::byte> payload; ///< after the header up to total_length

@@ -2,19 +2,28 @@
 // TCP segments (RFC 9293): header, flags, options (RFC 7323 window scale and timestamps,
 // RFC 2018 SACK) and the checksum over the IPv4 pseudo-header.
 
+#include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <span>
+#include <stdexcept>
 #include <vector>
 
 #include "weft/net/ipv4_address.hpp"
 #include "weft/wire/checksum.hpp"
+#include "weft/wire/inline_list.hpp"
 #include "weft/wire/wire_error.hpp"
 
 namespace weft::wire {
 
 inline constexpr std::size_t kTcpMinHeaderSize = 20;
 inline constexpr std::size_t kTcpMaxHeaderSize = 60;
+/// 40 option bytes hold at most 40 options (one-byte NOPs): the cap of TcpSegment::options.
+inline constexpr std::size_t kTcpMaxOptions = kTcpMaxHeaderSize - kTcpMinHeaderSize;
+/// A SACK option of 2 + 8n bytes fits in 40 for n <= 4.
+inline constexpr std::size_t kTcpMaxSackBlocks = 4;
 
 // Flag bits as they sit in the 9 low bits of bytes 12-13.
 inline constexpr std::uint16_t kTcpFin = 0x001;
@@ -44,26 +53,69 @@ struct SackBlock {
     bool operator==(const SackBlock&) const = default;
 };
 
+/// The blocks of one SACK option, stored inline (at most 4 fit in the header). A plain
+/// value: unlike InlineList it copies all four slots, so TcpOption stays trivially copyable.
+class SackBlocks {
+public:
+    using value_type = SackBlock;
+    using iterator = SackBlock*;
+    using const_iterator = const SackBlock*;
+
+    SackBlocks() = default;
+    /// Throws std::length_error for more than 4 blocks.
+    SackBlocks(std::initializer_list<SackBlock> blocks) {
+        for (const SackBlock& b : blocks) push_back(b);
+    }
+
+    static constexpr std::size_t capacity() noexcept { return kTcpMaxSackBlocks; }
+    std::size_t size() const noexcept { return count_; }
+    bool empty() const noexcept { return count_ == 0; }
+    SackBlock* begin() noexcept { return blocks_.data(); }
+    SackBlock* end() noexcept { return blocks_.data() + count_; }
+    const SackBlock* begin() const noexcept { return blocks_.data(); }
+    const SackBlock* end() const noexcept { return blocks_.data() + count_; }
+    SackBlock& operator[](std::size_t i) noexcept { return blocks_[i]; }
+    const SackBlock& operator[](std::size_t i) const noexcept { return blocks_[i]; }
+
+    /// Throws std::length_error past 4 blocks.
+    void push_back(const SackBlock& b) {
+        if (count_ == kTcpMaxSackBlocks) throw std::length_error("tcp: a SACK option holds at most 4 blocks");
+        blocks_[count_++] = b;
+    }
+    void clear() noexcept { count_ = 0; }
+
+    friend bool operator==(const SackBlocks& a, const SackBlocks& b) noexcept {
+        return std::equal(a.begin(), a.end(), b.begin(), b.end());
+    }
+
+private:
+    std::array<SackBlock, kTcpMaxSackBlocks> blocks_{};
+    std::uint8_t count_ = 0;
+};
+
 /// One option. Known kinds have their value decoded into the matching field; every kind
 /// also keeps its raw value bytes in `data`. Building writes known kinds from the fields and
-/// unknown kinds from `data`.
+/// unknown kinds from `data`. A plain value (no heap): parsing a segment never allocates.
 struct TcpOption {
     std::uint8_t kind = kTcpOptionNop;
     std::uint8_t length = 1;            ///< as stored (1 for EOL and NOP); build() recomputes it
     std::span<const std::byte> data;    ///< the value bytes after kind and length
     std::uint16_t mss = 0;              ///< kind 2
     std::uint8_t window_scale = 0;      ///< kind 3 (shift count)
-    std::vector<SackBlock> sack;        ///< kind 5 (1 to 4 blocks)
+    SackBlocks sack;                    ///< kind 5 (1 to 4 blocks)
     std::uint32_t ts_value = 0;         ///< kind 8 TSval
     std::uint32_t ts_echo = 0;          ///< kind 8 TSecr
 };
+
+/// The options of one segment, in order, stored inline.
+using TcpOptions = InlineList<TcpOption, kTcpMaxOptions>;
 
 TcpOption tcp_end_option();
 TcpOption tcp_nop_option();
 TcpOption tcp_mss_option(std::uint16_t mss);
 TcpOption tcp_window_scale_option(std::uint8_t shift);
 TcpOption tcp_sack_permitted_option();
-TcpOption tcp_sack_option(std::vector<SackBlock> blocks);
+TcpOption tcp_sack_option(SackBlocks blocks);
 TcpOption tcp_timestamps_option(std::uint32_t value, std::uint32_t echo);
 /// Any kind, value written as given (`data` must outlive the build).
 TcpOption tcp_raw_option(std::uint8_t kind, std::span<const std::byte> data);
@@ -78,7 +130,7 @@ struct TcpSegment {
     std::uint16_t window = 0;
     std::uint16_t checksum = 0;         ///< as stored; build() computes it unless told to keep
     std::uint16_t urgent = 0;
-    std::vector<TcpOption> options;     ///< in order, EOL included; padding after EOL is not
+    TcpOptions options;                 ///< in order, EOL included; padding after EOL is not
     std::size_t header_length = 0;     ///< data offset * 4, as parsed
     std::span<const std::byte> payload; ///< after the header: the rest of the span
     std::span<const std::byte> bytes;   ///< the whole segment as parsed (what the checksum covers)

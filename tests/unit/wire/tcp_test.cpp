@@ -93,7 +93,7 @@ TEST(Tcp, SackEolAndUnknownOptions) {
     ASSERT_TRUE(s) << s.error().to_string();
     ASSERT_EQ(s->options.size(), 5u);
     EXPECT_EQ(s->options[2].kind, kTcpOptionSack);
-    EXPECT_EQ(s->options[2].sack, (std::vector<SackBlock>{{10, 20}, {30, 40}}));
+    EXPECT_EQ(s->options[2].sack, (SackBlocks{{10, 20}, {30, 40}}));
     EXPECT_EQ(s->options[3].kind, 30);
     EXPECT_EQ(s->options[3].length, 4);
     EXPECT_EQ(s->options[3].data.size(), 2u);
@@ -193,7 +193,7 @@ TEST(Tcp, BuildPadsOptionsAndRoundTrips) {
     EXPECT_EQ(back->options[0].window_scale, 3);
     EXPECT_EQ(back->options[1].kind, 99);
     EXPECT_EQ(back->options[1].data[0], std::byte{0xaa});
-    EXPECT_EQ(back->options[2].sack, (std::vector<SackBlock>{{1, 2}}));
+    EXPECT_EQ(back->options[2].sack, (SackBlocks{{1, 2}}));
     EXPECT_EQ(back->options[4].kind, kTcpOptionEnd);
     EXPECT_EQ(back->payload.size(), 3u);
 }
