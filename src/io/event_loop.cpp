@@ -221,7 +221,11 @@ void EventLoop::dispatch(int fd, std::uint32_t events) {
     Slot* s = slot(fd);
     if (!s) return;
     s->last_activity = now_;  // data came or the peer took some: progress, for idle timeouts
-    if (events & kReadEvents) complete(fd, false);
+    if (events & kReadEvents) {
+        s->read_ready = true;  // a new edge: whatever was drained before has new data
+        if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) s->hung_up = true;
+        complete(fd, false);
+    }
     if (events & kWriteEvents) complete(fd, true);
 }
 
@@ -230,7 +234,11 @@ void EventLoop::complete(int fd, bool write) {
     if (!s) return;
     detail::IoOp*& waiting = write ? s->writer : s->reader;
     detail::IoOp* op = waiting;
-    if (!op || !op->perform(*op)) return;  // still EAGAIN: keep waiting for the next edge
+    if (!op) return;
+    if (!op->perform(*op)) {  // still EAGAIN: keep waiting for the next edge
+        if (!write) s->read_ready = false;
+        return;
+    }
     waiting = nullptr;
     op->state = detail::IoOp::State::idle;
     detail::resume_all(op->waiter);  // may close fd, resize slots_ or destroy op's frame: touch nothing after

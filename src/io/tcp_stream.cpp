@@ -31,6 +31,9 @@ bool ReadSomeAwaiter::perform_read(IoOp& op) noexcept {
         return true;
     }
     self.done_ = static_cast<std::size_t>(*n);
+    // A stream read that returns less than asked emptied the receive queue: the next
+    // read_some can wait for the edge instead of trying a read that would say EAGAIN.
+    if (self.done_ > 0 && self.done_ < self.buffer_.size()) self.loop()->mark_read_drained(self.fd);
     return true;
 }
 
@@ -44,6 +47,10 @@ Result<std::size_t> ReadSomeAwaiter::await_resume() const noexcept {
 bool ReadBufferAwaiter::perform_read(IoOp& op) noexcept {
     auto& self = static_cast<ReadBufferAwaiter&>(op);
     try {
+        // What one read_from can take: the free space, plus its stack overflow area when
+        // the free space is smaller than that area (see Buffer::read_from).
+        const std::size_t writable = self.buffer_->writable_bytes();
+        const std::size_t room = writable < Buffer::kExtraReadSize ? writable + Buffer::kExtraReadSize : writable;
         auto n = self.buffer_->read_from(self.fd);
         if (!n) {
             if (would_block(n.error())) return false;
@@ -51,6 +58,7 @@ bool ReadBufferAwaiter::perform_read(IoOp& op) noexcept {
             return true;
         }
         self.done_ = *n;
+        if (self.done_ > 0 && self.done_ < room) self.loop()->mark_read_drained(self.fd);  // as above
     } catch (const std::bad_alloc&) {
         self.error_ = std::make_error_code(std::errc::not_enough_memory);
     }

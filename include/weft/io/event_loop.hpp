@@ -127,6 +127,23 @@ public:
     void refuse_reads(int fd, std::error_code why) noexcept;
     /// Unlinks an op whose awaitable is being destroyed (its frame was destroyed).
     void forget(detail::IoOp& op) noexcept;
+    /// The read-readiness hint. An edge-triggered descriptor whose receive queue was seen
+    /// empty (EAGAIN, or a short stream read) stays empty until epoll reports a new edge, so
+    /// a read tried before then would only return EAGAIN. Readers skip that syscall while
+    /// read_ready(fd) is false; the next EPOLLIN sets it again. In request/response traffic
+    /// this removes one of the three syscalls per message.
+    /// Once the peer has hung up (EPOLLRDHUP/HUP/ERR seen) every read is tried: end of stream
+    /// and errors persist without further edges, so a short read proves nothing then. While
+    /// reads are refused (a draining server) every read is tried too: bytes that arrived
+    /// before their edge was dispatched must still be answered.
+    bool read_ready(int fd) const noexcept {
+        if (fd < 0 || static_cast<std::size_t>(fd) >= slots_.size()) return true;
+        const Slot& s = slots_[static_cast<std::size_t>(fd)];
+        return s.read_ready || s.hung_up || s.reads_refused;
+    }
+    void mark_read_drained(int fd) noexcept {
+        if (fd >= 0 && static_cast<std::size_t>(fd) < slots_.size()) slots_[static_cast<std::size_t>(fd)].read_ready = false;
+    }
     /// Records I/O progress on fd (for idle timeouts) and reads it back.
     void note_activity(int fd) noexcept;
     Clock::time_point last_activity(int fd) const noexcept;
@@ -138,6 +155,8 @@ private:
         Clock::time_point last_activity{};
         std::error_code reads_refused;
         bool registered = false;
+        bool read_ready = true;  // see read_ready(): unknown counts as ready
+        bool hung_up = false;    // the peer closed or reset: reads return at once from now on
     };
 
     static void root_done(void* owner, std::coroutine_handle<> frame) noexcept;

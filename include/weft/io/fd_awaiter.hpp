@@ -35,7 +35,14 @@ public:
         if (loop_) loop_->cancel(*this, why);
     }
 
-    bool await_ready() noexcept { return cancelled || perform(*this); }
+    bool await_ready() noexcept {
+        if (cancelled) return true;
+        // A read on a descriptor known to be drained would only say EAGAIN: wait for the edge.
+        if (!for_write && !loop_->read_ready(fd)) return false;
+        if (perform(*this)) return true;
+        if (!for_write) loop_->mark_read_drained(fd);
+        return false;
+    }
     bool await_suspend(std::coroutine_handle<> awaiter) noexcept {
         waiter = awaiter;
         return loop_->wait(*this);  // false: refused, resume at once with `cancelled` set

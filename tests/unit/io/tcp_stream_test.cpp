@@ -14,6 +14,7 @@
 #include "weft/io/sleep.hpp"
 #include "weft/io/io_error.hpp"
 #include "weft/io/tcp_listener.hpp"
+#include "weft/socket/socket.hpp"
 
 using namespace std::chrono_literals;
 
@@ -224,6 +225,35 @@ TEST(TcpStream, DestroyingAFrameThatWaitsUnregistersItsOperation) {
         co_return n.value_or(0);
     };
     EXPECT_EQ(loop.block_on(again()), 4u) << "a new reader gets the data the old one never took";
+}
+
+// The read-readiness hint must not hide an end of stream: data and FIN arrive, and their edge is
+// dispatched while nobody reads; the next read takes the data (a short read), and the one after
+// must see the EOF at once instead of waiting for an edge that will never come.
+TEST(TcpStream, EofAfterShortReadIsSeenWithoutANewEdge) {
+    EventLoop loop;
+    auto listener = TcpListener::bind(loop, kLoopback);
+    ASSERT_TRUE(listener);
+    const Endpoint at = *listener->local_endpoint();
+    auto server = [&]() -> Task<std::string> {
+        auto conn = co_await listener->accept();
+        if (!conn) co_return "accept failed";
+        // The client has already sent and half-closed: one loop turn dispatches that edge
+        // while this coroutine is not reading.
+        co_await sleep_for(loop, 5ms);
+        std::array<std::byte, 4096> buf;
+        auto first = co_await with_timeout(2s, conn->read_some(buf));
+        if (!first) co_return "first read: " + first.error().message();
+        std::string got = text(std::span(buf).first(*first));
+        auto second = co_await with_timeout(2s, conn->read_some(buf));
+        if (!second) co_return "second read: " + second.error().message();
+        co_return *second == 0 ? got + "|eof" : got + "|more";
+    };
+    Socket client;
+    client.connect(at);
+    client.sendall("abc");
+    client.shutdown(Shutdown::write);
+    EXPECT_EQ(loop.block_on(server()), "abc|eof");
 }
 
 }  // namespace
