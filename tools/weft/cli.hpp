@@ -27,6 +27,8 @@ void add_udp_serve(CLI::App& udp);
 void add_udp_connect(CLI::App& udp);
 void add_ipcalc(CLI::App& app);
 void add_tour(CLI::App& app);
+/// The tour's last section (tour_wire.cpp): the first exchange's "hello!" segment, rebuilt.
+void tour_wire_section(int number, const Endpoint& client, const Endpoint& server);
 void add_decode(CLI::App& app);
 void add_explain(CLI::App& app);
 
@@ -41,8 +43,5 @@ void log_line(std::string_view line) noexcept;
 /// The local address a server binds: an IP literal or a name that resolves (first answer).
 Endpoint bind_endpoint(const std::string& host, std::uint16_t port);
 
-/// Blocks SIGINT and SIGTERM in this thread (and the threads it starts later) and returns a
-/// signalfd that becomes readable when either arrives: the servers' stop_fd.
-int stop_signal_fd();
 
 }  // namespace weft::cli

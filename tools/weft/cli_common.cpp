@@ -51,17 +51,5 @@ Endpoint bind_endpoint(const std::string& host, std::uint16_t port) {
     return endpoints->front();
 }
 
-int stop_signal_fd() {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    // Blocked signals stay pending and make the signalfd readable; threads started after
-    // this inherit the mask, so no thread is interrupted at a random point.
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
-    int fd = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-    if (fd < 0) throw std::runtime_error(std::string("signalfd: ") + std::strerror(errno));
-    return fd;
-}
 
 }  // namespace weft::cli

@@ -23,7 +23,8 @@ void say(const std::string& text) { std::cout << "  " << text << '\n'; }
 void heading(int n, const std::string& text) { std::cout << '\n' << n << ". " << text << '\n'; }
 
 // 1. The seed's first pair: a server that answers "hi" to whoever says "hello!".
-void hello_hi() {
+// Returns the (client, server) endpoints, for the wire section at the end.
+std::pair<Endpoint, Endpoint> hello_hi() {
     heading(1, "TCP: the server that answers hi");
     Socket sk;
     sk.setsockopt(ReuseAddress{true});
@@ -48,6 +49,7 @@ void hello_hi() {
     auto [peer, got] = server.get();
     say("server: accept() -> peer " + peer + ", recv(1024) -> '" + got + "', send('hi')");
     say("client: recv(1024) -> '" + reply + "', close()");
+    return {client.getsockname().endpoint(), addr.endpoint()};
 }
 
 // 2. The talking loop against weft's echo server: several messages on one connection.
@@ -166,11 +168,12 @@ void subnet() {
 
 void run() {
     std::cout << "weft tour: the seed's client/server programs, live on loopback\n";
-    hello_hi();
+    const auto [client, server] = hello_hi();
     echo_conversation();
     async_echo();
     udp_upper();
     subnet();
+    tour_wire_section(6, client, server);
     std::cout << "\nNext: weft tcp serve --threads 2, weft tcp connect 127.0.0.1 8898, weft udp serve, "
                  "weft ipcalc 172.16.10.1/24 172.16.10.2 (weft --help lists all)\n";
 }
