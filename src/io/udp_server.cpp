@@ -13,13 +13,13 @@ namespace {
 constexpr std::size_t kMaxDatagram = 65536;
 }  // namespace
 
-std::size_t echo_datagram(std::span<const std::byte> in, std::span<std::byte> out) noexcept {
+std::optional<std::size_t> echo_datagram(std::span<const std::byte> in, std::span<std::byte> out) noexcept {
     const std::size_t n = std::min(in.size(), out.size());
     std::copy_n(in.begin(), n, out.begin());
     return n;
 }
 
-std::size_t upper_datagram(std::span<const std::byte> in, std::span<std::byte> out) noexcept {
+std::optional<std::size_t> upper_datagram(std::span<const std::byte> in, std::span<std::byte> out) noexcept {
     const std::size_t n = std::min(in.size(), out.size());
     for (std::size_t i = 0; i < n; ++i) {
         const auto c = std::to_integer<unsigned char>(in[i]);
@@ -48,8 +48,9 @@ Task<> serve_datagrams(UdpSocket& socket, DatagramTransform transform, UdpServer
         std::size_t replies = 0;
         for (std::size_t i = 0; i < *got; ++i) {
             UdpMessage& reply = out[replies];
-            reply.size = transform(in[i].data(), reply.buffer);
-            if (reply.size == 0) continue;
+            const std::optional<std::size_t> size = transform(in[i].data(), reply.buffer);
+            if (!size) continue;
+            reply.size = *size;
             reply.address = in[i].address;
             reply.address_length = in[i].address_length;
             ++replies;

@@ -5,12 +5,14 @@
 //
 // Each turn takes up to kMaxBatch queued datagrams with one recvmmsg, runs the transform on
 // each, and sends every reply with one sendmmsg: under load, two syscalls per batch instead
-// of two per datagram. A transform returns the reply's length (0: no reply).
+// of two per datagram. A transform returns the reply's length, or nullopt for no reply (an
+// empty datagram is answered with an empty one, as Python's server would).
 
 #include <atomic>
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <thread>
 
@@ -23,12 +25,13 @@
 namespace weft {
 
 /// Writes the reply to `in` into `out` (as large as the largest datagram) and returns its length.
-using DatagramTransform = std::function<std::size_t(std::span<const std::byte> in, std::span<std::byte> out)>;
+using DatagramTransform =
+    std::function<std::optional<std::size_t>(std::span<const std::byte> in, std::span<std::byte> out)>;
 
 /// The reply is the datagram itself.
-std::size_t echo_datagram(std::span<const std::byte> in, std::span<std::byte> out) noexcept;
+std::optional<std::size_t> echo_datagram(std::span<const std::byte> in, std::span<std::byte> out) noexcept;
 /// The reply is the datagram with ASCII letters uppercased (the seed's UDP server).
-std::size_t upper_datagram(std::span<const std::byte> in, std::span<std::byte> out) noexcept;
+std::optional<std::size_t> upper_datagram(std::span<const std::byte> in, std::span<std::byte> out) noexcept;
 
 struct UdpServerStats {
     std::size_t datagrams = 0;  // received

@@ -103,6 +103,34 @@ TEST(UdpServer, UppercasesInBatches) {
     EXPECT_LT(stats.batches, stats.datagrams) << "recvmmsg never took more than one datagram";
 }
 
+TEST(UdpServer, EmptyDatagramGetsAnEmptyReplyAndNulloptNone) {
+    auto server = UdpServer::start(kLoopback, echo_datagram);
+    ASSERT_TRUE(server) << server.error().message();
+    // A transform that answers only datagrams starting with 'y'.
+    auto picky = UdpServer::start(kLoopback, [](std::span<const std::byte> in, std::span<std::byte> out)
+                                                 -> std::optional<std::size_t> {
+        if (in.empty() || in[0] != std::byte{'y'}) return std::nullopt;
+        return echo_datagram(in, out);
+    });
+    ASSERT_TRUE(picky);
+    EventLoop loop;
+    auto client = UdpSocket::bind(loop, kLoopback);
+    ASSERT_TRUE(client);
+    auto run = [&]() -> Task<std::string> {
+        std::array<std::byte, 16> buf;
+        if (!co_await client->send_to({}, (*server)->local_endpoint())) co_return "send failed";
+        auto d = co_await with_timeout(2s, client->recv_from(buf));
+        if (!d) co_return "no reply to the empty datagram";
+        if (d->size != 0) co_return "reply not empty";
+        if (!co_await client->send_to(bytes("no"), (*picky)->local_endpoint())) co_return "send failed";
+        if (!co_await client->send_to(bytes("yes"), (*picky)->local_endpoint())) co_return "send failed";
+        d = co_await with_timeout(2s, client->recv_from(buf));
+        if (!d) co_return "no reply from the picky server";
+        co_return text(std::span(buf).first(d->size));  // "no" got no reply, so this is "yes"
+    };
+    EXPECT_EQ(loop.block_on(run()), "yes");
+}
+
 TEST(UdpServer, SecondServerOnTheSamePortFails) {
     auto first = UdpServer::start(kLoopback, echo_datagram);
     ASSERT_TRUE(first);
