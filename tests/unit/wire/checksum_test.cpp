@@ -2,27 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include "unit/wire/test_bytes.hpp"
+
 #include <string_view>
 #include <vector>
 
 namespace weft::wire {
 namespace {
 
-std::vector<std::byte> hex(std::string_view text) {
-    std::vector<std::byte> out;
-    int high = -1;
-    for (char c : text) {
-        int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-        if (v < 0) continue;
-        if (high < 0) {
-            high = v;
-        } else {
-            out.push_back(std::byte(high << 4 | v));
-            high = -1;
-        }
-    }
-    return out;
-}
+using test_support::hex;
 
 TEST(Checksum, Rfc1071Example) {
     // RFC 1071 section 3: the bytes 00 01 f2 03 f4 f5 f6 f7 sum to ddf2.

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "unit/wire/test_bytes.hpp"
+
 #include <random>
 #include <string>
 #include <vector>
@@ -12,21 +14,7 @@ namespace {
 using namespace std::chrono_literals;
 
 // Hex digits to bytes; anything that is not a hex digit is skipped.
-std::vector<std::byte> hex(std::string_view text) {
-    std::vector<std::byte> out;
-    int hi = -1;
-    for (char c : text) {
-        int v = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-        if (v < 0) continue;
-        if (hi < 0) {
-            hi = v;
-        } else {
-            out.push_back(static_cast<std::byte>(hi << 4 | v));
-            hi = -1;
-        }
-    }
-    return out;
-}
+using test_support::hex;
 
 std::vector<std::byte> operator+(std::vector<std::byte> a, const std::vector<std::byte>& b) {
     a.insert(a.end(), b.begin(), b.end());

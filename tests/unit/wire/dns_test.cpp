@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "unit/wire/test_bytes.hpp"
+
 #include <random>
 #include <string>
 #include <vector>
@@ -11,21 +13,7 @@ namespace {
 
 // Hex digits to bytes; spaces and anything else that is not a hex digit are skipped, and
 // 'x' in quotes is not supported: keep vectors readable with spaces only.
-std::vector<std::byte> hex(std::string_view text) {
-    std::vector<std::byte> out;
-    int hi = -1;
-    for (char c : text) {
-        int v = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-        if (v < 0) continue;
-        if (hi < 0) {
-            hi = v;
-        } else {
-            out.push_back(static_cast<std::byte>(hi << 4 | v));
-            hi = -1;
-        }
-    }
-    return out;
-}
+using test_support::hex;
 
 DnsName name(std::string_view text) { return DnsName::from_text(text).value(); }
 

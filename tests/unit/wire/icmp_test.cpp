@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "unit/wire/test_bytes.hpp"
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,21 +13,7 @@
 namespace weft::wire {
 namespace {
 
-std::vector<std::byte> hex(std::string_view text) {
-    std::vector<std::byte> out;
-    int high = -1;
-    for (char c : text) {
-        int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-        if (v < 0) continue;
-        if (high < 0) {
-            high = v;
-        } else {
-            out.push_back(std::byte(high << 4 | v));
-            high = -1;
-        }
-    }
-    return out;
-}
+using test_support::hex;
 
 // Windows ping: id 1, seq 1, data "abcdefghijklmnopqrstuvwabcdefghi", checksum 4d5a.
 const std::string kEcho =

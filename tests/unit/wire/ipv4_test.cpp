@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "unit/wire/test_bytes.hpp"
+
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -10,21 +12,7 @@
 namespace weft::wire {
 namespace {
 
-std::vector<std::byte> hex(std::string_view text) {
-    std::vector<std::byte> out;
-    int high = -1;
-    for (char c : text) {
-        int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-        if (v < 0) continue;
-        if (high < 0) {
-            high = v;
-        } else {
-            out.push_back(std::byte(high << 4 | v));
-            high = -1;
-        }
-    }
-    return out;
-}
+using test_support::hex;
 
 // 192.0.2.1 -> 192.0.2.2, UDP, DF, id 0x1c46, total 28; checksum 9a87 (computed by Python).
 const std::string kUdpHeader = "45 00 00 1c 1c 46 40 00 40 11 9a 87 c0 00 02 01 c0 00 02 02";
