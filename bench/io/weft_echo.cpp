@@ -1,30 +1,18 @@
-// weft TCP echo server for the ping-pong benchmark: TcpServer + one coroutine per connection
-// reading into a 64 KiB buffer and writing back what it read.
+// weft TCP echo server for the ping-pong benchmark: exactly what `weft tcp serve` runs, the echo
+// service of services/echo (one coroutine per connection on TcpServer, reading into the loop's
+// shared 64 KiB buffer and answering with a direct send; only a reply the kernel cannot take at
+// once is copied into the connection for write_all).
 //
 //   weft_echo PORT [THREADS] [reuse_port|single_acceptor]
 //
 // Serves 127.0.0.1:PORT until SIGINT/SIGTERM.
 #include <cstdio>
+#include <chrono>
 #include <cstdlib>
-#include <span>
 #include <string>
-#include <vector>
 
 #include "weft/io/tcp_server.hpp"
-
-namespace {
-
-weft::Task<> echo(weft::TcpStream conn) {
-    (void)conn.set_no_delay(true);
-    std::vector<std::byte> buffer(65536);
-    for (;;) {
-        auto n = co_await conn.read_some(std::span(buffer));
-        if (!n || *n == 0) break;
-        if (!co_await conn.write_all(std::span(buffer).first(*n))) break;
-    }
-}
-
-}  // namespace
+#include "weft/services/echo.hpp"
 
 int main(int argc, char** argv) {
     if (argc < 2) {
@@ -40,7 +28,7 @@ int main(int argc, char** argv) {
     options.threads = argc > 2 ? static_cast<std::size_t>(std::atoi(argv[2])) : 1;
     options.drain_timeout = std::chrono::milliseconds(100);
     if (argc > 3 && std::string(argv[3]) == "single_acceptor") options.accept_mode = weft::AcceptMode::single_acceptor;
-    auto r = weft::serve_tcp(*at, options, echo);
+    auto r = weft::serve_tcp(*at, options, weft::tcp_echo_handler(weft::EchoMode::echo, std::chrono::milliseconds(0)));
     if (!r) {
         std::fprintf(stderr, "weft_echo: %s\n", r.error().message().c_str());
         return 1;

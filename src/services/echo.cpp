@@ -63,6 +63,8 @@ std::string describe(const std::error_code& why) {
 Task<> serve_echo(TcpStream conn, std::shared_ptr<const EchoState> state) {
     const int fd = conn.native_handle();
     EventLoop& loop = *conn.loop();
+    // An echo answers at once: Nagle would hold the tail of a large reply until the peer ACKs.
+    (void)conn.set_no_delay(true);
     std::string peer;
     if (state->log) {
         auto ep = conn.remote_endpoint();
