@@ -228,7 +228,7 @@ L.append("- Every figure is the **median over the slices**. Ratios are weft / pe
          "for msgs/s, below 1 is better for CPU per message.")
 L.append("- The machine is shared (2 cores, other work running): absolute figures drift; the "
          "interleaved slices make the ratios comparable, not the absolutes across runs.\n")
-L.append("Servers (bench/io/): weft = TcpServer + coroutine `read_some` into a 64 KiB buffer, `write_all`; "
+L.append("Servers (bench/io/): weft = the echo service `weft tcp serve` runs (services/echo: a coroutine per connection on TcpServer, `read_some` into the loop's shared 64 KiB buffer, a direct `send`, `write_all` only for what the kernel cannot take at once); "
          "Asio = completion handlers, `async_read_some` 64 KiB + `async_write` (io_context hint 1); "
          "libevent = persistent EV_READ event, one raw `read()` of 64 KiB + `write()` per callback "
          "(bufferevents read 4 KiB per call), evbuffer only for short writes; libuv = `uv_read_start` with "
