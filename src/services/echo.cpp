@@ -122,11 +122,9 @@ Task<> serve_echo(TcpStream conn, std::shared_ptr<const EchoState> state) {
 }  // namespace
 
 void apply_echo_mode(EchoMode mode, std::span<std::byte> bytes) noexcept {
-    if (mode != EchoMode::upper) return;
-    for (std::byte& b : bytes) {
-        const auto c = std::to_integer<unsigned char>(b);
-        if (c >= 'a' && c <= 'z') b = std::byte(c - 'a' + 'A');
-    }
+    // The same rule as the UDP server's: upper_datagram works in place (each output byte
+    // depends only on the input byte at the same index).
+    if (mode == EchoMode::upper) (void)upper_datagram(bytes, bytes);
 }
 
 ConnectionHandler tcp_echo_handler(EchoMode mode, std::chrono::milliseconds drain_grace, EchoLog log) {
