@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
     options.threads = argc > 2 ? static_cast<std::size_t>(std::atoi(argv[2])) : 1;
     options.drain_timeout = std::chrono::milliseconds(100);
     if (argc > 3 && std::string(argv[3]) == "single_acceptor") options.accept_mode = weft::AcceptMode::single_acceptor;
-    auto r = weft::serve_tcp(*at, options, weft::tcp_echo_handler(weft::EchoMode::echo, std::chrono::milliseconds(0)));
+    auto r = weft::serve_tcp(*at, options, weft::tcp_echo_handler(weft::EchoMode::echo));
     if (!r) {
         std::fprintf(stderr, "weft_echo: %s\n", r.error().message().c_str());
         return 1;

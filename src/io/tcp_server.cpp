@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include <sys/socket.h>
 
@@ -44,6 +45,7 @@ struct TcpServer::Worker {
     struct Connection {
         int fd;
         TimerId idle_timer;
+        TimerId drain_timer = 0;
     };
     std::unordered_map<std::uint64_t, Connection> connections;
     std::uint64_t next_id = 1;
@@ -57,6 +59,7 @@ struct TcpServer::Worker {
     void adopt(int fd);
     void begin_stop();
     void check_idle(std::uint64_t id);
+    void check_draining(std::uint64_t id);
     void connection_ended(std::uint64_t id);
 };
 
@@ -123,6 +126,7 @@ Task<> TcpServer::Worker::serve(TcpStream stream) {
 void TcpServer::Worker::connection_ended(std::uint64_t id) {
     if (auto it = connections.find(id); it != connections.end()) {
         loop.cancel_timer(it->second.idle_timer);
+        loop.cancel_timer(it->second.drain_timer);
         connections.erase(it);
     }
     server.active_.fetch_sub(1, std::memory_order_relaxed);
@@ -148,14 +152,34 @@ void TcpServer::Worker::check_idle(std::uint64_t id) {
     loop.cancel_fd(c.fd, why);
 }
 
+// While stopping: a connection silent for drain_grace has its reads refused (pending and
+// future ones that would wait fail with operation_canceled); one with more recent progress is
+// looked at again when it would reach that age. Progress only stamps the descriptor's slot,
+// so a talking connection costs one timer per grace period.
+void TcpServer::Worker::check_draining(std::uint64_t id) {
+    auto it = connections.find(id);
+    if (it == connections.end()) return;
+    Connection& c = it->second;
+    c.drain_timer = 0;
+    const auto silent_at = loop.last_activity(c.fd) + server.options_.drain_grace;
+    if (loop.now() < silent_at) {
+        c.drain_timer = loop.add_timer_at(silent_at, [this, id] { check_draining(id); });
+        return;
+    }
+    loop.refuse_reads(c.fd, std::make_error_code(std::errc::operation_canceled));
+}
+
 void TcpServer::Worker::begin_stop() {
     if (stopping) return;
     stopping = true;
     listener.close();  // the accept loop resumes with operation_canceled and ends
-    // Idle connections (waiting to read) end now; busy ones finish what they are doing and
-    // end at their next read that would wait.
-    for (const auto& [id, c] : connections)
-        loop.refuse_reads(c.fd, std::make_error_code(std::errc::operation_canceled));
+    // Idle connections end now; mid-exchange ones once they fall silent (check_draining).
+    // Collect the ids first: refusing a read queues its coroutine, it never runs inline, but
+    // the map must not be walked while check_draining may add timers.
+    std::vector<std::uint64_t> ids;
+    ids.reserve(connections.size());
+    for (const auto& entry : connections) ids.push_back(entry.first);
+    for (std::uint64_t id : ids) check_draining(id);
     if (connections.empty()) {
         loop.stop();
         return;

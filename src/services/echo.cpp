@@ -8,18 +8,12 @@
 
 #include <sys/socket.h>
 
-#include "weft/io/sleep.hpp"
 
 namespace weft {
 
 namespace {
 
-using namespace std::chrono_literals;
-
 constexpr std::size_t kChunk = 64 * 1024;
-// While draining, how often a mid-exchange connection looks for more data (reads that would
-// wait are refused once the server stops, so it polls; only during shutdown).
-constexpr auto kDrainPoll = 10ms;
 
 // The loop thread's read buffer. Sharing it between the thread's connections is safe because
 // a loop performs one connection's read and resumes that connection at once: the data is used
@@ -50,7 +44,6 @@ Result<std::size_t> send_now(int fd, std::span<const std::byte> data) noexcept {
 
 struct EchoState {
     EchoMode mode;
-    std::chrono::milliseconds drain_grace;
     EchoLog log;
 };
 
@@ -74,21 +67,13 @@ Task<> serve_echo(TcpStream conn, std::shared_ptr<const EchoState> state) {
     std::vector<std::byte> pending;  // only while the kernel cannot take a reply at once
     std::uint64_t echoed = 0;
     std::error_code why;
-    bool draining = false;
     for (;;) {
         const auto buffer = scratch();
         auto got = co_await conn.read_some(buffer);
         if (!got) {
-            const bool stopping = got.error() == std::errc::operation_canceled;
-            if (stopping && !draining) draining = state->drain_grace.count() > 0 &&
-                                                  loop.now() - loop.last_activity(fd) < state->drain_grace;
-            if (stopping && draining && loop.now() - loop.last_activity(fd) < state->drain_grace) {
-                // The server is stopping while this peer is still talking: keep answering
-                // until it has been silent for the grace period (or the drain timeout ends it).
-                (void)co_await sleep_for(loop, kDrainPoll);
-                continue;
-            }
-            if (!stopping || !draining) why = got.error();
+            // The server stopping (operation_canceled) or the idle timeout ended this
+            // connection while it waited: nothing it sent is left unanswered.
+            why = got.error();
             break;
         }
         if (*got == 0) break;  // the peer closed its side: everything it sent was answered
@@ -127,14 +112,14 @@ void apply_echo_mode(EchoMode mode, std::span<std::byte> bytes) noexcept {
     if (mode == EchoMode::upper) (void)upper_datagram(bytes, bytes);
 }
 
-ConnectionHandler tcp_echo_handler(EchoMode mode, std::chrono::milliseconds drain_grace, EchoLog log) {
-    auto state = std::make_shared<const EchoState>(EchoState{mode, drain_grace, std::move(log)});
+ConnectionHandler tcp_echo_handler(EchoMode mode, EchoLog log) {
+    auto state = std::make_shared<const EchoState>(EchoState{mode, std::move(log)});
     return [state](TcpStream conn) { return serve_echo(std::move(conn), state); };
 }
 
 Result<std::unique_ptr<TcpServer>> start_tcp_echo(const Endpoint& at, TcpEchoOptions options) {
     return TcpServer::start(at, options.server,
-                            tcp_echo_handler(options.mode, options.drain_grace, std::move(options.log)));
+                            tcp_echo_handler(options.mode, std::move(options.log)));
 }
 
 DatagramTransform udp_echo_transform(EchoMode mode, EchoLog log) {

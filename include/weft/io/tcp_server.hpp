@@ -24,9 +24,11 @@
 // - Backpressure: write_all suspends while the socket's send buffer is full, so a peer that
 //   does not read holds a suspended coroutine, not memory; high_water_mark caps the kernel
 //   send buffer (SO_SNDBUF), i.e. what one connection may have queued on the server.
-// - Graceful stop (stop(), or SIGINT/SIGTERM in serve_tcp): stop accepting; reads that would
-//   wait fail with operation_canceled (an idle connection's handler returns at once) while
-//   data already received is still read and answered and writes in flight complete; after
+// - Graceful stop (stop(), or SIGINT/SIGTERM in serve_tcp): stop accepting. A connection
+//   silent for drain_grace is idle: its reads that would wait fail with operation_canceled,
+//   so its handler returns at once. One that made progress more recently is mid-exchange:
+//   its reads keep waiting, so a request already on its way is still read and answered,
+//   until it too has been silent for drain_grace. Writes in flight complete. After
 //   drain_timeout whatever remains is destroyed. Then the threads end.
 
 #include <atomic>
@@ -52,6 +54,9 @@ struct ServerOptions {
     std::size_t max_connections = 0;  // 0: unlimited
     std::size_t high_water_mark = 0;  // bytes of kernel send buffer per connection; 0: default
     std::chrono::milliseconds drain_timeout{5000};
+    // Stopping, a connection with I/O progress this recent is mid-exchange (see above);
+    // 0: every read that would wait fails at once.
+    std::chrono::milliseconds drain_grace{100};
     int backlog = 1024;
     AcceptMode accept_mode = AcceptMode::reuse_port;
 };

@@ -38,19 +38,15 @@ using EchoLog = std::function<void(std::string_view)>;
 
 struct TcpEchoOptions {
     EchoMode mode = EchoMode::echo;
-    /// Threads, idle timeout, connection limit, drain timeout: passed to TcpServer.
+    /// Threads, idle timeout, connection limit, drain timeout and grace: passed to TcpServer
+    /// (whose graceful stop keeps answering a connection while it is mid-exchange).
     ServerOptions server{};
-    /// When the server stops, a connection that received data within this time counts as
-    /// mid-exchange: it keeps being answered until it has been silent this long (or the
-    /// drain timeout runs out). Others close at once.
-    std::chrono::milliseconds drain_grace{100};
     /// Per-connection events (connected, closed with its byte count, errors); empty: none.
     EchoLog log;
 };
 
 /// The connection handler alone, for callers that run their own TcpServer.
-ConnectionHandler tcp_echo_handler(EchoMode mode, std::chrono::milliseconds drain_grace = std::chrono::milliseconds(100),
-                                   EchoLog log = {});
+ConnectionHandler tcp_echo_handler(EchoMode mode, EchoLog log = {});
 
 /// Binds `at` and starts serving (returns at once). Errors as TcpServer::start (EADDRINUSE
 /// when the port is taken, even with several threads).

@@ -164,6 +164,44 @@ TEST(TcpServer, GracefulStopDeliversInFlightRepliesAndClosesIdleConnections) {
     ::close(busy);
 }
 
+// A client that is mid-exchange when the server stops keeps being answered: its next request,
+// sent after the listener has closed, still gets its reply. Once it falls silent for the grace
+// period its connection ends, long before the drain timeout.
+TEST(TcpServer, GracefulStopKeepsAnsweringAConnectionMidExchange) {
+    auto server = TcpServer::start(kLoopback, {.threads = 1, .drain_timeout = 5s, .drain_grace = 300ms}, echo);
+    ASSERT_TRUE(server);
+    const auto port = (*server)->local_endpoint().port();
+    const int busy = test::connect_blocking(port);
+    const auto exchange = [&](const std::string& msg) {
+        return test::send_all(busy, msg) && test::recv_n(busy, msg.size()) == msg;
+    };
+    ASSERT_TRUE(exchange("before"));
+    const auto start = std::chrono::steady_clock::now();
+    std::thread stopper([&] { (*server)->stop(); });
+    // Talk until the listener is gone (the stop has begun), then for a while longer, with
+    // pauses shorter than the grace period.
+    int after = 0;
+    bool stopped = false;
+    while (!stopped && std::chrono::steady_clock::now() - start < 3s) {
+        ASSERT_TRUE(exchange("during")) << "a talking client was cut off while the stop began";
+        const int probe = test::connect_blocking(port, 200ms);
+        stopped = probe < 0;
+        if (probe >= 0) ::close(probe);
+    }
+    ASSERT_TRUE(stopped) << "the listener stayed open";
+    for (; after < 5; ++after) {
+        std::this_thread::sleep_for(50ms);  // the client thinking, well inside the grace period
+        ASSERT_TRUE(exchange("after " + std::to_string(after))) << "request " << after << " after the stop not answered";
+    }
+    bool eof = false;
+    test::recv_until_eof(busy, eof);
+    EXPECT_TRUE(eof) << "silent for the grace period, the connection should end";
+    (*server)->wait();
+    stopper.join();
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 3s) << "stop waited for the drain timeout";
+    ::close(busy);
+}
+
 TEST(TcpServer, DrainTimeoutEndsHandlersThatNeverFinish) {
     auto stubborn = [](TcpStream conn) -> Task<> {
         (void)co_await sleep_for(*conn.loop(), 1h);  // ignores every request to finish
