@@ -11,7 +11,7 @@ build_pkgs=(g++ cmake ninja-build make pkg-config libcli11-dev nlohmann-json3-de
             googletest libgtest-dev libgmock-dev)
 test_pkgs=(python3 socat netcat-openbsd iproute2 procps python3-scapy tshark)
 bench_pkgs=(libbenchmark-dev libasio-dev libevent-dev libuv1-dev libtins-dev gnuplot-nox
-            util-linux)
+            liburing-dev util-linux)
 fuzz_pkgs=(clang libclang-rt-14-dev)
 
 want=()
