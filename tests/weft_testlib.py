@@ -36,6 +36,7 @@ class Server:
         line = _readline_with_deadline(self.proc, timeout)
         check(line.startswith("listening on "), "server did not report its address: %r (stderr: %s)"
               % (line, self._stderr_now()))
+        self.banner = line
         addr = line.split()[2]
         self.host, _, port = addr.rpartition(":")
         self.host = self.host.strip("[]")

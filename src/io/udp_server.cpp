@@ -1,9 +1,13 @@
-// UdpServer: recvmmsg a batch, transform in place, sendmmsg the replies.
+// UdpServer: per loop, recvmmsg a batch, transform it, sendmmsg the replies.
 
 #include "weft/io/udp_server.hpp"
 
+#include <algorithm>
 #include <array>
-#include <vector>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <thread>
 
 #include "weft/io/stop_signals.hpp"
 
@@ -11,6 +15,11 @@ namespace weft {
 
 namespace {
 constexpr std::size_t kMaxDatagram = 65536;
+
+struct FreeBytes {
+    void operator()(std::byte* p) const noexcept { std::free(p); }
+};
+using ZeroedBytes = std::unique_ptr<std::byte[], FreeBytes>;
 }  // namespace
 
 std::optional<std::size_t> echo_datagram(std::span<const std::byte> in, std::span<std::byte> out) noexcept {
@@ -28,15 +37,22 @@ std::optional<std::size_t> upper_datagram(std::span<const std::byte> in, std::sp
     return n;
 }
 
-Task<> serve_datagrams(UdpSocket& socket, DatagramTransform transform, UdpServerStats* stats) {
-    // Receive and reply buffers: kMaxBatch full-size datagrams each (8 MiB), allocated once.
-    std::vector<std::byte> in_storage(detail::kMaxBatch * kMaxDatagram);
-    std::vector<std::byte> out_storage(detail::kMaxBatch * kMaxDatagram);
+Task<> serve_datagrams(UdpSocket& socket, DatagramTransform transform, UdpServerStats* stats,
+                       DatagramObserver observer) {
+    // Receive and reply buffers: kMaxBatch full-size datagrams each (8 MiB in all), allocated
+    // once. calloc rather than a zero-filled vector: glibc serves a block this large from
+    // fresh mmap pages without writing them, so only the pages datagrams reach become
+    // resident (a loop per core must not cost 8 MiB of RSS per core), and a transform that
+    // overstates its reply's length sends zeros, never old heap contents.
+    constexpr std::size_t kStorage = detail::kMaxBatch * kMaxDatagram;
+    const ZeroedBytes in_storage(static_cast<std::byte*>(std::calloc(kStorage, 1)));
+    const ZeroedBytes out_storage(static_cast<std::byte*>(std::calloc(kStorage, 1)));
+    if (!in_storage || !out_storage) throw std::bad_alloc();
     std::array<UdpMessage, detail::kMaxBatch> in;
     std::array<UdpMessage, detail::kMaxBatch> out;
     for (std::size_t i = 0; i < detail::kMaxBatch; ++i) {
-        in[i].buffer = std::span(in_storage).subspan(i * kMaxDatagram, kMaxDatagram);
-        out[i].buffer = std::span(out_storage).subspan(i * kMaxDatagram, kMaxDatagram);
+        in[i].buffer = std::span(in_storage.get() + i * kMaxDatagram, kMaxDatagram);
+        out[i].buffer = std::span(out_storage.get() + i * kMaxDatagram, kMaxDatagram);
     }
     for (;;) {
         auto got = co_await socket.recv_many(in);
@@ -47,6 +63,11 @@ Task<> serve_datagrams(UdpSocket& socket, DatagramTransform transform, UdpServer
         }
         std::size_t replies = 0;
         for (std::size_t i = 0; i < *got; ++i) {
+            if (observer) {
+                // Only here is the sender turned into an Endpoint: the unobserved path stays
+                // a loop over raw sockaddrs.
+                if (auto from = in[i].peer()) observer(*from, in[i].size);
+            }
             UdpMessage& reply = out[replies];
             const std::optional<std::size_t> size = transform(in[i].data(), reply.buffer);
             if (!size) continue;
@@ -66,21 +87,47 @@ Task<> serve_datagrams(UdpSocket& socket, DatagramTransform transform, UdpServer
     }
 }
 
-Result<std::unique_ptr<UdpServer>> UdpServer::start(const Endpoint& at, DatagramTransform transform) {
+// Members in this order so that the socket (which unregisters from the loop) goes first.
+struct UdpServer::Worker {
+    EventLoop loop;
+    UdpSocket socket;
+    std::thread thread;
+    UdpServerStats stats;  // written by this worker's loop thread
+};
+
+Result<std::unique_ptr<UdpServer>> UdpServer::start(const Endpoint& at, DatagramTransform transform,
+                                                    UdpServerOptions options) {
     std::unique_ptr<UdpServer> server(new UdpServer());
-    auto socket = UdpSocket::bind(server->loop_, at);
-    if (!socket) return Unexpected(socket.error());
-    server->socket_ = std::move(*socket);
-    auto local = server->socket_.local_endpoint();
-    if (!local) return Unexpected(local.error());
-    server->local_ = *local;
-    server->transform_ = std::move(transform);
-    UdpServer* self = server.get();
-    self->loop_.spawn(serve_datagrams(self->socket_, self->transform_, &self->stats_));
-    self->thread_ = std::thread([self] {
-        self->loop_.run();
-        self->loop_.destroy_tasks();
-    });
+    if (options.threads == 0) options.threads = std::max(1u, std::thread::hardware_concurrency());
+    const bool spread = options.threads > 1;
+    Endpoint bind_at = at;
+    // Every socket is bound before any thread starts, so a failure (the port in use, out of
+    // descriptors) returns with nothing running; the destructor closes what was opened.
+    for (std::size_t i = 0; i < options.threads; ++i) {
+        auto worker = std::make_unique<Worker>();
+        // The first socket binds exclusively (see the header): a busy port fails here.
+        const UdpBindOptions bind_options{.reuse_port = spread && i > 0, .exclusive_then_shared = spread && i == 0};
+        auto socket = UdpSocket::bind(worker->loop, bind_at, bind_options);
+        if (!socket) return Unexpected(socket.error());
+        worker->socket = std::move(*socket);
+        if (i == 0) {
+            auto local = worker->socket.local_endpoint();
+            if (!local) return Unexpected(local.error());
+            server->local_ = bind_at = *local;  // port 0: the others join the real port
+        }
+        server->workers_.push_back(std::move(worker));
+    }
+    // Each loop gets its own copies of the callbacks, spawned here while the loops still
+    // belong to this thread; each then moves to its own thread in run().
+    for (auto& w : server->workers_)
+        w->loop.spawn(serve_datagrams(w->socket, transform, &w->stats, options.on_datagram));
+    for (auto& w : server->workers_) {
+        Worker* worker = w.get();
+        worker->thread = std::thread([worker] {
+            worker->loop.run();
+            worker->loop.destroy_tasks();  // on its own thread, before the loop is destroyed
+        });
+    }
     return server;
 }
 
@@ -91,26 +138,39 @@ UdpServer::~UdpServer() {
 
 void UdpServer::stop() noexcept {
     if (stopped_.exchange(true)) return;
-    try {
-        loop_.post([this] {
-            socket_.close();  // serve_datagrams resumes with operation_canceled and returns
-            loop_.stop();
-        });
-    } catch (...) {
-        loop_.stop();
+    for (auto& w : workers_) {
+        Worker* worker = w.get();
+        try {
+            worker->loop.post([worker] {
+                worker->socket.close();  // serve_datagrams resumes with operation_canceled and returns
+                worker->loop.stop();
+            });
+        } catch (...) {
+            worker->loop.stop();  // could not allocate the post: the loop stops all the same
+        }
     }
 }
 
 void UdpServer::wait() {
-    if (thread_.joinable()) thread_.join();
+    for (auto& w : workers_)
+        if (w->thread.joinable()) w->thread.join();
 }
 
-UdpServerStats UdpServer::stats() const noexcept { return stats_; }
+UdpServerStats UdpServer::stats() const noexcept {
+    UdpServerStats total;
+    for (const auto& w : workers_) {
+        total.datagrams += w->stats.datagrams;
+        total.batches += w->stats.batches;
+        total.send_errors += w->stats.send_errors;
+    }
+    return total;
+}
 
-Result<void> serve_udp(const Endpoint& at, DatagramTransform transform) {
+Result<void> serve_udp(const Endpoint& at, DatagramTransform transform, UdpServerOptions options) {
+    // Block the signals before any server thread exists, so that all of them inherit the mask.
     auto signals = StopSignals::open();
     if (!signals) return Unexpected(signals.error());
-    auto server = UdpServer::start(at, std::move(transform));
+    auto server = UdpServer::start(at, std::move(transform), std::move(options));
     if (!server) return Unexpected(server.error());
     auto signo = signals->wait();
     (*server)->stop();

@@ -132,13 +132,22 @@ Result<std::size_t> BatchAwaiter::await_resume() const noexcept {
 
 }  // namespace detail
 
-Result<UdpSocket> UdpSocket::bind(EventLoop& loop, const Endpoint& at) noexcept {
+Result<UdpSocket> UdpSocket::bind(EventLoop& loop, const Endpoint& at, UdpBindOptions options) noexcept {
     sockaddr_storage address{};
     const socklen_t length = at.to_sockaddr(address);
     auto s = detail::sys_socket(address.ss_family, SOCK_DGRAM);
     if (!s) return Unexpected(s.error());
     UdpSocket socket(loop, *s);  // closes the descriptor on the early returns
+    if (options.reuse_port) {
+        if (auto r = detail::sys_setsockopt_int(*s, SOL_SOCKET, SO_REUSEPORT, 1); !r) return Unexpected(r.error());
+    }
     if (::bind(*s, reinterpret_cast<const sockaddr*>(&address), length) < 0) return Unexpected(detail::last_error());
+    // Set after an exclusive bind (as TcpListener does), SO_REUSEPORT lets our own later
+    // sockets join the port, while a later bind without it (another weft server's first
+    // socket) still fails, and so did ours against everyone already holding the port.
+    if (options.exclusive_then_shared && !options.reuse_port) {
+        if (auto r = detail::sys_setsockopt_int(*s, SOL_SOCKET, SO_REUSEPORT, 1); !r) return Unexpected(r.error());
+    }
     if (auto r = loop.register_fd(*s); !r) return Unexpected(r.error());
     return socket;
 }

@@ -132,7 +132,13 @@ DatagramTransform udp_echo_transform(EchoMode mode, EchoLog log) {
 }
 
 Result<std::unique_ptr<UdpServer>> start_udp_echo(const Endpoint& at, UdpEchoOptions options) {
-    return UdpServer::start(at, udp_echo_transform(options.mode, std::move(options.log)));
+    UdpServerOptions server{.threads = options.threads};
+    // Logged through the server's observer, which knows the sender, not the transform.
+    if (options.log)
+        server.on_datagram = [log = std::move(options.log)](const Endpoint& from, std::size_t bytes) {
+            log(from.to_string() + ": " + std::to_string(bytes) + " bytes");
+        };
+    return UdpServer::start(at, udp_echo_transform(options.mode), std::move(server));
 }
 
 }  // namespace weft

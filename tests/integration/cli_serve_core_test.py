@@ -1,5 +1,6 @@
 """weft tcp serve / udp serve on the event-driven core: --threads, --idle-timeout,
---max-connections, many connections at once, batched UDP, and the async example server."""
+--max-connections, many connections at once, batched UDP on several loops, and the async
+example server."""
 import os
 import selectors
 import signal
@@ -233,6 +234,8 @@ def test_usage_errors_name_the_argument():
         (["tcp", "serve", "--drain-timeout", "soon"], "invalid --drain-timeout 'soon'"),
         (["udp", "serve", "--port", "65536"], "invalid port '65536'"),
         (["udp", "serve", "--mode", "shout"], "shout"),
+        (["udp", "serve", "--threads", "0"], "invalid --threads '0'"),
+        (["udp", "serve", "--threads", "many"], "invalid --threads 'many'"),
     ]:
         rc, _, err = run([WEFT, *argv], timeout=10)
         check(rc == 2, "%s: rc %d" % (argv, rc))
@@ -244,6 +247,40 @@ def test_udp_second_server_in_use():
     try:
         rc, _, err = run([WEFT, "udp", "serve", "--port", str(srv.port)], timeout=10)
         check(rc == 1 and "in use" in err and str(srv.port) in err, "rc %d stderr %r" % (rc, err))
+    finally:
+        srv.stop()
+
+
+def test_udp_threads_2_answers_logs_senders_and_keeps_the_port():
+    srv = weft_serve("udp", "--threads", "2")
+    try:
+        check("2 threads" in srv.banner, "listening line: %r" % srv.banner)
+        # Several sockets (source ports), so that both loops' sockets are likely to answer.
+        senders = []
+        for i in range(8):
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                s.settimeout(5)
+                s.bind(("127.0.0.1", 0))
+                msg = b"hello %d" % i
+                s.sendto(msg, ("127.0.0.1", srv.port))
+                got, _ = s.recvfrom(64)
+                check(got == msg.upper(), "reply %r to %r" % (got, msg))
+                senders.append(("%s:%d" % s.getsockname(), len(msg)))
+        for argv in (["--port", str(srv.port)], ["--port", str(srv.port), "--threads", "2"]):
+            rc, _, err = run([WEFT, "udp", "serve", *argv], timeout=10)
+            check(rc == 1, "second server %s: rc %d (stderr %r)" % (argv, rc, err))
+            check("in use" in err and str(srv.port) in err, "second server %s: stderr %r" % (argv, err))
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:  # the first one is unharmed
+            s.settimeout(5)
+            s.sendto(b"still", ("127.0.0.1", srv.port))
+            check(s.recvfrom(64)[0] == b"STILL", "first server stopped answering")
+        srv.signal(signal.SIGTERM)
+        rc, _, err = srv.wait()
+        check(rc == 0, "udp serve exit %d: %s" % (rc, err))
+        # Each datagram is logged before its reply is sent, so every line is there by now.
+        for addr, size in senders:
+            check("%s: %d bytes" % (addr, size) in err, "stderr lacks %s: %r" % (addr, err))
+        check("stopped: 9 datagrams" in err, "stderr lacks the summary: %r" % err)
     finally:
         srv.stop()
 
@@ -280,4 +317,5 @@ if __name__ == "__main__":
     main([test_threads_2_second_server_still_in_use, test_idle_timeout_closes_silent_client,
           test_max_connections_refuses_the_next_one_at_once, test_1000_concurrent_connections_every_byte_verified,
           test_udp_burst_from_8_sockets, test_logs_each_connection_unless_quiet, test_usage_errors_name_the_argument,
-          test_udp_second_server_in_use, test_async_example_server])
+          test_udp_second_server_in_use, test_udp_threads_2_answers_logs_senders_and_keeps_the_port,
+          test_async_example_server])

@@ -40,6 +40,18 @@ struct UdpMessage {
     void set_peer(const Endpoint& to) noexcept { address_length = to.to_sockaddr(address); }
 };
 
+/// How UdpSocket::bind shares its port. Neither sets SO_REUSEADDR: for UDP that would let a
+/// second server that sets it too bind the same port and silently take part of the datagrams.
+struct UdpBindOptions {
+    /// SO_REUSEPORT: several sockets (one per loop) share the address and the kernel spreads
+    /// datagrams over them by a hash of the 4-tuple, so one peer's datagrams stay on one socket.
+    bool reuse_port = false;
+    /// Bind without SO_REUSEPORT — so the bind fails with EADDRINUSE if anyone holds the port,
+    /// SO_REUSEPORT users included — then set SO_REUSEPORT so that this process's further
+    /// sockets (with reuse_port) can join. What UdpServer does for its first socket.
+    bool exclusive_then_shared = false;
+};
+
 namespace detail {
 
 class RecvFromAwaiter : public FdAwaiter {
@@ -97,8 +109,8 @@ class UdpSocket {
 public:
     UdpSocket() noexcept = default;
     /// A socket bound to `at` (port 0: any free port). SO_REUSEADDR is not set: a second
-    /// server on the same port fails with EADDRINUSE.
-    static Result<UdpSocket> bind(EventLoop& loop, const Endpoint& at) noexcept;
+    /// server on the same port fails with EADDRINUSE (see UdpBindOptions for sharing it).
+    static Result<UdpSocket> bind(EventLoop& loop, const Endpoint& at, UdpBindOptions options = {}) noexcept;
     /// An unbound socket of at's family (a client), optionally connected to `peer` so that
     /// ICMP errors are reported and only its datagrams are received.
     static Result<UdpSocket> open(EventLoop& loop, const Endpoint& peer, bool connect_to_peer = false) noexcept;

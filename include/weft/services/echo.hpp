@@ -54,15 +54,19 @@ Result<std::unique_ptr<TcpServer>> start_tcp_echo(const Endpoint& at, TcpEchoOpt
 
 struct UdpEchoOptions {
     EchoMode mode = EchoMode::upper;
-    /// One line per datagram ("12 bytes"); empty: none. Costs a syscall per datagram.
+    /// Loops, one per thread, sharing the port with SO_REUSEPORT (see UdpServer); 0: one per core.
+    std::size_t threads = 1;
+    /// One line per datagram, naming its sender ("127.0.0.1:40000: 12 bytes"); empty: none.
+    /// Costs a syscall per datagram.
     EchoLog log;
 };
 
-/// The datagram transform of the mode (upper_datagram or echo_datagram, logging if asked).
+/// The datagram transform of the mode (upper_datagram or echo_datagram, logging if asked:
+/// a transform never sees the sender, so its lines say only "12 bytes").
 DatagramTransform udp_echo_transform(EchoMode mode, EchoLog log = {});
 
-/// Binds `at` (EADDRINUSE when taken) and answers each datagram with its transformation, in
-/// batches (recvmmsg/sendmmsg), until stop().
+/// Binds `at` (EADDRINUSE when taken, even with several threads) and answers each datagram
+/// with its transformation, in batches (recvmmsg/sendmmsg), until stop().
 Result<std::unique_ptr<UdpServer>> start_udp_echo(const Endpoint& at, UdpEchoOptions options);
 
 }  // namespace weft

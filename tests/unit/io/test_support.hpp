@@ -3,8 +3,10 @@
 // every wait in a test is bounded.
 
 #include <chrono>
+#include <cstddef>
 #include <cstdio>
 #include <fstream>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -16,6 +18,26 @@
 #include <unistd.h>
 
 namespace weft::test {
+
+inline std::span<const std::byte> bytes(std::string_view s) { return std::as_bytes(std::span(s.data(), s.size())); }
+inline std::string text(std::span<const std::byte> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+
+/// A blocking UDP socket bound to 127.0.0.1 on a free port, with `timeout` on receives; -1
+/// on failure.
+inline int udp_blocking(std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) < 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
 
 /// A connected blocking socket with `timeout` on receives and sends; -1 on failure.
 inline int connect_blocking(std::uint16_t port, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {

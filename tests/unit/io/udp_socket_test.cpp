@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "test_support.hpp"
 #include "weft/io/sleep.hpp"
 #include "weft/io/udp_server.hpp"
 
@@ -18,8 +19,8 @@ namespace {
 
 const Endpoint kLoopback{Ipv4Address::loopback(), 0};
 
-std::span<const std::byte> bytes(std::string_view s) { return std::as_bytes(std::span(s.data(), s.size())); }
-std::string text(std::span<const std::byte> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+using test::bytes;
+using test::text;
 
 TEST(UdpSocket, SendToAndRecvFrom) {
     EventLoop loop;
