@@ -1,6 +1,7 @@
 // The io_uring limit: a minimal hand-written io_uring echo server (liburing).
 //
 //   uring_echo PORT [THREADS]
+//   uring_echo --probe         exits 0 when this kernel lets it set up its ring, 1 (saying why) if not
 //
 // What the issue asks to try against the epoll limit: one multishot accept, one multishot
 // receive per connection into a provided-buffer ring (the kernel picks the buffer, so no
@@ -245,8 +246,14 @@ private:
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: uring_echo PORT [THREADS]\n");
+        std::fprintf(stderr, "usage: uring_echo PORT [THREADS] | --probe\n");
         return 2;
+    }
+    // io_uring may be missing (kernel < 6.1 for DEFER_TASKRUN) or disabled by policy
+    // (kernel.io_uring_disabled, seccomp): the constructor exits 1 with the reason.
+    if (std::strcmp(argv[1], "--probe") == 0) {
+        Server probe(0);
+        return 0;
     }
     const int port = std::atoi(argv[1]);
     const int threads = argc > 2 ? std::atoi(argv[2]) : 1;
