@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <thread>
 #include <unordered_map>
-#include <vector>
 
 #include <sys/socket.h>
 
@@ -174,12 +173,9 @@ void TcpServer::Worker::begin_stop() {
     stopping = true;
     listener.close();  // the accept loop resumes with operation_canceled and ends
     // Idle connections end now; mid-exchange ones once they fall silent (check_draining).
-    // Collect the ids first: refusing a read queues its coroutine, it never runs inline, but
-    // the map must not be walked while check_draining may add timers.
-    std::vector<std::uint64_t> ids;
-    ids.reserve(connections.size());
-    for (const auto& entry : connections) ids.push_back(entry.first);
-    for (std::uint64_t id : ids) check_draining(id);
+    // Walking the map here is safe: a refused read's coroutine is queued, never resumed
+    // inline, so no connection ends (and leaves the map) inside this loop.
+    for (const auto& entry : connections) check_draining(entry.first);
     if (connections.empty()) {
         loop.stop();
         return;

@@ -8,7 +8,6 @@
 
 #include <sys/socket.h>
 
-
 namespace weft {
 
 namespace {

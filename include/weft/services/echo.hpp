@@ -12,7 +12,6 @@
 // by the connection until it is written. So an idle connection costs its coroutine frame and
 // its socket, and a busy one still reads and writes in 64 KiB chunks.
 
-#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
