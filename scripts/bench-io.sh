@@ -12,7 +12,8 @@
 #
 # Grid: C in {1, 10, 100, 1000} connections x S in {64, 4096, 65536} bytes (ping-pong, every
 # echoed byte verified), with two limits beside the peers: a hand-written epoll server and a
-# hand-written io_uring one (multishot receive, provided buffers; built when liburing is). Then UDP echo (64-byte datagrams, many client sockets) for weft,
+# hand-written io_uring one (multishot receive, provided buffers; built when liburing is).
+# Then UDP echo (64-byte datagrams, 64 client sockets at 2, 8 and 32 in flight) for weft,
 # Asio and epoll; weft's accept modes with 2 server threads; the Google Benchmark
 # microbenchmarks. Writes docs/perf/pingpong.md (+ pingpong.png) and docs/perf/io_micro.md,
 # prints a summary of weft's ratios. Every process it starts is ended by PID on exit.
@@ -197,6 +198,16 @@ LIMITS = ["epoll", "io_uring"]  # hand-written servers: what the kernel allows, 
 servers = [n for n in ["weft"] + PEERS + LIMITS if any(n in v for v in cells.values())]
 peers = [p for p in PEERS if p in servers]
 
+def against_best(name, r):
+    """name's msgs/s and CPU/msg over the best peer's in cell r (the highest rate, the
+    lowest CPU: each may be a different peer), with those peers; None without peers."""
+    present = [p for p in peers if p in r]
+    if name not in r or not present:
+        return None
+    best_rate = max(present, key=lambda p: r[p]["rate"])
+    best_cpu = min(present, key=lambda p: r[p]["cpu"])
+    return (r[name]["rate"] / r[best_rate]["rate"], best_rate, r[name]["cpu"] / r[best_cpu]["cpu"], best_cpu)
+
 ratio = {}  # per cell: weft / X for msgs/s, and weft / X for CPU per message
 for cell, r in cells.items():
     if "weft" not in r:
@@ -204,12 +215,9 @@ for cell, r in cells.items():
     w = r["weft"]
     d = {f"rate_{n}": w["rate"] / r[n]["rate"] for n in servers if n in r and n != "weft"}
     d.update({f"cpu_{n}": w["cpu"] / r[n]["cpu"] for n in servers if n in r and n != "weft"})
-    present = [p for p in peers if p in r]
-    if present:
-        best_rate = max(present, key=lambda p: r[p]["rate"])
-        best_cpu = min(present, key=lambda p: r[p]["cpu"])
-        d["rate_best"], d["best_rate_peer"] = w["rate"] / r[best_rate]["rate"], best_rate
-        d["cpu_best"], d["best_cpu_peer"] = w["cpu"] / r[best_cpu]["cpu"], best_cpu
+    best = against_best("weft", r)
+    if best:
+        d["rate_best"], d["best_rate_peer"], d["cpu_best"], d["best_cpu_peer"] = best
     ratio[cell] = d
 
 def gm(key):
@@ -273,10 +281,9 @@ if ratio:
     # The limits against the best peer, computed exactly as for weft: where even a server with
     # no library at all does not reach a target, the kernel's share of the work is what stops it.
     for lim in LIMITS:
-        lr = [cells[cell][lim]["rate"] / max(cells[cell][p]["rate"] for p in peers if p in cells[cell])
-              for cell in GRID if lim in cells[cell] and any(p in cells[cell] for p in peers)]
-        lc = [cells[cell][lim]["cpu"] / min(cells[cell][p]["cpu"] for p in peers if p in cells[cell])
-              for cell in GRID if lim in cells[cell] and any(p in cells[cell] for p in peers)]
+        per_cell = [b for b in (against_best(lim, cells[cell]) for cell in GRID) if b]
+        lr = [b[0] for b in per_cell]
+        lc = [b[2] for b in per_cell]
         if lr:
             L.append(f"For scale, the {lim} limit (hand-written, no library) against the best peer per cell: "
                      f"msgs/s geomean {geomean(lr):.3f} (worst cell {min(lr):.3f}), CPU/msg geomean "
