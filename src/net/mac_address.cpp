@@ -1,8 +1,10 @@
 #include "weft/net/mac_address.hpp"
 
+#include <span>
 #include <string>
 
 #include "text_detail.hpp"
+#include "weft/net/detail/hex.hpp"
 
 namespace weft {
 
@@ -57,16 +59,6 @@ Expected<MacAddress, ParseError> MacAddress::parse(std::string_view text) {
     return MacAddress(bytes);
 }
 
-std::string MacAddress::to_string() const {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(17);
-    for (std::size_t i = 0; i < bytes_.size(); ++i) {
-        if (i != 0) out += ':';
-        out += kHex[bytes_[i] >> 4];
-        out += kHex[bytes_[i] & 0xf];
-    }
-    return out;
-}
+std::string MacAddress::to_string() const { return detail::to_hex(std::as_bytes(std::span(bytes_)), ':'); }
 
 }  // namespace weft

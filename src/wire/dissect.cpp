@@ -45,17 +45,6 @@ void add_payload(DissectedFrame& frame, std::size_t offset, std::size_t length) 
     add(add_layer(frame, "payload", offset, length), "length", std::uint64_t{length});
 }
 
-std::string hex(std::span<const std::byte> bytes) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (std::byte b : bytes) {
-        out += kDigits[std::to_integer<unsigned>(b) >> 4];
-        out += kDigits[std::to_integer<unsigned>(b) & 0xf];
-    }
-    return out;
-}
-
 }  // namespace detail
 
 namespace {

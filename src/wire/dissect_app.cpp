@@ -1,8 +1,10 @@
 // The application layers of the dissector: DHCP (UDP 67/68), DNS (UDP/TCP 53 and 5353) and
 // HTTP heads (TCP payload that begins with a method or "HTTP/").
+#include <algorithm>
 #include <string_view>
 
 #include "dissect_detail.hpp"
+#include "weft/net/detail/hex.hpp"
 #include "weft/wire/byte_reader.hpp"
 #include "weft/wire/dhcp.hpp"
 #include "weft/wire/dns.hpp"
@@ -51,18 +53,12 @@ DissectValue dhcp_option_value(std::uint8_t code, std::span<const std::byte> dat
         if (data.size() == 2) return unsigned{*r.u16()};
         return *r.u32();
     }
-    return hex(data);
+    return weft::detail::to_hex(data);
 }
 
 std::string chaddr_text(const DhcpFixed& fixed) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string out;
-    for (std::size_t i = 0; i < fixed.hlen && i < fixed.chaddr.size(); ++i) {
-        if (i != 0) out += ':';
-        out += kDigits[fixed.chaddr[i] >> 4];
-        out += kDigits[fixed.chaddr[i] & 0xf];
-    }
-    return out;
+    const std::size_t length = std::min<std::size_t>(fixed.hlen, fixed.chaddr.size());
+    return weft::detail::to_hex(std::as_bytes(std::span(fixed.chaddr).first(length)), ':');
 }
 
 DissectValue::List dns_records(const std::vector<DnsRecord>& records) {

@@ -20,7 +20,6 @@ void add_error(DissectedFrame& frame, const char* at, std::size_t offset, std::s
 void add_error(DissectedFrame& frame, const WireError& error, std::size_t base);
 /// A payload layer when `length` is not 0.
 void add_payload(DissectedFrame& frame, std::size_t offset, std::size_t length);
-std::string hex(std::span<const std::byte> bytes);
 
 /// The application layers; `base` is where `bytes` start in the frame. `partial` is true in
 /// the first fragment of a datagram: the message may be cut, so what cannot be decoded is

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "weft/net/detail/hex.hpp"
 #include "weft/wire/dns.hpp"
 
 namespace weft::wire {
@@ -70,17 +71,8 @@ std::string dns_class_to_string(DnsClass cls) {
     return "CLASS" + std::to_string(static_cast<unsigned>(cls));
 }
 
-std::string dns_hex(std::span<const std::byte> bytes) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (auto b : bytes) {
-        auto u = static_cast<unsigned>(b);
-        out.push_back(kDigits[u >> 4]);
-        out.push_back(kDigits[u & 0x0f]);
-    }
-    return out;
-}
+// The same encoder as every other hex in weft (MAC addresses, the dissector's fields).
+std::string dns_hex(std::span<const std::byte> bytes) { return weft::detail::to_hex(bytes); }
 
 std::string dns_rdata_to_string(const DnsRdata& data) {
     struct Visitor {
