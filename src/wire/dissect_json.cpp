@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "weft/wire/dissect.hpp"
+#include "weft/wire/ethernet.hpp"
 
 namespace weft::wire {
 
@@ -150,6 +151,15 @@ std::string to_text(const DissectValue& value) {
     std::string out;
     append_text(out, value);
     return out;
+}
+
+std::string to_text(const DissectLayer& layer, const DissectField& field) {
+    if (layer.name == "ethernet" && field.name == "type") {
+        // The dissector stores it as a number; anything else falls through to to_text.
+        const auto* type = std::get_if<std::int64_t>(&field.value.value);
+        if (type && *type >= 0 && *type <= 0xffff) return ether_type_to_string(static_cast<std::uint16_t>(*type));
+    }
+    return to_text(field.value);
 }
 
 }  // namespace weft::wire

@@ -1,6 +1,7 @@
 #include "weft/wire/ethernet.hpp"
 
 #include <array>
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -53,6 +54,12 @@ void write_mac(ByteWriter& w, const MacAddress& mac) {
 }
 
 }  // namespace
+
+std::string ether_type_to_string(std::uint16_t type) {
+    char text[sizeof "0xffff"];
+    std::snprintf(text, sizeof text, "0x%04x", unsigned{type});
+    return text;
+}
 
 std::uint32_t crc32(std::span<const std::byte> bytes) noexcept {
     const auto* p = reinterpret_cast<const std::uint8_t*>(bytes.data());

@@ -74,14 +74,7 @@ void print_table(std::size_t number, const wire::DissectedFrame& frame) {
         std::size_t column = line.size();
         bool first = true;
         for (const wire::DissectField& f : layer.fields) {
-            std::string value = wire::to_text(f.value);
-            if (layer.name == "ethernet" && f.name == "type") {
-                // EtherTypes are read in hex everywhere (0x0800 IPv4, 0x0806 ARP).
-                char buf[16];
-                std::snprintf(buf, sizeof buf, "0x%04x", static_cast<unsigned>(std::get<std::int64_t>(f.value.value)));
-                value = buf;
-            }
-            const std::string item = f.name + "=" + value;
+            const std::string item = f.name + "=" + wire::to_text(layer, f);
             if (!first && column + 1 + item.size() > kWidth) {
                 line += '\n' + std::string(kIndent, ' ');
                 column = kIndent;

@@ -45,13 +45,7 @@ std::string field_text(const wire::DissectLayer& layer) {
             out += "header_lines=" + std::to_string(list.size()) + " ";
             continue;
         }
-        std::string value = wire::to_text(f.value);
-        if (layer.name == "ethernet" && f.name == "type") {
-            char buf[16];
-            std::snprintf(buf, sizeof buf, "0x%04x", static_cast<unsigned>(std::get<std::int64_t>(f.value.value)));
-            value = buf;
-        }
-        out += f.name + "=" + value + " ";
+        out += f.name + "=" + wire::to_text(layer, f) + " ";
     }
     if (!out.empty()) out.pop_back();
     return out;

@@ -87,5 +87,9 @@ DissectValue frame_value(const DissectedFrame& frame, std::size_t number);
 std::string to_json(const DissectValue& value);
 /// A short human form: strings bare, lists "[a, b]", objects "{k=v, ...}".
 std::string to_text(const DissectValue& value);
+/// A field of `layer` as the tables of `weft decode` and `weft explain` print it: to_text of
+/// its value, except where a field has a customary form of its own (the Ethernet type in hex,
+/// "0x0800", as ether_type_to_string). JSON keeps the number.
+std::string to_text(const DissectLayer& layer, const DissectField& field);
 
 }  // namespace weft::wire

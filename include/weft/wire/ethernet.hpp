@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "weft/net/mac_address.hpp"
@@ -22,6 +23,10 @@ inline constexpr std::uint16_t kEtherTypeIpv4 = 0x0800;
 inline constexpr std::uint16_t kEtherTypeArp = 0x0806;
 inline constexpr std::uint16_t kEtherTypeVlan = 0x8100;
 inline constexpr std::uint16_t kEtherTypeIpv6 = 0x86dd;
+
+/// An EtherType as it is written everywhere (Wireshark, IEEE's registry): "0x" and four
+/// lowercase hex digits, "0x0800" for IPv4, "0x86dd" for IPv6.
+std::string ether_type_to_string(std::uint16_t type);
 
 /// The IEEE 802.3 CRC-32 (reflected polynomial 0xEDB88320, initial and final XOR 0xffffffff):
 /// the FCS value of a frame, and zlib's crc32.

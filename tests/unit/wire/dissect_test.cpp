@@ -441,5 +441,25 @@ TEST(Dissect, EveryPrefixOfEveryLayerIsSafe) {
     }
 }
 
+// The tables of weft decode and weft explain print fields through to_text(layer, field):
+// the Ethernet type in hex, everything else as to_text(value); JSON keeps the number.
+TEST(Dissect, FieldTextShowsEtherTypeInHexOnlyInEthernet) {
+    const std::byte payload[4]{};
+    const DissectedFrame f = dissect_frame(ether(kEtherTypeIpv6, payload));
+    const DissectLayer* eth = f.find("ethernet");
+    ASSERT_NE(eth, nullptr);
+    std::vector<std::string> items;
+    for (const DissectField& field : eth->fields) items.push_back(field.name + "=" + to_text(*eth, field));
+    EXPECT_EQ(items, (std::vector<std::string>{"dst=ff:ff:ff:ff:ff:ff", "src=02:00:00:00:00:01", "type=0x86dd"}));
+    EXPECT_EQ(to_text(*eth->find("type")), "34525");
+
+    // A field called "type" elsewhere (ICMP's) is a plain number.
+    DissectLayer icmp{"icmp", {{"type", 8}}, 0, 8};
+    EXPECT_EQ(to_text(icmp, icmp.fields[0]), "8");
+    // A type that is not a number is printed as it is, never thrown on.
+    DissectLayer odd{"ethernet", {{"type", "vlan"}}, 0, 14};
+    EXPECT_EQ(to_text(odd, odd.fields[0]), "vlan");
+}
+
 }  // namespace
 }  // namespace weft::wire

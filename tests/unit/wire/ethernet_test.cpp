@@ -140,5 +140,13 @@ TEST(Ethernet, BuildPadsAndRoundTrips) {
     EXPECT_TRUE(std::equal(payload.begin(), payload.end(), back->payload.begin()));
 }
 
+TEST(Ethernet, EtherTypeTextIsFourHexDigits) {
+    EXPECT_EQ(ether_type_to_string(kEtherTypeIpv4), "0x0800");
+    EXPECT_EQ(ether_type_to_string(kEtherTypeArp), "0x0806");
+    EXPECT_EQ(ether_type_to_string(kEtherTypeIpv6), "0x86dd");
+    EXPECT_EQ(ether_type_to_string(0x0001), "0x0001");
+    EXPECT_EQ(ether_type_to_string(0xffff), "0xffff");
+}
+
 }  // namespace
 }  // namespace weft::wire
