@@ -40,8 +40,8 @@ bool same_response(const HttpResponseHead& a, const HttpResponseHead& b) {
 
 void same_result(const HttpParseResult& a, const HttpParseResult& b, const char* what) {
     check(a.status == b.status, what);
-    if (a.status == HttpParseStatus::Complete) check(a.consumed == b.consumed, what);
-    if (a.status == HttpParseStatus::Error)
+    if (a.status == HttpParseStatus::complete) check(a.consumed == b.consumed, what);
+    if (a.status == HttpParseStatus::error)
         check(a.error.offset == b.error.offset && a.error.reason == b.error.reason, what);
 }
 
@@ -49,21 +49,21 @@ void head(Kind kind, std::string_view method, std::string_view text) {
     HttpHeadParser whole(kind);
     whole.set_request_method(method);
     const HttpParseResult w = whole.parse(text);
-    if (w.status == HttpParseStatus::Complete) check(w.consumed <= text.size(), "consumed within input");
-    if (w.status == HttpParseStatus::Error) check(w.error.offset <= text.size(), "error offset within input");
+    if (w.status == HttpParseStatus::complete) check(w.consumed <= text.size(), "consumed within input");
+    if (w.status == HttpParseStatus::error) check(w.error.offset <= text.size(), "error offset within input");
 
     HttpHeadParser bytewise(kind);
     bytewise.set_request_method(method);
     HttpParseResult b;
     for (std::size_t i = 1; i <= text.size(); ++i) {
         b = bytewise.parse(text.substr(0, i));
-        if (b.status != HttpParseStatus::Incomplete) break;
+        if (b.status != HttpParseStatus::incomplete) break;
     }
     if (text.empty()) b = bytewise.parse(text);
     same_result(w, b, "http head: whole and byte-at-a-time agree");
-    if (w.status != HttpParseStatus::Complete) return;
+    if (w.status != HttpParseStatus::complete) return;
 
-    if (kind == Kind::Request) {
+    if (kind == Kind::request) {
         check(same_request(whole.request(), bytewise.request()), "http request fields: whole == bytewise");
         HttpRequestHead f;
         same_result(w, parse_http_request_head(text, f), "parse_http_request_head agrees");
@@ -73,7 +73,7 @@ void head(Kind kind, std::string_view method, std::string_view text) {
         check(s.has_value(), "a parsed request head serialises");
         HttpRequestHead again;
         auto a = parse_http_request_head(*s, again);
-        check(a.status == HttpParseStatus::Complete && a.consumed == s->size(), "serialised request parses");
+        check(a.status == HttpParseStatus::complete && a.consumed == s->size(), "serialised request parses");
         check(same_request(r, again), "http request serialise round trip");
     } else {
         check(same_response(whole.response(), bytewise.response()), "http response fields: whole == bytewise");
@@ -85,13 +85,13 @@ void head(Kind kind, std::string_view method, std::string_view text) {
         check(s.has_value(), "a parsed response head serialises");
         HttpResponseHead again;
         auto a = parse_http_response_head(*s, again, method);
-        check(a.status == HttpParseStatus::Complete && a.consumed == s->size(), "serialised response parses");
+        check(a.status == HttpParseStatus::complete && a.consumed == s->size(), "serialised response parses");
         check(same_response(r, again), "http response serialise round trip");
     }
 }
 
 struct Chunked {
-    HttpChunkedStatus status = HttpChunkedStatus::NeedMore;
+    HttpChunkedStatus status = HttpChunkedStatus::need_more;
     std::size_t consumed = 0;
     std::string body;
     WireError error;
@@ -104,15 +104,15 @@ Chunked chunked(std::string_view text, std::size_t step) {
     for (std::size_t i = 0; i < text.size(); i += step) {
         auto r = d.decode(text.substr(i, step), o.body);
         check(r.consumed <= std::min(step, text.size() - i), "chunked consumed within input");
-        check(r.status != HttpChunkedStatus::Error || r.error.offset <= text.size(), "chunked error offset in input");
+        check(r.status != HttpChunkedStatus::error || r.error.offset <= text.size(), "chunked error offset in input");
         o.consumed += r.consumed;
         o.status = r.status;
         o.error = r.error;
-        if (r.status != HttpChunkedStatus::NeedMore) break;
-        check(r.consumed == std::min(step, text.size() - i), "chunked NeedMore consumes everything");
+        if (r.status != HttpChunkedStatus::need_more) break;
+        check(r.consumed == std::min(step, text.size() - i), "chunked need_more consumes everything");
     }
     o.trailers = d.trailers();
-    check(d.done() == (o.status == HttpChunkedStatus::Done), "done() agrees with the status");
+    check(d.done() == (o.status == HttpChunkedStatus::done), "done() agrees with the status");
     return o;
 }
 
@@ -122,7 +122,7 @@ void chunked_body(std::string_view text) {
     check(w.status == b.status && w.body == b.body && w.trailers == b.trailers,
           "http chunked: whole and byte-at-a-time agree");
     // What a failing call consumed is unspecified: the error offset is the answer then.
-    if (w.status == HttpChunkedStatus::Error)
+    if (w.status == HttpChunkedStatus::error)
         check(w.error.offset == b.error.offset && w.error.reason == b.error.reason, "chunked error agrees");
     else
         check(w.consumed == b.consumed, "chunked consumed: whole == bytewise");
@@ -146,8 +146,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     static constexpr std::string_view kMethods[] = {"GET", "HEAD", "CONNECT"};
     const std::string_view text = weft::fuzz::as_text(data + 1, size - 1);
     switch (data[0] & 3) {
-        case 0: head(Kind::Request, {}, text); break;
-        case 1: head(Kind::Response, kMethods[(data[0] >> 2) % 3], text); break;
+        case 0: head(Kind::request, {}, text); break;
+        case 1: head(Kind::response, kMethods[(data[0] >> 2) % 3], text); break;
         case 2: chunked_body(text); break;
         default: prefix(text); break;
     }

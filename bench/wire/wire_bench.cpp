@@ -172,7 +172,7 @@ void BM_decode_http(benchmark::State& state) {
     for (auto _ : state) {
         HttpRequestHead head;
         auto r = parse_http_request_head(text, head);
-        if (r.status != HttpParseStatus::Complete) return fail(state, r.error);
+        if (r.status != HttpParseStatus::complete) return fail(state, r.error);
         benchmark::DoNotOptimize(head.method.size());
         benchmark::DoNotOptimize(head.target.size());
         benchmark::DoNotOptimize(head.headers.size());
@@ -210,7 +210,7 @@ void BM_decode_frame_http(benchmark::State& state) {
         HttpRequestHead head;
         auto r = parse_http_request_head(
             std::string_view(reinterpret_cast<const char*>(s->payload.data()), s->payload.size()), head);
-        if (r.status != HttpParseStatus::Complete) return fail(state, r.error);
+        if (r.status != HttpParseStatus::complete) return fail(state, r.error);
         read(*e);
         read(*p);
         read(*s);

@@ -50,11 +50,11 @@ void HttpHeadParser::reset() {
 
 HttpParseResult HttpHeadParser::fail(std::string reason, std::size_t offset) {
     error_ = WireError{kHttpLayer, std::move(reason), offset};
-    return {HttpParseStatus::Error, 0, *error_};
+    return {HttpParseStatus::error, 0, *error_};
 }
 
 HttpParseResult HttpHeadParser::parse(std::string_view buffer) {
-    if (error_) return {HttpParseStatus::Error, 0, *error_};
+    if (error_) return {HttpParseStatus::error, 0, *error_};
     // A caller that hands over fewer bytes than already parsed broke the contract; saying
     // so beats reading stale offsets.
     if (buffer.size() < std::max(line_start_, head_length_))
@@ -62,7 +62,7 @@ HttpParseResult HttpHeadParser::parse(std::string_view buffer) {
     if (head_length_ != 0) {
         // Already complete: refresh the views, the buffer may have moved.
         if (auto e = finish(buffer)) return fail(e->reason, e->offset);
-        return {HttpParseStatus::Complete, head_length_, {}};
+        return {HttpParseStatus::complete, head_length_, {}};
     }
     for (;;) {
         // The LF ending this line must come before both caps; which cap is nearer decides
@@ -82,7 +82,7 @@ HttpParseResult HttpHeadParser::parse(std::string_view buffer) {
             }
             // Remember how far this line has been searched, so each byte is looked at once.
             scanned_ = std::max(search_end, line_start_) - line_start_;
-            return {HttpParseStatus::Incomplete, 0, {}};
+            return {HttpParseStatus::incomplete, 0, {}};
         }
         const std::size_t lf = static_cast<std::size_t>(hit - buffer.data());
         std::string_view line = buffer.substr(line_start_, lf - line_start_);
@@ -96,14 +96,14 @@ HttpParseResult HttpHeadParser::parse(std::string_view buffer) {
 
         if (!start_line_done_) {
             // RFC 9112 section 2.2: a server ignores empty lines before the request line.
-            if (!(kind_ == Kind::Request && line.empty())) {
+            if (!(kind_ == Kind::request && line.empty())) {
                 if (auto e = parse_start_line(line, line_start_)) return fail(e->reason, e->offset);
                 start_line_done_ = true;
             }
         } else if (line.empty()) {
             head_length_ = lf + 1;
             if (auto e = finish(buffer)) return fail(e->reason, e->offset);
-            return {HttpParseStatus::Complete, head_length_, {}};
+            return {HttpParseStatus::complete, head_length_, {}};
         } else if (auto e = parse_field_line(line, line_start_)) {
             return fail(e->reason, e->offset);
         }
@@ -115,7 +115,7 @@ HttpParseResult HttpHeadParser::parse(std::string_view buffer) {
 std::optional<WireError> HttpHeadParser::parse_start_line(std::string_view line, std::size_t at) {
     auto error = [&](std::string reason, std::size_t i) { return WireError{kHttpLayer, std::move(reason), at + i}; };
     const std::size_t sp1 = line.find(' ');
-    if (kind_ == Kind::Request) {
+    if (kind_ == Kind::request) {
         std::string_view method = line.substr(0, sp1);
         if (method.empty()) return error("empty method", 0);
         if (auto bad = detail::first_non_token(method); bad != std::string_view::npos)
@@ -187,12 +187,12 @@ HttpBodyFraming http_response_framing(int status, std::string_view request_metho
                                       bool chunked_final, std::optional<std::uint64_t> content_length) {
     // RFC 9112 section 6.3, rules 1 and 2: these responses never carry a body.
     if (iequals(request_method, "HEAD") || (status >= 100 && status < 200) || status == 204 || status == 304)
-        return {HttpBodyKind::None, 0};
-    if (iequals(request_method, "CONNECT") && status >= 200 && status < 300) return {HttpBodyKind::None, 0};
+        return {HttpBodyKind::none, 0};
+    if (iequals(request_method, "CONNECT") && status >= 200 && status < 300) return {HttpBodyKind::none, 0};
     if (has_transfer_encoding)
-        return chunked_final ? HttpBodyFraming{HttpBodyKind::Chunked, 0} : HttpBodyFraming{HttpBodyKind::UntilClose, 0};
-    if (content_length) return {HttpBodyKind::ContentLength, *content_length};
-    return {HttpBodyKind::UntilClose, 0};
+        return chunked_final ? HttpBodyFraming{HttpBodyKind::chunked, 0} : HttpBodyFraming{HttpBodyKind::until_close, 0};
+    if (content_length) return {HttpBodyKind::content_length, *content_length};
+    return {HttpBodyKind::until_close, 0};
 }
 
 std::optional<WireError> HttpHeadParser::finish(std::string_view buffer) {
@@ -251,7 +251,7 @@ std::optional<WireError> HttpHeadParser::finish(std::string_view buffer) {
                 if (comma == std::string_view::npos) break;
                 pos = comma + 1;
             }
-        } else if (iequals(name, "host") && kind_ == Kind::Request) {
+        } else if (iequals(name, "host") && kind_ == Kind::request) {
             // Two Hosts could route one request two ways (RFC 9112 section 3.2).
             if (++host_count > 1) return WireError{kHttpLayer, "more than one Host header", fields_[k].name.offset};
         }
@@ -263,7 +263,7 @@ std::optional<WireError> HttpHeadParser::finish(std::string_view buffer) {
     if (has_te && content_length)
         return WireError{kHttpLayer, "both Transfer-Encoding and Content-Length", te_offset};
 
-    if (kind_ == Kind::Request) {
+    if (kind_ == Kind::request) {
         HttpRequestHead& r = request_;
         r.method = view(part1_);
         r.target = view(part2_);
@@ -274,9 +274,9 @@ std::optional<WireError> HttpHeadParser::finish(std::string_view buffer) {
                 return WireError{kHttpLayer, "Transfer-Encoding in an HTTP/1.0 request", te_offset};
             if (!chunked_final)
                 return WireError{kHttpLayer, "final transfer coding of a request is not chunked", te_offset};
-            r.body = {HttpBodyKind::Chunked, 0};
+            r.body = {HttpBodyKind::chunked, 0};
         } else if (content_length) {
-            r.body = {HttpBodyKind::ContentLength, *content_length};
+            r.body = {HttpBodyKind::content_length, *content_length};
         } else {
             r.body = {};
         }
@@ -294,18 +294,18 @@ std::optional<WireError> HttpHeadParser::finish(std::string_view buffer) {
 }
 
 HttpParseResult parse_http_request_head(std::string_view buffer, HttpRequestHead& out) {
-    HttpHeadParser parser(HttpHeadParser::Kind::Request);
+    HttpHeadParser parser(HttpHeadParser::Kind::request);
     HttpParseResult r = parser.parse(buffer);
-    if (r.status == HttpParseStatus::Complete) out = parser.request();
+    if (r.status == HttpParseStatus::complete) out = parser.request();
     return r;
 }
 
 HttpParseResult parse_http_response_head(std::string_view buffer, HttpResponseHead& out,
                                          std::string_view request_method) {
-    HttpHeadParser parser(HttpHeadParser::Kind::Response);
+    HttpHeadParser parser(HttpHeadParser::Kind::response);
     parser.set_request_method(request_method);
     HttpParseResult r = parser.parse(buffer);
-    if (r.status == HttpParseStatus::Complete) out = parser.response();
+    if (r.status == HttpParseStatus::complete) out = parser.response();
     return r;
 }
 

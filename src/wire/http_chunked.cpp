@@ -37,19 +37,19 @@ std::optional<WireError> line_content(const std::string& line, std::size_t at, s
 }  // namespace
 
 HttpChunkedDecoder::Result HttpChunkedDecoder::fail(std::string reason, std::size_t offset) {
-    state_ = State::Error;
+    state_ = State::error;
     error_ = WireError{kHttpLayer, std::move(reason), offset};
-    return {HttpChunkedStatus::Error, 0, error_};
+    return {HttpChunkedStatus::error, 0, error_};
 }
 
 HttpChunkedDecoder::Result HttpChunkedDecoder::decode(std::string_view input, std::string& out) {
-    if (state_ == State::Done) return {HttpChunkedStatus::Done, 0, {}};
-    if (state_ == State::Error) return {HttpChunkedStatus::Error, 0, error_};
+    if (state_ == State::done) return {HttpChunkedStatus::done, 0, {}};
+    if (state_ == State::error) return {HttpChunkedStatus::error, 0, error_};
     std::size_t i = 0;
-    while (i < input.size() && state_ != State::Done) {
+    while (i < input.size() && state_ != State::done) {
         switch (state_) {
-        case State::SizeLine:
-        case State::TrailerLine: {
+        case State::size_line:
+        case State::trailer_line: {
             const std::size_t line_at = static_cast<std::size_t>(position_) - line_.size();
             const char* lf = static_cast<const char*>(std::memchr(input.data() + i, '\n', input.size() - i));
             const std::size_t take = lf ? static_cast<std::size_t>(lf - input.data()) - i + 1 : input.size() - i;
@@ -60,36 +60,36 @@ HttpChunkedDecoder::Result HttpChunkedDecoder::decode(std::string_view input, st
             position_ += take;
             i += take;
             if (lf == nullptr) break;
-            auto e = state_ == State::SizeLine ? size_line(line_at) : trailer_line(line_at);
+            auto e = state_ == State::size_line ? size_line(line_at) : trailer_line(line_at);
             if (e) return fail(e->reason, e->offset);
             line_.clear();
             break;
         }
-        case State::Data: {
+        case State::data: {
             const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, input.size() - i));
             out.append(input.substr(i, n));
             remaining_ -= n;
             position_ += n;
             i += n;
-            if (remaining_ == 0) state_ = State::DataCr;
+            if (remaining_ == 0) state_ = State::data_cr;
             break;
         }
-        case State::DataCr:
-        case State::DataLf: {
+        case State::data_cr:
+        case State::data_lf: {
             // The data must be followed by exactly CRLF: anything else means the size lied.
-            const char want = state_ == State::DataCr ? '\r' : '\n';
+            const char want = state_ == State::data_cr ? '\r' : '\n';
             if (input[i] != want) return fail("missing CRLF after chunk data", static_cast<std::size_t>(position_));
             ++i;
             ++position_;
-            state_ = state_ == State::DataCr ? State::DataLf : State::SizeLine;
+            state_ = state_ == State::data_cr ? State::data_lf : State::size_line;
             break;
         }
-        case State::Done:
-        case State::Error:
+        case State::done:
+        case State::error:
             break;
         }
     }
-    return {state_ == State::Done ? HttpChunkedStatus::Done : HttpChunkedStatus::NeedMore, i, {}};
+    return {state_ == State::done ? HttpChunkedStatus::done : HttpChunkedStatus::need_more, i, {}};
 }
 
 std::optional<WireError> HttpChunkedDecoder::size_line(std::size_t at) {
@@ -117,10 +117,10 @@ std::optional<WireError> HttpChunkedDecoder::size_line(std::size_t at) {
                 return WireError{kHttpLayer, "invalid character in chunk extension", at + j};
     }
     if (size == 0) {
-        state_ = State::TrailerLine;
+        state_ = State::trailer_line;
     } else {
         remaining_ = size;
-        state_ = State::Data;
+        state_ = State::data;
     }
     return std::nullopt;
 }
@@ -129,7 +129,7 @@ std::optional<WireError> HttpChunkedDecoder::trailer_line(std::size_t at) {
     std::string_view line;
     if (auto e = line_content(line_, at, line)) return e;
     if (line.empty()) {
-        state_ = State::Done;
+        state_ = State::done;
         return std::nullopt;
     }
     // Trailer fields follow the header field rules.

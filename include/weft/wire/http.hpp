@@ -2,12 +2,12 @@
 // HTTP/1.1 message heads (RFC 9112): an incremental parser, body framing, a chunked body
 // decoder, head serialisers, and a lenient prefix reader for packet decoding.
 //
-//   HttpHeadParser parser(HttpHeadParser::Kind::Request);
+//   HttpHeadParser parser(HttpHeadParser::Kind::request);
 //   for (;;) {
 //       buffer += read_some();                       // the caller owns and grows the buffer
 //       HttpParseResult r = parser.parse(buffer);    // re-give everything received so far
-//       if (r.status == HttpParseStatus::Complete) { use(parser.request()); break; }
-//       if (r.status == HttpParseStatus::Error) { reply_400(r.error.reason); break; }
+//       if (r.status == HttpParseStatus::complete) { use(parser.request()); break; }
+//       if (r.status == HttpParseStatus::error) { reply_400(r.error.reason); break; }
 //   }
 //
 // Results are views into the buffer given to the last parse() call; nothing is copied. The
@@ -43,14 +43,14 @@ struct HttpHeader {
 
 /// How the body after a head is delimited (RFC 9112 section 6.3).
 enum class HttpBodyKind : std::uint8_t {
-    None,           ///< no body
-    ContentLength,  ///< exactly `length` bytes
-    Chunked,        ///< chunked transfer coding: use HttpChunkedDecoder
-    UntilClose,     ///< responses only: everything until the connection closes
+    none,            ///< no body
+    content_length,  ///< exactly `length` bytes
+    chunked,         ///< chunked transfer coding: use HttpChunkedDecoder
+    until_close,     ///< responses only: everything until the connection closes
 };
 struct HttpBodyFraming {
-    HttpBodyKind kind = HttpBodyKind::None;
-    std::uint64_t length = 0;  ///< for ContentLength
+    HttpBodyKind kind = HttpBodyKind::none;
+    std::uint64_t length = 0;  ///< for content_length
 };
 
 struct HttpRequestHead {
@@ -73,12 +73,12 @@ struct HttpResponseHead {
     const HttpHeader* find(std::string_view name) const noexcept;
 };
 
-enum class HttpParseStatus : std::uint8_t { Complete, Incomplete, Error };
+enum class HttpParseStatus : std::uint8_t { complete, incomplete, error };
 
 struct HttpParseResult {
-    HttpParseStatus status = HttpParseStatus::Incomplete;
-    std::size_t consumed = 0;  ///< Complete: length of the head; the body starts here
-    WireError error;           ///< Error: reason and offset in the buffer (layer "http")
+    HttpParseStatus status = HttpParseStatus::incomplete;
+    std::size_t consumed = 0;  ///< complete: length of the head; the body starts here
+    WireError error;           ///< error: reason and offset in the buffer (layer "http")
 };
 
 /// Incremental head parser. Each parse() call gets everything received since the head
@@ -86,7 +86,7 @@ struct HttpParseResult {
 /// Work is linear in the head size however the bytes are split, and the answer for a
 /// given input is the same whether it arrives whole or a byte at a time.
 ///
-/// Rejected (Error): bare CR; LF without CR; obs-fold; whitespace between field name and
+/// Rejected (error): bare CR; LF without CR; obs-fold; whitespace between field name and
 /// colon; invalid token characters in method or field names; control characters in the
 /// target or field values; versions other than HTTP/1.x; a head over kHttpMaxHeadSize, a
 /// line over kHttpMaxLineLength, more than kHttpMaxHeaders fields; Content-Length that is
@@ -97,7 +97,7 @@ struct HttpParseResult {
 /// later call returns it again.
 class HttpHeadParser {
 public:
-    enum class Kind : std::uint8_t { Request, Response };
+    enum class Kind : std::uint8_t { request, response };
     explicit HttpHeadParser(Kind kind) noexcept : kind_(kind) {}
 
     HttpParseResult parse(std::string_view buffer);
@@ -107,7 +107,7 @@ public:
 
     /// For responses: the method of the request answered (HEAD and CONNECT change framing).
     void set_request_method(std::string_view method) { request_method_ = method; }
-    /// After Complete: the head, viewing the buffer of the last parse() call.
+    /// After complete: the head, viewing the buffer of the last parse() call.
     const HttpRequestHead& request() const noexcept { return request_; }
     const HttpResponseHead& response() const noexcept { return response_; }
     /// Ready for the next message (same kind); keeps the request method.
@@ -152,7 +152,7 @@ HttpParseResult parse_http_response_head(std::string_view buffer, HttpResponseHe
 HttpBodyFraming http_response_framing(int status, std::string_view request_method, bool has_transfer_encoding,
                                       bool chunked_final, std::optional<std::uint64_t> content_length);
 
-enum class HttpChunkedStatus : std::uint8_t { Done, NeedMore, Error };
+enum class HttpChunkedStatus : std::uint8_t { done, need_more, error };
 
 /// Incremental decoder of a chunked body (RFC 9112 section 7.1): chunk sizes of at most
 /// kHttpMaxChunkSizeDigits hex digits, chunk extensions checked for stray control bytes
@@ -160,25 +160,25 @@ enum class HttpChunkedStatus : std::uint8_t { Done, NeedMore, Error };
 class HttpChunkedDecoder {
 public:
     struct Result {
-        HttpChunkedStatus status = HttpChunkedStatus::NeedMore;
-        /// Bytes of `input` used. On Done, what follows belongs to the next message.
+        HttpChunkedStatus status = HttpChunkedStatus::need_more;
+        /// Bytes of `input` used. On done, what follows belongs to the next message.
         std::size_t consumed = 0;
         WireError error;  ///< offset counted from the start of the body
     };
     /// Decodes the next bytes of the body, appending the data to `out`. Any split works;
-    /// after Done or Error, calls return the same status and consume nothing.
+    /// after done or error, calls return the same status and consume nothing.
     Result decode(std::string_view input, std::string& out);
 
-    bool done() const noexcept { return state_ == State::Done; }
+    bool done() const noexcept { return state_ == State::done; }
     const std::vector<std::pair<std::string, std::string>>& trailers() const noexcept { return trailers_; }
 
 private:
-    enum class State : std::uint8_t { SizeLine, Data, DataCr, DataLf, TrailerLine, Done, Error };
+    enum class State : std::uint8_t { size_line, data, data_cr, data_lf, trailer_line, done, error };
     Result fail(std::string reason, std::size_t offset);
     std::optional<WireError> size_line(std::size_t line_offset);
     std::optional<WireError> trailer_line(std::size_t line_offset);
 
-    State state_ = State::SizeLine;
+    State state_ = State::size_line;
     std::string line_;               // the size or trailer line being gathered (with CRLF)
     std::uint64_t remaining_ = 0;    // data bytes left in the current chunk
     std::uint64_t position_ = 0;     // bytes of the body consumed so far

@@ -35,7 +35,7 @@ Outcome run_bytewise(Kind kind, std::string_view input, std::string_view method 
         buffer.push_back(c);
         buffer.shrink_to_fit();
         r = p.parse(buffer);
-        if (r.status != HttpParseStatus::Incomplete) break;
+        if (r.status != HttpParseStatus::incomplete) break;
     }
     return {r.status, r.consumed, r.error.offset, r.error.reason};
 }
@@ -45,14 +45,14 @@ struct HeadCase {
     Kind kind;
     std::string input;
     HttpParseStatus status;
-    std::size_t consumed_or_offset;  // Complete: head length; Error: offset
+    std::size_t consumed_or_offset;  // complete: head length; error: offset
     const char* reason_part = "";
 };
 
 std::vector<HeadCase> head_cases() {
     using S = HttpParseStatus;
-    const auto R = Kind::Request;
-    const auto P = Kind::Response;
+    const auto R = Kind::request;
+    const auto P = Kind::response;
     std::string many_headers = "GET / HTTP/1.1\r\n";
     for (int i = 0; i < 101; ++i) many_headers += "X-H" + std::to_string(i) + ": v\r\n";  // line 101 at?
     std::size_t line101 = many_headers.rfind("X-H100");
@@ -63,67 +63,67 @@ std::vector<HeadCase> head_cases() {
     std::string nul_value = std::string("GET / HTTP/1.1\r\nA: b") + '\0' + "c\r\n\r\n";
     return {
         // complete heads
-        {"simple GET", R, "GET / HTTP/1.1\r\nHost: a\r\n\r\n", S::Complete, 27},
-        {"POST with body after", R, "POST /x HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", S::Complete, 39},
-        {"leading empty lines", R, "\r\n\r\nGET / HTTP/1.0\r\n\r\n", S::Complete, 22},
-        {"identical Content-Lengths", R, "PUT / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n", S::Complete, 56},
-        {"Content-Length list", R, "PUT / HTTP/1.1\r\nContent-Length: 5 , 5\r\n\r\n", S::Complete, 41},
-        {"chunked last", R, "POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", S::Complete, 53},
-        {"obs-text in value", R, "GET / HTTP/1.1\r\nA: caf\xc3\xa9\r\n\r\n", S::Complete, 28},
-        {"response", P, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc", S::Complete, 38},
-        {"response no reason, no SP", P, "HTTP/1.1 204\r\n\r\n", S::Complete, 16},
-        {"response no reason, SP", P, "HTTP/1.1 204 \r\n\r\n", S::Complete, 17},
+        {"simple GET", R, "GET / HTTP/1.1\r\nHost: a\r\n\r\n", S::complete, 27},
+        {"POST with body after", R, "POST /x HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", S::complete, 39},
+        {"leading empty lines", R, "\r\n\r\nGET / HTTP/1.0\r\n\r\n", S::complete, 22},
+        {"identical Content-Lengths", R, "PUT / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n", S::complete, 56},
+        {"Content-Length list", R, "PUT / HTTP/1.1\r\nContent-Length: 5 , 5\r\n\r\n", S::complete, 41},
+        {"chunked last", R, "POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", S::complete, 53},
+        {"obs-text in value", R, "GET / HTTP/1.1\r\nA: caf\xc3\xa9\r\n\r\n", S::complete, 28},
+        {"response", P, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc", S::complete, 38},
+        {"response no reason, no SP", P, "HTTP/1.1 204\r\n\r\n", S::complete, 16},
+        {"response no reason, SP", P, "HTTP/1.1 204 \r\n\r\n", S::complete, 17},
         // incomplete
-        {"cut in headers", R, "GET / HTTP/1.1\r\nHost: a\r\n", S::Incomplete, 0},
-        {"cut after CR", R, "GET / HTTP/1.1\r\nHost: a\r\n\r", S::Incomplete, 0},
-        {"empty", R, "", S::Incomplete, 0},
+        {"cut in headers", R, "GET / HTTP/1.1\r\nHost: a\r\n", S::incomplete, 0},
+        {"cut after CR", R, "GET / HTTP/1.1\r\nHost: a\r\n\r", S::incomplete, 0},
+        {"empty", R, "", S::incomplete, 0},
         // rejections, with the offset of the offending byte
-        {"bare CR in value", R, "GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n", S::Error, 23, "bare CR"},
-        {"bare CR in request line", R, "GET /\r HTTP/1.1\r\n\r\n", S::Error, 5, "bare CR"},
-        {"LF without CR", R, "GET / HTTP/1.1\nHost: a\r\n\r\n", S::Error, 14, "LF without CR"},
-        {"obs-fold", R, "GET / HTTP/1.1\r\nA: b\r\n c\r\n\r\n", S::Error, 22, "obs-fold"},
-        {"obs-fold with tab", R, "GET / HTTP/1.1\r\nA: b\r\n\tc\r\n\r\n", S::Error, 22, "obs-fold"},
-        {"space before colon", R, "GET / HTTP/1.1\r\nContent-Length : 5\r\n\r\n", S::Error, 30,
+        {"bare CR in value", R, "GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n", S::error, 23, "bare CR"},
+        {"bare CR in request line", R, "GET /\r HTTP/1.1\r\n\r\n", S::error, 5, "bare CR"},
+        {"LF without CR", R, "GET / HTTP/1.1\nHost: a\r\n\r\n", S::error, 14, "LF without CR"},
+        {"obs-fold", R, "GET / HTTP/1.1\r\nA: b\r\n c\r\n\r\n", S::error, 22, "obs-fold"},
+        {"obs-fold with tab", R, "GET / HTTP/1.1\r\nA: b\r\n\tc\r\n\r\n", S::error, 22, "obs-fold"},
+        {"space before colon", R, "GET / HTTP/1.1\r\nContent-Length : 5\r\n\r\n", S::error, 30,
          "whitespace between header field name and colon"},
-        {"bad method char", R, "G(T / HTTP/1.1\r\n\r\n", S::Error, 1, "invalid character in method"},
-        {"empty method", R, " / HTTP/1.1\r\n\r\n", S::Error, 0, "empty method"},
-        {"bad header name char", R, "GET / HTTP/1.1\r\nA@b: c\r\n\r\n", S::Error, 17, "invalid character in header field name"},
-        {"empty header name", R, "GET / HTTP/1.1\r\n: c\r\n\r\n", S::Error, 16, "empty header field name"},
-        {"no colon", R, "GET / HTTP/1.1\r\nfoo\r\n\r\n", S::Error, 19, "without colon"},
-        {"NUL in value", R, nul_value, S::Error, 20, "invalid character in header field value"},
-        {"CL and TE", R, "POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", S::Error, 55,
+        {"bad method char", R, "G(T / HTTP/1.1\r\n\r\n", S::error, 1, "invalid character in method"},
+        {"empty method", R, " / HTTP/1.1\r\n\r\n", S::error, 0, "empty method"},
+        {"bad header name char", R, "GET / HTTP/1.1\r\nA@b: c\r\n\r\n", S::error, 17, "invalid character in header field name"},
+        {"empty header name", R, "GET / HTTP/1.1\r\n: c\r\n\r\n", S::error, 16, "empty header field name"},
+        {"no colon", R, "GET / HTTP/1.1\r\nfoo\r\n\r\n", S::error, 19, "without colon"},
+        {"NUL in value", R, nul_value, S::error, 20, "invalid character in header field value"},
+        {"CL and TE", R, "POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", S::error, 55,
          "both Transfer-Encoding and Content-Length"},
-        {"CL and TE in response", P, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", S::Error, 36,
+        {"CL and TE in response", P, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", S::error, 36,
          "both Transfer-Encoding and Content-Length"},
-        {"conflicting CL", R, "PUT / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", S::Error, 51,
+        {"conflicting CL", R, "PUT / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", S::error, 51,
          "conflicting Content-Length values 5 and 6"},
-        {"conflicting CL list", R, "PUT / HTTP/1.1\r\nContent-Length: 5, 6\r\n\r\n", S::Error, 35, "conflicting"},
-        {"CL not digits", R, "PUT / HTTP/1.1\r\nContent-Length: 5a\r\n\r\n", S::Error, 32, "invalid Content-Length value"},
-        {"CL negative", R, "PUT / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", S::Error, 32, "invalid Content-Length value"},
-        {"CL empty", R, "PUT / HTTP/1.1\r\nContent-Length:\r\n\r\n", S::Error, 31, "invalid Content-Length value"},
-        {"CL with inner space", R, "PUT / HTTP/1.1\r\nContent-Length: 1 2\r\n\r\n", S::Error, 32, "invalid Content-Length value"},
-        {"CL huge", R, "PUT / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n", S::Error, 32, "too large"},
-        {"TE gzip only (request)", R, "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", S::Error, 36, "not chunked"},
-        {"TE chunked then gzip", R, "POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", S::Error, 36, "not chunked"},
-        {"TE chunked twice", R, "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", S::Error, 64,
+        {"conflicting CL list", R, "PUT / HTTP/1.1\r\nContent-Length: 5, 6\r\n\r\n", S::error, 35, "conflicting"},
+        {"CL not digits", R, "PUT / HTTP/1.1\r\nContent-Length: 5a\r\n\r\n", S::error, 32, "invalid Content-Length value"},
+        {"CL negative", R, "PUT / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", S::error, 32, "invalid Content-Length value"},
+        {"CL empty", R, "PUT / HTTP/1.1\r\nContent-Length:\r\n\r\n", S::error, 31, "invalid Content-Length value"},
+        {"CL with inner space", R, "PUT / HTTP/1.1\r\nContent-Length: 1 2\r\n\r\n", S::error, 32, "invalid Content-Length value"},
+        {"CL huge", R, "PUT / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n", S::error, 32, "too large"},
+        {"TE gzip only (request)", R, "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", S::error, 36, "not chunked"},
+        {"TE chunked then gzip", R, "POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", S::error, 36, "not chunked"},
+        {"TE chunked twice", R, "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", S::error, 64,
          "more than once"},
-        {"TE empty", R, "POST / HTTP/1.1\r\nTransfer-Encoding: ,\r\n\r\n", S::Error, 36, "empty Transfer-Encoding"},
-        {"TE in HTTP/1.0", R, "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", S::Error, 36, "HTTP/1.0"},
-        {"two Hosts", R, "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", S::Error, 25, "more than one Host"},
-        {"HTTP/2.0", R, "GET / HTTP/2.0\r\n\r\n", S::Error, 6, "unsupported HTTP version"},
-        {"lowercase version", R, "GET / http/1.1\r\n\r\n", S::Error, 6, "malformed HTTP version"},
-        {"version with junk", R, "GET / HTTP/1.1x\r\n\r\n", S::Error, 6, "malformed HTTP version"},
-        {"no target", R, "GET  HTTP/1.1\r\n\r\n", S::Error, 4, "empty request target"},
-        {"missing version", R, "GET /\r\n\r\n", S::Error, 5, "missing SP after request target"},
-        {"control in target", R, "GET /\x01 HTTP/1.1\r\n\r\n", S::Error, 5, "invalid character in request target"},
-        {"too many headers", R, many_headers, S::Error, line101, "more than 100 header fields"},
-        {"head too large", R, big_head, S::Error, kHttpMaxHeadSize, "head larger than 65536 bytes"},
-        {"line too long", R, long_line, S::Error, kHttpMaxLineLength, "line longer than 8192 bytes"},
-        {"status of 2 digits", P, "HTTP/1.1 20 OK\r\n\r\n", S::Error, 9, "malformed status code"},
-        {"status glued to reason", P, "HTTP/1.1 200OK\r\n\r\n", S::Error, 9, "malformed status code"},
-        {"status below 100", P, "HTTP/1.1 099 Odd\r\n\r\n", S::Error, 9, "below 100"},
-        {"no status", P, "HTTP/1.1\r\n\r\n", S::Error, 8, "missing status code"},
-        {"response empty first line", P, "\r\nHTTP/1.1 200 OK\r\n\r\n", S::Error, 0, "malformed HTTP version"},
+        {"TE empty", R, "POST / HTTP/1.1\r\nTransfer-Encoding: ,\r\n\r\n", S::error, 36, "empty Transfer-Encoding"},
+        {"TE in HTTP/1.0", R, "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", S::error, 36, "HTTP/1.0"},
+        {"two Hosts", R, "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", S::error, 25, "more than one Host"},
+        {"HTTP/2.0", R, "GET / HTTP/2.0\r\n\r\n", S::error, 6, "unsupported HTTP version"},
+        {"lowercase version", R, "GET / http/1.1\r\n\r\n", S::error, 6, "malformed HTTP version"},
+        {"version with junk", R, "GET / HTTP/1.1x\r\n\r\n", S::error, 6, "malformed HTTP version"},
+        {"no target", R, "GET  HTTP/1.1\r\n\r\n", S::error, 4, "empty request target"},
+        {"missing version", R, "GET /\r\n\r\n", S::error, 5, "missing SP after request target"},
+        {"control in target", R, "GET /\x01 HTTP/1.1\r\n\r\n", S::error, 5, "invalid character in request target"},
+        {"too many headers", R, many_headers, S::error, line101, "more than 100 header fields"},
+        {"head too large", R, big_head, S::error, kHttpMaxHeadSize, "head larger than 65536 bytes"},
+        {"line too long", R, long_line, S::error, kHttpMaxLineLength, "line longer than 8192 bytes"},
+        {"status of 2 digits", P, "HTTP/1.1 20 OK\r\n\r\n", S::error, 9, "malformed status code"},
+        {"status glued to reason", P, "HTTP/1.1 200OK\r\n\r\n", S::error, 9, "malformed status code"},
+        {"status below 100", P, "HTTP/1.1 099 Odd\r\n\r\n", S::error, 9, "below 100"},
+        {"no status", P, "HTTP/1.1\r\n\r\n", S::error, 8, "missing status code"},
+        {"response empty first line", P, "\r\nHTTP/1.1 200 OK\r\n\r\n", S::error, 0, "malformed HTTP version"},
     };
 }
 
@@ -131,10 +131,10 @@ TEST(HttpHead, TableWholeAndBytewiseAgree) {
     for (const auto& c : head_cases()) {
         Outcome whole = run_whole(c.kind, c.input);
         EXPECT_EQ(whole.status, c.status) << c.name << ": " << whole.reason;
-        if (c.status == HttpParseStatus::Complete) {
+        if (c.status == HttpParseStatus::complete) {
             EXPECT_EQ(whole.consumed, c.consumed_or_offset) << c.name;
         }
-        if (c.status == HttpParseStatus::Error) {
+        if (c.status == HttpParseStatus::error) {
             EXPECT_EQ(whole.offset, c.consumed_or_offset) << c.name << ": " << whole.reason;
             EXPECT_NE(whole.reason.find(c.reason_part), std::string::npos) << c.name << ": " << whole.reason;
         }
@@ -150,7 +150,7 @@ TEST(HttpHead, RequestFieldsAreViews) {
     std::string buf = "POST /submit?x=1 HTTP/1.1\r\nHost: example.com\r\nX-Empty:\r\nContent-Length:  11 \r\n\r\nhello world";
     HttpRequestHead head;
     auto r = parse_http_request_head(buf, head);
-    ASSERT_EQ(r.status, HttpParseStatus::Complete) << r.error.to_string();
+    ASSERT_EQ(r.status, HttpParseStatus::complete) << r.error.to_string();
     EXPECT_EQ(head.method, "POST");
     EXPECT_EQ(head.target, "/submit?x=1");
     EXPECT_EQ(head.version, "HTTP/1.1");
@@ -161,7 +161,7 @@ TEST(HttpHead, RequestFieldsAreViews) {
     EXPECT_EQ(head.find("content-length")->value, "11");
     EXPECT_EQ(head.find("HOST")->value, "example.com");
     EXPECT_EQ(head.find("missing"), nullptr);
-    EXPECT_EQ(head.body.kind, HttpBodyKind::ContentLength);
+    EXPECT_EQ(head.body.kind, HttpBodyKind::content_length);
     EXPECT_EQ(head.body.length, 11u);
     EXPECT_EQ(buf.substr(r.consumed), "hello world");
     EXPECT_GE(head.method.data(), buf.data());  // a view, not a copy
@@ -170,11 +170,11 @@ TEST(HttpHead, RequestFieldsAreViews) {
 
 TEST(HttpHead, RequestFraming) {
     HttpRequestHead head;
-    ASSERT_EQ(parse_http_request_head("GET / HTTP/1.1\r\n\r\n", head).status, HttpParseStatus::Complete);
-    EXPECT_EQ(head.body.kind, HttpBodyKind::None);
+    ASSERT_EQ(parse_http_request_head("GET / HTTP/1.1\r\n\r\n", head).status, HttpParseStatus::complete);
+    EXPECT_EQ(head.body.kind, HttpBodyKind::none);
     ASSERT_EQ(parse_http_request_head("POST / HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n", head).status,
-              HttpParseStatus::Complete);
-    EXPECT_EQ(head.body.kind, HttpBodyKind::Chunked);
+              HttpParseStatus::complete);
+    EXPECT_EQ(head.body.kind, HttpBodyKind::chunked);
 }
 
 TEST(HttpHead, ResponseFraming) {
@@ -185,27 +185,27 @@ TEST(HttpHead, ResponseFraming) {
         std::uint64_t length;
     };
     const Case cases[] = {
-        {"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n", "GET", HttpBodyKind::ContentLength, 3},
-        {"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n", "HEAD", HttpBodyKind::None, 0},
-        {"HTTP/1.1 200 OK\r\n\r\n", "GET", HttpBodyKind::UntilClose, 0},
-        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", "GET", HttpBodyKind::Chunked, 0},
-        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", "GET", HttpBodyKind::UntilClose, 0},
-        {"HTTP/1.1 204 No Content\r\n\r\n", "GET", HttpBodyKind::None, 0},
-        {"HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n", "GET", HttpBodyKind::None, 0},
-        {"HTTP/1.1 101 Switching Protocols\r\n\r\n", "GET", HttpBodyKind::None, 0},
-        {"HTTP/1.1 200 Connection established\r\n\r\n", "CONNECT", HttpBodyKind::None, 0},
-        {"HTTP/1.0 200 OK\r\n\r\n", "", HttpBodyKind::UntilClose, 0},
+        {"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n", "GET", HttpBodyKind::content_length, 3},
+        {"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n", "HEAD", HttpBodyKind::none, 0},
+        {"HTTP/1.1 200 OK\r\n\r\n", "GET", HttpBodyKind::until_close, 0},
+        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", "GET", HttpBodyKind::chunked, 0},
+        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", "GET", HttpBodyKind::until_close, 0},
+        {"HTTP/1.1 204 No Content\r\n\r\n", "GET", HttpBodyKind::none, 0},
+        {"HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n", "GET", HttpBodyKind::none, 0},
+        {"HTTP/1.1 101 Switching Protocols\r\n\r\n", "GET", HttpBodyKind::none, 0},
+        {"HTTP/1.1 200 Connection established\r\n\r\n", "CONNECT", HttpBodyKind::none, 0},
+        {"HTTP/1.0 200 OK\r\n\r\n", "", HttpBodyKind::until_close, 0},
     };
     for (const auto& c : cases) {
         HttpResponseHead head;
         auto r = parse_http_response_head(c.input, head, c.method);
-        ASSERT_EQ(r.status, HttpParseStatus::Complete) << c.input << r.error.to_string();
+        ASSERT_EQ(r.status, HttpParseStatus::complete) << c.input << r.error.to_string();
         EXPECT_EQ(head.body.kind, c.kind) << c.input;
         EXPECT_EQ(head.body.length, c.length) << c.input;
     }
     HttpResponseHead head;
     ASSERT_EQ(parse_http_response_head("HTTP/1.1 404 Not Found\r\nServer: weft\r\n\r\n", head).status,
-              HttpParseStatus::Complete);
+              HttpParseStatus::complete);
     EXPECT_EQ(head.status, 404);
     EXPECT_EQ(head.reason, "Not Found");
     EXPECT_EQ(head.version, "HTTP/1.1");
@@ -213,33 +213,33 @@ TEST(HttpHead, ResponseFraming) {
 }
 
 TEST(HttpHead, ErrorIsStickyAndResetStartsOver) {
-    HttpHeadParser p(Kind::Request);
+    HttpHeadParser p(Kind::request);
     auto r = p.parse("G@T / HTTP/1.1\r\n");
-    ASSERT_EQ(r.status, HttpParseStatus::Error);
-    EXPECT_EQ(p.parse("GET / HTTP/1.1\r\n\r\n").status, HttpParseStatus::Error);
+    ASSERT_EQ(r.status, HttpParseStatus::error);
+    EXPECT_EQ(p.parse("GET / HTTP/1.1\r\n\r\n").status, HttpParseStatus::error);
     p.reset();
-    EXPECT_EQ(p.parse("GET / HTTP/1.1\r\n\r\n").status, HttpParseStatus::Complete);
+    EXPECT_EQ(p.parse("GET / HTTP/1.1\r\n\r\n").status, HttpParseStatus::complete);
     EXPECT_EQ(p.request().method, "GET");
 }
 
 TEST(HttpHead, ShrunkBufferIsAnErrorNotACrash) {
-    HttpHeadParser p(Kind::Request);
-    ASSERT_EQ(p.parse("GET / HTTP/1.1\r\nHost: a\r\n\r\n").status, HttpParseStatus::Complete);
-    EXPECT_EQ(p.parse("GET").status, HttpParseStatus::Error);
-    HttpHeadParser q(Kind::Request);
-    ASSERT_EQ(q.parse("GET / HTTP/1.1\r\nHo").status, HttpParseStatus::Incomplete);
-    EXPECT_EQ(q.parse("GET").status, HttpParseStatus::Error);
+    HttpHeadParser p(Kind::request);
+    ASSERT_EQ(p.parse("GET / HTTP/1.1\r\nHost: a\r\n\r\n").status, HttpParseStatus::complete);
+    EXPECT_EQ(p.parse("GET").status, HttpParseStatus::error);
+    HttpHeadParser q(Kind::request);
+    ASSERT_EQ(q.parse("GET / HTTP/1.1\r\nHo").status, HttpParseStatus::incomplete);
+    EXPECT_EQ(q.parse("GET").status, HttpParseStatus::error);
 }
 
 TEST(HttpHead, SpanOverloadAndPipelining) {
     std::string two = "GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n";
-    HttpHeadParser p(Kind::Request);
+    HttpHeadParser p(Kind::request);
     auto r = p.parse(std::as_bytes(std::span(two.data(), two.size())));
-    ASSERT_EQ(r.status, HttpParseStatus::Complete);
+    ASSERT_EQ(r.status, HttpParseStatus::complete);
     EXPECT_EQ(p.request().target, "/a");
     p.reset();
     auto r2 = p.parse(std::string_view(two).substr(r.consumed));
-    ASSERT_EQ(r2.status, HttpParseStatus::Complete);
+    ASSERT_EQ(r2.status, HttpParseStatus::complete);
     EXPECT_EQ(p.request().target, "/b");
 }
 
@@ -254,13 +254,13 @@ struct ChunkedOutcome {
 
 ChunkedOutcome chunked(std::string_view input, std::size_t step) {
     HttpChunkedDecoder d;
-    ChunkedOutcome o{HttpChunkedStatus::NeedMore, 0, {}, {}};
+    ChunkedOutcome o{HttpChunkedStatus::need_more, 0, {}, {}};
     for (std::size_t i = 0; i < input.size(); i += step) {
         auto r = d.decode(input.substr(i, step), o.body);
         o.consumed += r.consumed;
         o.status = r.status;
         o.error = r.error;
-        if (r.status != HttpChunkedStatus::NeedMore) break;
+        if (r.status != HttpChunkedStatus::need_more) break;
     }
     return o;
 }
@@ -275,25 +275,25 @@ TEST(HttpChunked, DecodesWithExtensionsAndTrailers) {
         for (std::size_t i = 0; i < in.size(); i += step) {
             r = d.decode(std::string_view(in).substr(i, step), body);
             consumed += r.consumed;
-            if (r.status != HttpChunkedStatus::NeedMore) break;
+            if (r.status != HttpChunkedStatus::need_more) break;
         }
-        ASSERT_EQ(r.status, HttpChunkedStatus::Done) << step << r.error.to_string();
+        ASSERT_EQ(r.status, HttpChunkedStatus::done) << step << r.error.to_string();
         EXPECT_EQ(body, "hello world0123456789") << step;
         EXPECT_EQ(consumed, in.size() - 4) << step;
         EXPECT_TRUE(d.done());
         ASSERT_EQ(d.trailers().size(), 1u);
         EXPECT_EQ(d.trailers()[0].first, "X-Trailer");
         EXPECT_EQ(d.trailers()[0].second, "yes");
-        EXPECT_EQ(d.decode("more", body).status, HttpChunkedStatus::Done);
+        EXPECT_EQ(d.decode("more", body).status, HttpChunkedStatus::done);
     }
 }
 
 TEST(HttpChunked, EmptyBody) {
     auto o = chunked("0\r\n\r\n", 100);
-    EXPECT_EQ(o.status, HttpChunkedStatus::Done);
+    EXPECT_EQ(o.status, HttpChunkedStatus::done);
     EXPECT_EQ(o.consumed, 5u);
     EXPECT_EQ(o.body, "");
-    EXPECT_EQ(chunked("0\r\n\r", 1).status, HttpChunkedStatus::NeedMore);
+    EXPECT_EQ(chunked("0\r\n\r", 1).status, HttpChunkedStatus::need_more);
 }
 
 TEST(HttpChunked, Malformed) {
@@ -321,7 +321,7 @@ TEST(HttpChunked, Malformed) {
     for (const auto& c : cases) {
         for (std::size_t step : {c.input.size(), std::size_t{1}, std::size_t{3}}) {
             auto o = chunked(c.input, step);
-            ASSERT_EQ(o.status, HttpChunkedStatus::Error) << c.name << " step " << step;
+            ASSERT_EQ(o.status, HttpChunkedStatus::error) << c.name << " step " << step;
             EXPECT_EQ(o.error.offset, c.offset) << c.name << " step " << step << ": " << o.error.to_string();
             EXPECT_NE(o.error.reason.find(c.reason_part), std::string::npos) << c.name << ": " << o.error.to_string();
         }
@@ -332,7 +332,7 @@ TEST(HttpChunked, HugeSizeDoesNotAllocate) {
     HttpChunkedDecoder d;
     std::string body;
     auto r = d.decode("ffffffffffffffff\r\nabc", body);
-    EXPECT_EQ(r.status, HttpChunkedStatus::NeedMore);
+    EXPECT_EQ(r.status, HttpChunkedStatus::need_more);
     EXPECT_EQ(body, "abc");
 }
 
@@ -344,13 +344,13 @@ TEST(HttpWrite, RequestAndResponseHeadsRoundTrip) {
     ASSERT_TRUE(req);
     EXPECT_EQ(*req, "GET /index.html HTTP/1.1\r\nHost: example.com\r\nContent-Length: 0\r\n\r\n");
     HttpRequestHead head;
-    ASSERT_EQ(parse_http_request_head(*req, head).status, HttpParseStatus::Complete);
+    ASSERT_EQ(parse_http_request_head(*req, head).status, HttpParseStatus::complete);
     EXPECT_EQ(head.target, "/index.html");
     auto resp = serialize_http_response_head(404, http_reason_phrase(404), headers);
     ASSERT_TRUE(resp);
     EXPECT_EQ(resp->substr(0, 24), "HTTP/1.1 404 Not Found\r\n");
     HttpResponseHead rh;
-    ASSERT_EQ(parse_http_response_head(*resp, rh).status, HttpParseStatus::Complete);
+    ASSERT_EQ(parse_http_response_head(*resp, rh).status, HttpParseStatus::complete);
     EXPECT_EQ(rh.status, 404);
 }
 
@@ -374,7 +374,7 @@ TEST(HttpWrite, ChunksDecodeBack) {
     EXPECT_EQ(body.substr(0, 11), "6\r\nhello \r\n");
     EXPECT_NE(body.find("12c\r\n"), std::string::npos);
     auto o = chunked(body, 5);
-    EXPECT_EQ(o.status, HttpChunkedStatus::Done);
+    EXPECT_EQ(o.status, HttpChunkedStatus::done);
     EXPECT_EQ(o.body, "hello " + std::string(300, 'z'));
     EXPECT_EQ(http_reason_phrase(200), "OK");
     EXPECT_EQ(http_reason_phrase(299), "");
@@ -437,12 +437,12 @@ TEST(HttpHead, RandomMutationsAgreeWholeAndBytewise) {
         std::string s = base;
         int edits = 1 + static_cast<int>(rng() % 3);
         for (int e = 0; e < edits; ++e) s[rng() % s.size()] = kAlphabet[rng() % (sizeof kAlphabet - 1)];
-        Outcome whole = run_whole(Kind::Request, s);
-        Outcome bytewise = run_bytewise(Kind::Request, s);
+        Outcome whole = run_whole(Kind::request, s);
+        Outcome bytewise = run_bytewise(Kind::request, s);
         ASSERT_EQ(whole.status, bytewise.status) << s;
         EXPECT_EQ(whole.offset, bytewise.offset) << s;
         EXPECT_EQ(whole.consumed, bytewise.consumed) << s;
-        if (whole.status == HttpParseStatus::Complete) {
+        if (whole.status == HttpParseStatus::complete) {
             auto a = chunked(std::string_view(s).substr(whole.consumed), 1000);
             auto b = chunked(std::string_view(s).substr(whole.consumed), 1);
             EXPECT_EQ(a.status, b.status) << s;
