@@ -1,11 +1,19 @@
 """Shared helpers for the script tests: start weft servers on ephemeral ports, run the CLI,
-wait on conditions (never on sleeps), and clean up only the processes a test started."""
+wait on conditions (never on sleeps), and clean up only the processes a test started.
+
+Outcomes: a test passes, fails (any exception), or skips (skip(), with the reason). main() runs
+every test whatever happens to the others and exits 1 if any failed, else 77 (ctest: Skipped)
+if any test or part of one was skipped, else 0: a skip never hides a failure. A tool that
+scripts/install-deps.sh installs is required (require_tool), never a reason to skip."""
+import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+import traceback
 
 WEFT = os.environ.get("WEFT_BIN", "weft")
 EXAMPLES = os.environ.get("WEFT_EXAMPLES", "")
@@ -14,12 +22,51 @@ PYTHON = os.environ.get("PYTHON", sys.executable)
 SEED = os.path.join(SOURCE, "tests", "interop", "seed_programs")
 
 _started = []
+_skipped_parts = []
+
+
+class Skip(Exception):
+    """Raised by skip(): the rest of the current test does not run; main() reports the reason."""
 
 
 def skip(reason):
-    """Exit with ctest's skip code after saying why."""
-    print("SKIP: " + reason)
-    sys.exit(77)
+    """Skips the rest of the current test (main() goes on with the next one)."""
+    raise Skip(reason)
+
+
+def skip_part(reason):
+    """Records that part of the current test cannot run here (its IPv6 half, say) and lets the
+    rest go on; the script then reports Skipped unless something failed."""
+    print("SKIP (part): " + reason)
+    _skipped_parts.append(reason)
+
+
+def require_tool(name, package):
+    """The path of `name`; its absence is a failure, not a skip: `make test` installs it with
+    scripts/install-deps.sh, so a missing one means that step went wrong."""
+    path = shutil.which(name)
+    check(path is not None, "%s is not installed (Debian package %s; scripts/install-deps.sh test installs it)"
+          % (name, package))
+    return path
+
+
+def example(name):
+    """The path of a built example program. Skips when the examples are not configured
+    (WEFT_BUILD_EXAMPLES=OFF); fails when they are and this one is missing."""
+    if not EXAMPLES:
+        skip("the examples are not built (WEFT_BUILD_EXAMPLES=OFF)")
+    path = os.path.join(EXAMPLES, name)
+    check(os.access(path, os.X_OK), "example %s is not built (expected at %s)" % (name, path))
+    return path
+
+
+def ip_hosts():
+    """The loopback addresses to test on: 127.0.0.1, and ::1 when the machine has IPv6 loopback
+    (otherwise the IPv6 part is reported as skipped, never silently dropped)."""
+    if has_ipv6_loopback():
+        return ["127.0.0.1", "::1"]
+    skip_part("no IPv6 loopback (::1 cannot be bound): the IPv6 cases did not run")
+    return ["127.0.0.1"]
 
 
 def check(cond, what):
@@ -87,12 +134,85 @@ def run(argv, input=None, timeout=30):
     return p.returncode, p.stdout, p.stderr.decode(errors="replace")
 
 
-def free_port(family=socket.AF_INET, kind=socket.SOCK_STREAM):
-    """A port nobody listens on right now (bound then released)."""
-    host = "::1" if family == socket.AF_INET6 else "127.0.0.1"
-    with socket.socket(family, kind) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+@contextlib.contextmanager
+def refusing_port(kind=socket.SOCK_STREAM):
+    """A 127.0.0.1 port where nobody answers, held for the duration of the `with`: connecting
+    to it is refused, and no other process can take it meanwhile (a port bound and released
+    again could be taken by a parallel test before it is used). TCP: bound, never listening.
+    UDP: bound and connected to itself, so it matches no other sender's datagram and the
+    kernel answers those with port unreachable."""
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        if kind == socket.SOCK_DGRAM:
+            s.connect(("127.0.0.1", port))
+        yield port
+
+
+def _socket_inodes(pid):
+    inodes = set()
+    try:
+        fds = os.listdir("/proc/%d/fd" % pid)
+    except OSError:
+        return inodes
+    for fd in fds:
+        try:
+            target = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:["):-1])
+    return inodes
+
+
+def bound_ports(pid, proto="tcp"):
+    """The local ports of process pid's sockets, from /proc: listening ones for "tcp", bound
+    ones for "udp"."""
+    inodes = _socket_inodes(pid)
+    ports = set()
+    for table in (proto, proto + "6"):
+        try:
+            with open("/proc/net/" + table) as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            f = row.split()
+            local, state, inode = f[1], f[3], f[9]
+            if inode in inodes and (proto == "udp" or state == "0A"):  # 0A: TCP_LISTEN
+                ports.add(int(local.rsplit(":", 1)[1], 16))
+    return ports
+
+
+def wait_for_bound_port(proc, proto="tcp", timeout=10):
+    """The port a program started with port 0 has bound, once it has (read from /proc: the
+    example programs do not print it). Race-free under ctest -j, unlike handing the program a
+    port that was probed free beforehand."""
+    found = []
+
+    def bound():
+        check(proc.poll() is None, "%s exited with %s before binding" % (proc.args[0], proc.returncode))
+        found[:] = bound_ports(proc.pid, proto)
+        return bool(found)
+    wait_for(bound, timeout=timeout, what="%s to bind a %s port" % (proc.args[0], proto))
+    check(len(found) == 1, "%s bound several %s ports: %s" % (proc.args[0], proto, found))
+    return found[0]
+
+
+def time_wait_ports():
+    """Local ports that have a TCP connection in TIME_WAIT on this machine's loopback."""
+    ports = set()
+    for table in ("tcp", "tcp6"):
+        try:
+            with open("/proc/net/" + table) as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            f = row.split()
+            if f[3] == "06":  # TCP_TIME_WAIT
+                ports.add(int(f[1].rsplit(":", 1)[1], 16))
+    return ports
 
 
 def wait_for(cond, timeout=10, what="condition"):
@@ -127,20 +247,36 @@ def cleanup():
 
 
 def main(tests):
-    """Runs each test function, prints a line per test, exits 1 if any failed."""
-    failed = 0
+    """Runs every test function and prints a line per test. Exits 1 if any failed (whatever
+    was skipped), else 77 if a test or part of one was skipped, else 0."""
+    failed, skipped = [], []
     try:
         for t in tests:
             t0 = time.monotonic()
+            parts = len(_skipped_parts)
             try:
                 t()
-                print("ok   %-50s %.2fs" % (t.__name__, time.monotonic() - t0))
-            except Exception as e:  # report and go on to the next test
-                failed += 1
-                print("FAIL %-50s %s: %s" % (t.__name__, type(e).__name__, e))
+                note = "  (part skipped)" if len(_skipped_parts) > parts else ""
+                print("ok   %-50s %.2fs%s" % (t.__name__, time.monotonic() - t0, note))
+            except Skip as e:
+                skipped.append(t.__name__)
+                print("SKIP %-50s %s" % (t.__name__, e))
+            except (Exception, SystemExit) as e:  # report and go on to the next test
+                failed.append(t.__name__)
+                frames = traceback.extract_tb(e.__traceback__)
+                # Where in the test script it failed (not inside check() here).
+                where = ([f for f in frames if f.filename != __file__] or frames)[-1]
+                print("FAIL %-50s %s: %s  [%s:%d]" % (t.__name__, type(e).__name__, e,
+                                                     os.path.basename(where.filename), where.lineno))
     finally:
         cleanup()
-    sys.exit(1 if failed else 0)
+    if failed:
+        print("%d of %d tests failed: %s" % (len(failed), len(tests), ", ".join(failed)))
+        sys.exit(1)
+    if skipped or _skipped_parts:
+        print("skipped: %s" % "; ".join(skipped + _skipped_parts))
+        sys.exit(77)
+    sys.exit(0)
 
 
 def raise_fd_limit(wanted):

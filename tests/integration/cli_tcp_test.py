@@ -1,4 +1,5 @@
 """weft tcp serve / tcp connect over loopback, as the CLI contract in DESIGN.md says."""
+import errno
 import os
 import signal
 import socket
@@ -8,6 +9,19 @@ import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from weft_testlib import *  # noqa: E402,F403
+
+
+def exchange_once(port, payload):
+    """A new connection that has had one echo; returned still open."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(payload)
+    got = b""
+    while len(got) < len(payload):
+        part = s.recv(65536)
+        check(part, "server closed during the exchange")
+        got += part
+    check(got == payload, "echo differs")
+    return s
 
 
 def test_piped_connect_echoes_everything_and_exits_0():
@@ -69,15 +83,30 @@ def test_second_server_on_same_port_fails_in_use():
 
 
 def test_restart_binds_at_once_while_time_wait():
-    srv = weft_serve("tcp")
+    # The server must be the side that closes first, so that TIME_WAIT sits on its port: an
+    # idle timeout makes it close the connection, and the client closes after.
+    srv = weft_serve("tcp", "--idle-timeout", "0.2")
     port = srv.port
-    run([WEFT, "tcp", "connect", "127.0.0.1", str(port)], input=b"x\n")
+    s = exchange_once(port, b"x")
+    data, how = recv_until_closed(s, timeout=10)
+    check(data == b"" and how == "eof", "server did not close the idle connection: %r / %s" % (data, how))
+    s.close()
+    wait_for(lambda: port in time_wait_ports(), timeout=10, what="the server's side to enter TIME_WAIT")
     srv.signal(signal.SIGTERM)
     rc, _, err = srv.wait()
     check(rc == 0, "first server exit %d: %s" % (rc, err))
-    # The server's side of the connection may now sit in TIME_WAIT; SO_REUSEADDR rebinds anyway.
+    check(port in time_wait_ports(), "TIME_WAIT on port %d is gone before the restart" % port)
+    # The TIME_WAIT is what a bind without SO_REUSEADDR trips on (it also keeps any autobind
+    # elsewhere off this port, so no parallel test can take it meanwhile).
+    with socket.socket() as plain:
+        try:
+            plain.bind(("127.0.0.1", port))
+            raise AssertionError("a bind without SO_REUSEADDR succeeded: no TIME_WAIT to test against")
+        except OSError as e:
+            check(e.errno == errno.EADDRINUSE, "plain bind: %s" % e)
     srv2 = Server([WEFT, "tcp", "serve", "--port", str(port)])
     try:
+        check(srv2.port == port, "restarted on %d, not %d" % (srv2.port, port))
         rc, out, _ = run([WEFT, "tcp", "connect", "127.0.0.1", str(port)], input=b"again\n")
         check(rc == 0 and out == b"again\n", "second server did not serve")
     finally:
@@ -138,8 +167,8 @@ def test_client_reset_mid_message_does_not_take_server_down():
 
 
 def test_connect_refused_names_address():
-    port = free_port()
-    rc, _, err = run([WEFT, "tcp", "connect", "127.0.0.1", str(port)], input=b"")
+    with refusing_port() as port:
+        rc, _, err = run([WEFT, "tcp", "connect", "127.0.0.1", str(port)], input=b"")
     check(rc == 1, "rc %d" % rc)
     check("refused" in err and "127.0.0.1:%d" % port in err, "stderr: %r" % err)
 

@@ -33,9 +33,10 @@ def test_echo_mode_and_raw_datagrams():
 
 
 def test_refused_reported_at_once():
-    port = free_port(kind=socket.SOCK_DGRAM)
-    rc, _, err = run([WEFT, "udp", "connect", "127.0.0.1", str(port), "--timeout", "5"], input=b"anyone\n",
-                     timeout=4)
+    # Held, so no parallel test can bind it meanwhile; the kernel answers port unreachable.
+    with refusing_port(socket.SOCK_DGRAM) as port:
+        rc, _, err = run([WEFT, "udp", "connect", "127.0.0.1", str(port), "--timeout", "5"], input=b"anyone\n",
+                         timeout=4)
     check(rc == 1 and "refused" in err.lower(), "rc %d stderr %r" % (rc, err))
 
 

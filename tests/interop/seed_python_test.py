@@ -12,32 +12,21 @@ def seed(name):
     return os.path.join(SEED, name)
 
 
-def example(name):
-    return os.path.join(EXAMPLES, name)
-
-
-def hosts():
-    return ["127.0.0.1", "::1"] if has_ipv6_loopback() else ["127.0.0.1"]
-
-
 def test_python_client_to_weft_example_server():
-    port = free_port()
     import subprocess
-    server = subprocess.Popen([example("tcp_server_hi"), str(port)], stdout=subprocess.PIPE, text=True)
+    # Port 0, and the real one read back from /proc: the example does not print it.
+    server = subprocess.Popen([example("tcp_server_hi"), "0"], stdout=subprocess.PIPE, text=True)
     try:
-        # The example binds then prints nothing until a client comes: retry connecting briefly.
-        def try_client():
-            rc, out, _ = run([PYTHON, seed("tcp_client_hello.py"), "127.0.0.1", str(port)])
-            try_client.out = out
-            return rc == 0
-        wait_for(try_client, what="example server to accept")
-        check(try_client.out.strip() == b"hi", "python client got %r" % try_client.out)
+        port = wait_for_bound_port(server)
+        rc, out, err = run([PYTHON, seed("tcp_client_hello.py"), "127.0.0.1", str(port)])
+        check(rc == 0 and out.strip() == b"hi", "python client rc %d got %r %s" % (rc, out, err))
         out, _ = server.communicate(timeout=10)
         check(out.startswith("hello! from 127.0.0.1:"), "server printed %r" % out)
         check(server.returncode == 0, "example server rc %d" % server.returncode)
     finally:
         if server.poll() is None:
             server.kill()
+            server.wait()
 
 
 def test_weft_example_client_to_python_server():
@@ -50,7 +39,7 @@ def test_weft_example_client_to_python_server():
 
 
 def test_python_talk_client_to_weft_tcp_serve():
-    for host in hosts():
+    for host in ip_hosts():
         srv = Server([WEFT, "tcp", "serve", "--host", host, "--port", "0", "--mode", "upper"])
         try:
             rc, out, err = run([PYTHON, seed("tcp_talk_client.py"), host, str(srv.port)],
@@ -61,7 +50,7 @@ def test_python_talk_client_to_weft_tcp_serve():
 
 
 def test_weft_tcp_connect_to_python_echo_large_payload():
-    for host in hosts():
+    for host in ip_hosts():
         srv = Server([PYTHON, seed("tcp_echo_server.py"), host, "0"])
         data = pattern(8 << 20, seed=3)
         rc, out, err = run([WEFT, "tcp", "connect", host, str(srv.port)], input=data, timeout=60)
@@ -70,7 +59,7 @@ def test_weft_tcp_connect_to_python_echo_large_payload():
 
 
 def test_python_client_large_payload_to_weft_tcp_serve():
-    for host in hosts():
+    for host in ip_hosts():
         srv = Server([WEFT, "tcp", "serve", "--host", host, "--port", "0"])
         try:
             data = pattern(8 << 20, seed=4)
@@ -94,7 +83,7 @@ def test_python_client_large_payload_to_weft_tcp_serve():
 
 
 def test_python_udp_client_to_weft_udp_serve():
-    for host in hosts():
+    for host in ip_hosts():
         srv = Server([WEFT, "udp", "serve", "--host", host, "--port", "0"])
         try:
             rc, out, err = run([PYTHON, seed("udp_client.py"), host, str(srv.port)], input=b"hello\nworld\n")
@@ -104,7 +93,7 @@ def test_python_udp_client_to_weft_udp_serve():
 
 
 def test_weft_udp_connect_to_python_udp_server():
-    for host in hosts():
+    for host in ip_hosts():
         srv = Server([PYTHON, seed("udp_server_upper.py"), host, "0", "2"])
         rc, out, err = run([WEFT, "udp", "connect", host, str(srv.port)], input=b"one\ntwo\n")
         check(rc == 0 and out == b"ONE\nTWO\n", "%s: rc %d out %r %s" % (host, rc, out, err))
@@ -112,19 +101,10 @@ def test_weft_udp_connect_to_python_udp_server():
 
 
 def test_weft_udp_example_pair():
-    port = free_port(kind=socket.SOCK_DGRAM)
     import subprocess
-    server = subprocess.Popen([example("udp_server_upper"), str(port)], stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen([example("udp_server_upper"), "0"], stdout=subprocess.PIPE, text=True)
     try:
-        # Wait until the example's port is bound (a bind probe fails while it is held).
-        def bound():
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as p:
-                try:
-                    p.bind(("127.0.0.1", port))
-                    return False
-                except OSError:
-                    return True
-        wait_for(bound, what="udp_server_upper to bind")
+        port = wait_for_bound_port(server, "udp")
         rc, out, err = run([example("udp_client"), str(port)], input=b"abc\n")
         check(rc == 0 and b"ABC" in out, "rc %d out %r %s" % (rc, out, err))
     finally:
