@@ -121,7 +121,7 @@ WireResult<bool> parse_options(std::span<const std::byte> bytes, std::size_t sta
 }
 
 // List options must come to a non-zero multiple of 4 bytes over all their instances.
-WireResult<void*> check_lists(const std::vector<DhcpOptionView>& options) {
+WireResult<void> check_lists(const std::vector<DhcpOptionView>& options) {
     for (const auto& r : kRules) {
         if (r.rule != LengthRule::kMultipleOf4) continue;
         std::size_t total = 0;
@@ -137,7 +137,7 @@ WireResult<void*> check_lists(const std::vector<DhcpOptionView>& options) {
                                   ") must be a non-zero multiple of 4 bytes, have " + std::to_string(total),
                               first->offset);
     }
-    return nullptr;
+    return {};
 }
 
 }  // namespace

@@ -204,8 +204,8 @@ WireResult<DnsRecord> parse_record(std::span<const std::byte> msg, std::size_t& 
     return rec;
 }
 
-WireResult<void*> parse_section(std::span<const std::byte> msg, std::size_t& pos, std::size_t count,
-                                std::vector<DnsRecord>& out) {
+WireResult<void> parse_section(std::span<const std::byte> msg, std::size_t& pos, std::size_t count,
+                               std::vector<DnsRecord>& out) {
     // Reserve only what the bytes left could hold: the count itself is untrusted.
     out.reserve(std::min(count, (msg.size() - pos) / kMinRecordSize));
     for (std::size_t i = 0; i < count; ++i) {
@@ -213,7 +213,7 @@ WireResult<void*> parse_section(std::span<const std::byte> msg, std::size_t& pos
         if (!rec) return Unexpected(rec.error());
         out.push_back(std::move(*rec));
     }
-    return nullptr;
+    return {};
 }
 
 }  // namespace

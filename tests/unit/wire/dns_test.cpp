@@ -249,6 +249,12 @@ TEST(DnsParse, MalformedMessages) {
         {"extended label type", "1234 0100 0001 0000 0000 0000 41 61 00 0001 0001", 12, "label type 01"},
         {"second answer missing", "1234 8100 0000 0002 0000 0000 00 0001 0001 00000000 0004 01020304", 27,
          "truncated name"},
+        // Each section stops the parse at its first bad record, with that record's offset.
+        {"authority record cut", "1234 8100 0000 0001 0001 0000 00 0001 0001 00000000 0004 01020304 00 0006 00", 28,
+         "truncated record"},
+        {"additional A of 5 bytes",
+         "1234 8100 0000 0001 0000 0001 00 0001 0001 00000000 0004 01020304 00 0001 0001 00000000 0005 0102030405",
+         38, "A rdata must be 4 bytes, have 5"},
     };
     for (const auto& c : cases) {
         auto r = parse_dns(hex(c.hex));
