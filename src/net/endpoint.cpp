@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 
 #include <arpa/inet.h>
@@ -28,6 +29,14 @@ Expected<std::uint16_t, ParseError> parse_port(std::string_view text) {
     }
     if (value > 65535) return Unexpected(ParseError{what + ": must be 0-65535", 0});
     return std::uint16_t(value);
+}
+
+Endpoint::Endpoint(std::string_view ip_literal, std::uint16_t port) : port_(port) {
+    auto address = IpAddress::parse(ip_literal);
+    // The one throwing door of net/: a literal in the source that does not parse is a
+    // programming error, like a bad std::bitset string.
+    if (!address) throw std::invalid_argument(address.error().message);
+    address_ = *address;
 }
 
 Expected<Endpoint, ParseError> Endpoint::parse(std::string_view text) {

@@ -2,17 +2,10 @@
 
 #include <cstddef>
 #include <cstring>
-#include <stdexcept>
 
 #include <sys/un.h>
 
 namespace weft {
-
-SocketAddress::SocketAddress(std::string_view ip_literal, std::uint16_t port) {
-    auto ip = IpAddress::parse(ip_literal);
-    if (!ip) throw std::invalid_argument(ip.error().message);
-    address_ = Endpoint(*ip, port);
-}
 
 std::string SocketAddress::to_string() const {
     return is_ip() ? endpoint().to_string() : unix_address().to_string();

@@ -18,6 +18,13 @@ class Endpoint {
 public:
     constexpr Endpoint() noexcept = default;
     constexpr Endpoint(IpAddress address, std::uint16_t port) noexcept : address_(address), port_(port) {}
+    /// Python's ('127.0.0.1', 8898): an IP literal (as IpAddress::parse: "::1", "fe80::1%lo";
+    /// no brackets, no names) and a port, so that serve_tcp({"127.0.0.1", 9000}, ...) reads
+    /// like Socket::bind({"127.0.0.1", 8898}). Bad text throws std::invalid_argument whose
+    /// what() is the parser's message ("invalid IPv4 address '1.2.3.256': ..."); code that
+    /// takes text from outside should call IpAddress::parse or Endpoint::parse, which never throw.
+    Endpoint(std::string_view ip_literal, std::uint16_t port);
+    Endpoint(const char* ip_literal, std::uint16_t port) : Endpoint(std::string_view(ip_literal), port) {}
 
     /// "1.2.3.4:80", "[::1]:80" or "[fe80::1%lo]:80" (brackets required around IPv6). Ports
     /// as parse_port. The error starts "invalid endpoint '<text>': " and goes on with the

@@ -44,8 +44,9 @@ public:
     SocketAddress(Endpoint endpoint) : address_(endpoint) {}
     SocketAddress(IpAddress address, std::uint16_t port) : address_(Endpoint(address, port)) {}
     /// Python's ('127.0.0.1', 8898): an IP literal and a port. Bad text throws
-    /// std::invalid_argument with the parser's message (use Endpoint::parse to check first).
-    SocketAddress(std::string_view ip_literal, std::uint16_t port);
+    /// std::invalid_argument with the parser's message (use Endpoint::parse to check first),
+    /// as Endpoint's constructor of the same shape, which it is.
+    SocketAddress(std::string_view ip_literal, std::uint16_t port) : address_(Endpoint(ip_literal, port)) {}
     SocketAddress(const char* ip_literal, std::uint16_t port) : SocketAddress(std::string_view(ip_literal), port) {}
     SocketAddress(UnixAddress unix_address) : address_(std::move(unix_address)) {}
 

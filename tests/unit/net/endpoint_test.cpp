@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <stdexcept>
+#include <string_view>
 #include <string>
 
 #include <arpa/inet.h>
@@ -76,6 +78,48 @@ TEST(EndpointTest, RejectsInvalidTextNamingThePart) {
         EXPECT_NE(message.find(c.mentions), std::string::npos) << c.text << " -> " << message;
         EXPECT_EQ(message.rfind(std::string("invalid endpoint '") + c.text + "': ", 0), 0u) << message;
         EXPECT_EQ(e.error().offset, c.offset) << c.text << " -> " << message;
+    }
+}
+
+// What a function that takes an Endpoint (serve_tcp, TcpListener::bind) sees of a braced pair.
+Endpoint take(const Endpoint& at) { return at; }
+
+TEST(EndpointTest, ConstructsFromIpLiteralAndPortLikeSocketAddress) {
+    EXPECT_EQ(take({"127.0.0.1", 9000}), Endpoint(Ipv4Address::loopback(), 9000));
+    EXPECT_EQ(take({"::1", 80}).to_string(), "[::1]:80");
+    const std::string text = "192.0.2.7";
+    EXPECT_EQ(Endpoint(std::string_view(text), 53).to_string(), "192.0.2.7:53");
+    const Endpoint scoped("fe80::1%lo", 22);
+    EXPECT_EQ(scoped.address().v6().scope_id(), if_nametoindex("lo"));
+}
+
+TEST(EndpointTest, BadIpLiteralThrowsInvalidArgumentWithTheParsersMessage) {
+    struct Case {
+        const char* text;
+        const char* message;
+    };
+    // The exact message of IpAddress::parse: the constructor adds nothing and loses nothing.
+    const Case cases[] = {
+        {"256.0.0.1", "invalid IPv4 address '256.0.0.1': part 1 '256' is greater than 255"},
+        {"1::2::3", "invalid IPv6 address '1::2::3': more than one '::' (a second at offset 4)"},
+        // Not an endpoint's text: the port is the second argument, names are not resolved.
+        {"127.0.0.1:80", nullptr},
+        {"[::1]", nullptr},
+        {"localhost", nullptr},
+        {"", nullptr},
+    };
+    for (const auto& c : cases) {
+        try {
+            Endpoint e(c.text, 80);
+            ADD_FAILURE() << "accepted '" << c.text << "' as " << e.to_string();
+        } catch (const std::invalid_argument& err) {
+            const auto parsed = IpAddress::parse(c.text);
+            ASSERT_FALSE(parsed) << c.text;
+            EXPECT_EQ(std::string(err.what()), parsed.error().message) << c.text;
+            if (c.message) {
+                EXPECT_EQ(std::string(err.what()), c.message);
+            }
+        }
     }
 }
 

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+#include <string>
+
 #include <sys/un.h>
 
 using weft::SocketAddress;
@@ -12,6 +15,29 @@ TEST(SocketAddress, TextForms) {
     EXPECT_EQ(SocketAddress(weft::Endpoint{weft::Ipv6Address::loopback(), 80}).to_string(), "[::1]:80");
     EXPECT_EQ(SocketAddress(UnixAddress::path("/tmp/x.sock")).to_string(), "/tmp/x.sock");
     EXPECT_EQ(SocketAddress(UnixAddress::abstract("name")).to_string(), "@name");
+}
+
+// Python's ('127.0.0.1', 8898): the same door as Endpoint's, with the same errors.
+TEST(SocketAddress, FromIpLiteralAndPortAsEndpoint) {
+    const SocketAddress a = {"127.0.0.1", 8898};
+    ASSERT_TRUE(a.is_ip());
+    EXPECT_EQ(a.endpoint(), weft::Endpoint("127.0.0.1", 8898));
+    EXPECT_EQ(SocketAddress("::1", 80).to_string(), "[::1]:80");
+    for (const char* bad : {"127.0.0.1:80", "1.2.3.256", "localhost"}) {
+        std::string from_socket, from_endpoint;
+        try {
+            SocketAddress(bad, 1);
+        } catch (const std::invalid_argument& e) {
+            from_socket = e.what();
+        }
+        try {
+            weft::Endpoint(bad, 1);
+        } catch (const std::invalid_argument& e) {
+            from_endpoint = e.what();
+        }
+        EXPECT_FALSE(from_socket.empty()) << bad;
+        EXPECT_EQ(from_socket, from_endpoint) << bad;
+    }
 }
 
 TEST(SocketAddress, UnixRoundTrip) {
