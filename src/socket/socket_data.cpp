@@ -77,13 +77,13 @@ void Socket::sendall(std::span<const std::byte> data, int flags) {
 
 void Socket::sendall(std::string_view data, int flags) { sendall(as_bytes(data), flags); }
 
-ReceivedDatagram Socket::recvfrom(std::span<std::byte> buffer, int flags) {
+std::pair<std::size_t, SocketAddress> Socket::recvfrom(std::span<std::byte> buffer, int flags) {
     auto deadline = deadline_from_now();
     for (;;) {
         sockaddr_storage ss{};
         socklen_t len = sizeof ss;
         ssize_t n = ::recvfrom(fd_, buffer.data(), buffer.size(), flags, reinterpret_cast<sockaddr*>(&ss), &len);
-        if (n >= 0) return ReceivedDatagram{static_cast<std::size_t>(n), from_native(ss, len)};
+        if (n >= 0) return {static_cast<std::size_t>(n), from_native(ss, len)};
         int err = errno;
         if (err == EINTR) continue;
         if (would_block(err) && timeout_ && timeout_->count() > 0) {
@@ -96,9 +96,9 @@ ReceivedDatagram Socket::recvfrom(std::span<std::byte> buffer, int flags) {
 
 std::pair<std::string, SocketAddress> Socket::recvfrom(std::size_t max_bytes, int flags) {
     std::string out(max_bytes, '\0');
-    ReceivedDatagram d = recvfrom(std::as_writable_bytes(std::span(out.data(), out.size())), flags);
-    out.resize(std::min(d.size, max_bytes));
-    return {std::move(out), std::move(d.sender)};
+    auto [size, sender] = recvfrom(std::as_writable_bytes(std::span(out.data(), out.size())), flags);
+    out.resize(std::min(size, max_bytes));  // MSG_TRUNC reports the whole datagram's length
+    return {std::move(out), std::move(sender)};
 }
 
 std::size_t Socket::sendto(std::span<const std::byte> data, const SocketAddress& address, int flags) {

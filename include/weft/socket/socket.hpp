@@ -37,12 +37,6 @@ enum class Family : int { inet = AF_INET, inet6 = AF_INET6, unix_domain = AF_UNI
 enum class Type : int { stream = SOCK_STREAM, datagram = SOCK_DGRAM };
 enum class Shutdown : int { read = SHUT_RD, write = SHUT_WR, both = SHUT_RDWR };
 
-/// What recvfrom returns: how many bytes arrived and who sent them.
-struct ReceivedDatagram {
-    std::size_t size = 0;
-    SocketAddress sender;
-};
-
 class Socket final {
 public:
     using Timeout = std::optional<std::chrono::nanoseconds>;
@@ -89,9 +83,14 @@ public:
     /// Sends everything, or throws; the timeout bounds the whole call, as in Python 3.5+.
     void sendall(std::span<const std::byte> data, int flags = 0);
     void sendall(std::string_view data, int flags = 0);
-    /// Receives one datagram (truncated to the buffer) and its sender.
-    ReceivedDatagram recvfrom(std::span<std::byte> buffer, int flags = 0);
+    /// Receives one datagram and its sender, as Python's tuples: (data, address) with at most
+    /// max_bytes of the datagram (the rest is dropped), so that
+    ///   auto [data, sender] = sk.recvfrom(1024);
     std::pair<std::string, SocketAddress> recvfrom(std::size_t max_bytes, int flags = 0);
+    /// The same into the caller's buffer, as recvfrom_into: (bytes written, address). Only with
+    /// MSG_TRUNC in flags can the count exceed buffer.size(): it is then the datagram's length.
+    ///   auto [n, sender] = sk.recvfrom(buffer);
+    std::pair<std::size_t, SocketAddress> recvfrom(std::span<std::byte> buffer, int flags = 0);
     /// Sends one datagram to `address`; returns the count.
     std::size_t sendto(std::span<const std::byte> data, const SocketAddress& address, int flags = 0);
     std::size_t sendto(std::string_view data, const SocketAddress& address, int flags = 0);
