@@ -4,8 +4,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <fstream>
+#include <string>
 #include <thread>
 #include <vector>
+
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -40,9 +44,25 @@ TEST(EventLoop, RunInLoopRunsAtOnceOnTheLoopThread) {
 
 TEST(EventLoop, StopBeforeRunReturnsAtOnce) {
     EventLoop loop;
+    bool guard_fired = false;
+    // Were the request lost, run() would wait for this timer instead of returning at once
+    // (and the test fails in 10 s rather than hanging until ctest's timeout).
+    loop.add_timer(10s, [&] {
+        guard_fired = true;
+        loop.stop();
+    });
     loop.stop();
-    loop.run();  // would hang if the request were lost
-    SUCCEED();
+    loop.run();
+    EXPECT_FALSE(guard_fired) << "run() did not return at once after a stop() made before it";
+    // The request was consumed: the next run() runs until the next stop.
+    bool ran = false;
+    loop.post([&] {
+        ran = true;
+        loop.stop();
+    });
+    loop.run();
+    EXPECT_TRUE(ran);
+    EXPECT_FALSE(guard_fired);
 }
 
 TEST(EventLoop, TimersFireInDeadlineOrder) {
@@ -99,15 +119,44 @@ TEST(EventLoop, ZeroDelayTimerAddedInCallbackRunsNextTurn) {
     EXPECT_EQ(count, 100);
 }
 
+// The scheduler state of thread `tid` of this process ('R' running, 'S' asleep in the kernel,
+// ...), from /proc; '?' if unreadable.
+char thread_state(pid_t tid) {
+    std::ifstream stat("/proc/self/task/" + std::to_string(tid) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    const auto paren = line.rfind(')');
+    return paren != std::string::npos && paren + 2 < line.size() ? line[paren + 2] : '?';
+}
+
 TEST(EventLoop, StopFromAnotherThreadWakesABlockedLoop) {
     EventLoop loop;
+    const pid_t loop_tid = ::gettid();  // run() binds the loop to this thread
+    std::atomic<bool> running{false};
+    std::atomic<bool> returned{false};
+    std::atomic<bool> was_asleep{false};
+    std::atomic<bool> woke{false};
+    loop.post([&] { running = true; });
     std::thread stopper([&] {
-        std::this_thread::sleep_for(20ms);  // the loop is asleep in epoll_wait with no timers
+        // Not a guessed sleep: wait until the loop has run a turn and its thread is asleep in
+        // the kernel, which with no timers and nothing posted is its epoll_wait.
+        const auto end = std::chrono::steady_clock::now() + 10s;
+        while (!(running && thread_state(loop_tid) == 'S') && std::chrono::steady_clock::now() < end)
+            std::this_thread::sleep_for(1ms);
+        was_asleep = running && thread_state(loop_tid) == 'S';
         loop.stop();
+        // A stop that did not wake the loop leaves run() asleep: fail instead of hanging, and
+        // wake it by other means (a posted function) so the test can end.
+        const auto deadline = std::chrono::steady_clock::now() + 10s;
+        while (!returned && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+        woke = returned.load();
+        if (!woke) loop.post([&] { loop.stop(); });
     });
     loop.run();
+    returned = true;
     stopper.join();
-    SUCCEED();
+    EXPECT_TRUE(was_asleep) << "the loop thread never blocked: the scenario did not happen";
+    EXPECT_TRUE(woke) << "stop() from another thread did not wake the loop blocked in epoll_wait";
 }
 
 }  // namespace
