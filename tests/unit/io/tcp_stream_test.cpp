@@ -9,6 +9,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "weft/io/sleep.hpp"
@@ -26,6 +28,33 @@ const Endpoint kLoopback{Ipv4Address::loopback(), 0};
 std::span<const std::byte> bytes(std::string_view s) { return std::as_bytes(std::span(s.data(), s.size())); }
 
 std::string text(std::span<const std::byte> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+
+// Bytes waiting in fd's receive queue (not read).
+std::size_t queued_bytes(int fd) {
+    int n = 0;
+    return ::ioctl(fd, FIONREAD, &n) == 0 && n > 0 ? static_cast<std::size_t>(n) : 0;
+}
+
+// Whether the peer's FIN has reached fd (not read).
+bool peer_fin_arrived(int fd) {
+    pollfd p{fd, POLLRDHUP, 0};
+    return ::poll(&p, 1, 0) == 1 && (p.revents & POLLRDHUP) != 0;
+}
+
+// Lets the loop turn (each turn is an epoll_wait) until `arrived` holds, then one turn more:
+// whatever had arrived by then has had its edge dispatched by the loop. False when it did
+// not arrive within `limit`. A condition, not a guessed sleep: on a loaded machine a fixed
+// short sleep can end before the bytes arrive, and the test would pass without its scenario.
+template <class Condition>
+Task<bool> until_dispatched(EventLoop& loop, Condition arrived, std::chrono::milliseconds limit = 5s) {
+    const auto end = EventLoop::Clock::now() + limit;
+    while (!arrived()) {
+        if (EventLoop::Clock::now() > end) co_return false;
+        (void)co_await sleep_for(loop, 1ms);
+    }
+    (void)co_await sleep_for(loop, 1ms);  // a timer not yet due: the loop must epoll_wait first
+    co_return true;
+}
 
 // Echoes one connection until EOF, then closes.
 Task<> echo_one(TcpStream conn) {
@@ -146,11 +175,11 @@ TEST(TcpStream, ResetMidWriteIsAnErrorAndTheServerServesTheNextClient) {
 
 TEST(TcpStream, ConnectRefusedIsReported) {
     EventLoop loop;
-    // Bind a port, then close it: nobody listens there for the moment.
-    auto listener = TcpListener::bind(loop, kLoopback);
-    ASSERT_TRUE(listener);
-    const Endpoint at = *listener->local_endpoint();
-    listener->close();
+    // A port held bound but never listening: connecting is refused, and no other process can
+    // take the port meanwhile (one bound and closed again could be, under ctest -j).
+    Socket holder;
+    holder.bind(kLoopback);
+    const Endpoint at = holder.getsockname().endpoint();
     auto r = loop.block_on([&]() -> Task<std::error_code> {
         auto c = co_await connect(loop, at, 1s);
         co_return c ? std::error_code{} : c.error();
@@ -214,12 +243,14 @@ TEST(TcpStream, DestroyingAFrameThatWaitsUnregistersItsOperation) {
     loop.spawn(reader());
     EXPECT_EQ(loop.task_count(), 1u);
     loop.destroy_tasks();  // the frame dies while its read waits
-    // Data now arrives for the descriptor whose waiter is gone: the loop must not touch it.
-    auto writer = [&]() -> Task<> {
+    // Data now arrives for the descriptor whose waiter is gone, and the loop dispatches its
+    // edge: it must not touch the dead waiter.
+    const int server_fd = (*server_side)->native_handle();
+    auto writer = [&]() -> Task<bool> {
         (void)co_await (*client)->write_all(std::as_bytes(std::span("ping", 4)));
-        co_await sleep_for(loop, 10ms);
+        co_return co_await until_dispatched(loop, [&] { return queued_bytes(server_fd) >= 4; });
     };
-    loop.block_on(writer());
+    ASSERT_TRUE(loop.block_on(writer())) << "the 4 bytes never reached the server's socket";
     auto again = [&]() -> Task<std::size_t> {
         auto n = co_await with_timeout(1s, (*server_side)->read_some(buf));
         co_return n.value_or(0);
@@ -238,9 +269,11 @@ TEST(TcpStream, EofAfterShortReadIsSeenWithoutANewEdge) {
     auto server = [&]() -> Task<std::string> {
         auto conn = co_await listener->accept();
         if (!conn) co_return "accept failed";
-        // The client has already sent and half-closed: one loop turn dispatches that edge
-        // while this coroutine is not reading.
-        co_await sleep_for(loop, 5ms);
+        // The client has already sent and half-closed: once both are in the socket, one loop
+        // turn dispatches that edge while this coroutine is not reading.
+        const int fd = conn->native_handle();
+        if (!co_await until_dispatched(loop, [&] { return queued_bytes(fd) >= 3 && peer_fin_arrived(fd); }))
+            co_return "the data and the FIN never arrived";
         std::array<std::byte, 4096> buf;
         auto first = co_await with_timeout(2s, conn->read_some(buf));
         if (!first) co_return "first read: " + first.error().message();
