@@ -2,8 +2,17 @@
 
 #include "weft/io/udp_socket.hpp"
 
+#include <algorithm>
 #include <array>
+#include <atomic>
+#include <cctype>
+#include <condition_variable>
+#include <cstdio>
+#include <fstream>
+#include <mutex>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -75,33 +84,112 @@ TEST(UdpSocket, RecvManyTakesEveryQueuedDatagramInOneCall) {
     for (std::size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], "d" + std::to_string(i));
 }
 
+// Bytes (kernel accounting, truesize) queued unread in the UDP sockets bound to 127.0.0.1:port,
+// from /proc/net/udp; -1 when none is listed.
+long udp_queued_bytes(std::uint16_t port) {
+    std::ifstream table("/proc/net/udp");
+    std::string line;
+    std::getline(table, line);  // header
+    long total = -1;
+    char want[16];
+    std::snprintf(want, sizeof want, ":%04X", static_cast<unsigned>(port));
+    while (std::getline(table, line)) {
+        std::istringstream row(line);
+        std::string slot, local, remote, state, queues;
+        row >> slot >> local >> remote >> state >> queues;  // queues: tx_queue:rx_queue in hex
+        if (local.size() < 5 || local.substr(local.size() - 5) != want) continue;
+        total = std::max(total, 0L) + std::stol(queues.substr(queues.find(':') + 1), nullptr, 16);
+    }
+    return total;
+}
+
+// Polls `condition` every millisecond for at most `limit` (state the kernel or another thread
+// changes, with no event to await).
+template <class F>
+bool eventually(F condition, std::chrono::milliseconds limit = 10s) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (!condition()) {
+        if (std::chrono::steady_clock::now() > end) return false;
+        std::this_thread::sleep_for(1ms);
+    }
+    return true;
+}
+
 TEST(UdpServer, UppercasesInBatches) {
-    auto server = UdpServer::start(kLoopback, upper_datagram);
-    ASSERT_TRUE(server) << server.error().message();
-    EventLoop loop;
-    auto client = UdpSocket::bind(loop, kLoopback);
-    ASSERT_TRUE(client);
-    auto run = [&]() -> Task<int> {
-        int answered = 0;
-        for (int i = 0; i < 200; ++i) {
-            auto s = co_await client->send_to(bytes("hello " + std::to_string(i)), (*server)->local_endpoint());
-            if (!s) co_return -1;
+    // The batch is made deterministic instead of left to scheduling: the transform holds the
+    // server's loop on the first datagram until the other 31 are queued in its socket (seen in
+    // /proc/net/udp), so the next recvmmsg must find them all waiting. 32 small datagrams fit
+    // the default receive buffer many times over: none may be lost, loaded machine or not.
+    constexpr int kCount = 32;
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool release = false;
+    std::atomic<bool> holding{false};
+    auto held_upper = [&](std::span<const std::byte> in, std::span<std::byte> out) -> std::optional<std::size_t> {
+        if (!holding.exchange(true)) {
+            std::unique_lock lock(mutex);
+            cv.wait_for(lock, 20s, [&] { return release; });  // bounded: a broken test ends
         }
-        std::array<std::byte, 100> buf;
-        while (answered < 200) {
-            auto d = co_await with_timeout(2s, client->recv_from(buf));
-            if (!d) break;
-            if (text(std::span(buf).first(d->size)).rfind("HELLO ", 0) == 0) ++answered;
-        }
-        co_return answered;
+        return upper_datagram(in, out);
     };
-    // Loopback may drop a datagram when the receive queue overflows; 200 small ones fit.
-    EXPECT_EQ(loop.block_on(run()), 200);
+    auto server = UdpServer::start(kLoopback, held_upper);
+    ASSERT_TRUE(server) << server.error().message();
+    struct Release {  // on every way out, before the server's destructor waits for its loop
+        std::mutex& mutex;
+        std::condition_variable& cv;
+        bool& release;
+        ~Release() {
+            {
+                std::lock_guard lock(mutex);
+                release = true;
+            }
+            cv.notify_all();
+        }
+    } release_on_exit{mutex, cv, release};
+    const std::uint16_t port = (*server)->local_endpoint().port();
+    const int client = test::udp_blocking();
+    ASSERT_GE(client, 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const auto message = [](int i) {
+        char m[16];
+        std::snprintf(m, sizeof m, "hello %02d", i);  // all the same length, so the same truesize
+        return std::string(m);
+    };
+    const auto send = [&](int i) {
+        const std::string m = message(i);
+        return ::sendto(client, m.data(), m.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to) ==
+               static_cast<ssize_t>(m.size());
+    };
+    ASSERT_TRUE(send(0));
+    ASSERT_TRUE(eventually([&] { return holding.load(); })) << "the server never took the first datagram";
+    ASSERT_TRUE(send(1));
+    long one = 0;
+    ASSERT_TRUE(eventually([&] { return (one = udp_queued_bytes(port)) > 0; })) << "datagram 1 never queued";
+    for (int i = 2; i < kCount; ++i) ASSERT_TRUE(send(i));
+    const bool queued = eventually([&] { return udp_queued_bytes(port) >= (kCount - 1) * one; });
+    {
+        std::lock_guard lock(mutex);
+        release = true;
+    }
+    cv.notify_all();
+    ASSERT_TRUE(queued) << "only " << udp_queued_bytes(port) << " bytes queued, " << one << " per datagram";
+    for (int i = 0; i < kCount; ++i) {
+        char buf[64];
+        const auto n = ::recv(client, buf, sizeof buf, 0);
+        ASSERT_GT(n, 0) << "reply " << i << " missing";
+        std::string want = message(i);
+        for (char& c : want) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        EXPECT_EQ(std::string(buf, static_cast<std::size_t>(n)), want);  // one peer: in order
+    }
+    ::close(client);
     (*server)->stop();
     (*server)->wait();
     const auto stats = (*server)->stats();
-    EXPECT_EQ(stats.datagrams, 200u);
-    EXPECT_LT(stats.batches, stats.datagrams) << "recvmmsg never took more than one datagram";
+    EXPECT_EQ(stats.datagrams, static_cast<std::size_t>(kCount));
+    EXPECT_EQ(stats.batches, 2u) << "the first datagram alone, then the 31 queued ones in one recvmmsg";
 }
 
 TEST(UdpServer, EmptyDatagramGetsAnEmptyReplyAndNulloptNone) {
