@@ -63,11 +63,12 @@ TEST(Socket, RecvReturnsZeroOnlyAtOrderlyClose) {
 }
 
 TEST(Socket, ConnectExReturnsConnectionRefused) {
-    // Bind a port and close it without listening: nobody is there.
-    Socket probe;
-    probe.bind(loopback());
-    std::uint16_t port = port_of(probe);
-    probe.close();
+    // A port held bound but never listening: nobody answers there, and, held for the whole
+    // test, no other process can take it meanwhile (one bound and closed again could be,
+    // under ctest -j).
+    Socket holder;
+    holder.bind(loopback());
+    std::uint16_t port = port_of(holder);
 
     Socket sk;
     std::error_code ec = sk.connect_ex(loopback(port));
@@ -247,10 +248,13 @@ TEST(Socket, UdpDatagramTruncatedToBuffer) {
 }
 
 TEST(Socket, UdpConnectedPortUnreachableIsRefused) {
-    Socket probe(weft::Family::inet, weft::Type::datagram);
-    probe.bind(loopback());
-    auto target = probe.getsockname();
-    probe.close();
+    // A port held for the whole test (so no parallel test can take it), by a socket connected
+    // to itself: it matches no other sender's datagram, which the kernel answers with port
+    // unreachable.
+    Socket holder(weft::Family::inet, weft::Type::datagram);
+    holder.bind(loopback());
+    auto target = holder.getsockname();
+    holder.connect(target);
     Socket client(weft::Family::inet, weft::Type::datagram);
     client.connect(target);
     client.send("anyone?");
