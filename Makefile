@@ -4,7 +4,7 @@ PRESET ?= release
 JOBS   ?= $(shell nproc)
 BUILD   = build/$(PRESET)
 
-.PHONY: all demo test test-asan build deps bench fuzz clean
+.PHONY: all demo test test-asan test-load build deps bench fuzz clean
 
 all: build
 
@@ -27,6 +27,12 @@ test:
 
 test-asan:
 	@$(MAKE) --no-print-directory test PRESET=asan
+
+# The suite 3 times in a row while busy loops keep every core busy (scripts/test-load.sh).
+test-load:
+	@scripts/install-deps.sh test
+	@$(MAKE) --no-print-directory build PRESET=$(PRESET)
+	scripts/test-load.sh $(PRESET) 3
 
 bench:
 	@scripts/install-deps.sh bench
