@@ -81,4 +81,25 @@ Expected<void, FrameError> LineCodec::encode(std::span<const std::byte> line, Bu
     return {};
 }
 
+Task<Result<std::string_view>> read_line(TcpStream& stream, Buffer& buffer, std::size_t max_line) {
+    // Bytes already searched for a '\n' are not searched again: appending keeps their offset
+    // from the start of the readable bytes, so a long line arriving in many reads costs O(n).
+    std::size_t searched = 0;
+    for (;;) {
+        const std::string_view text = buffer.readable_text();
+        if (const std::size_t lf = text.find('\n', searched); lf != std::string_view::npos) {
+            const std::size_t end = lf > 0 && text[lf - 1] == '\r' ? lf - 1 : lf;
+            if (end > max_line) co_return Unexpected(std::error_code(IoErrc::line_too_long));
+            buffer.consume(lf + 1);  // the bytes stay in place until the next write
+            co_return text.substr(0, end);
+        }
+        // No '\n' yet: max_line bytes and a '\r' may still be waiting for one; more may not.
+        if (!text.empty() && text.size() - 1 > max_line) co_return Unexpected(std::error_code(IoErrc::line_too_long));
+        searched = text.size();
+        auto n = co_await stream.read_some(buffer);
+        if (!n) co_return Unexpected(n.error());
+        if (*n == 0) co_return Unexpected(std::error_code(IoErrc::eof));
+    }
+}
+
 }  // namespace weft

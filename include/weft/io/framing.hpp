@@ -11,6 +11,12 @@
 // closes it. Frames split or merged arbitrarily by the sender come out whole.
 //
 // read_frame(stream, buffer, codec) is the coroutine form: it reads until a frame is whole.
+// For text, read_line(stream, buffer) gives each line as a string_view without its "\n" or
+// "\r\n", and as_text(frame) views any frame as text:
+//
+//   weft::Buffer in;
+//   while (auto line = co_await weft::read_line(conn, in))   // ends with IoErrc::eof
+//       std::cout << *line << '\n';
 
 #include <cstddef>
 #include <cstdint>
@@ -80,6 +86,11 @@ private:
     std::size_t max_line_;
 };
 
+/// A frame's bytes as text: no copy, valid as long as the frame is.
+inline std::string_view as_text(Frame frame) noexcept {
+    return {reinterpret_cast<const char*>(frame.data()), frame.size()};
+}
+
 /// The message for an oversize frame: "frame of 70000 bytes exceeds the 65536-byte limit".
 FrameError frame_too_large(std::size_t size, std::size_t limit);
 
@@ -101,6 +112,16 @@ Task<DecodeResult> read_frame(TcpStream& stream, Buffer& buffer, const Codec& co
         }
     }
 }
+
+/// Reads from `stream` into `buffer` until a line is whole and returns it without its "\n"
+/// or "\r\n" (a lone "\r" elsewhere is kept). The view points into `buffer`: valid until the
+/// buffer is next written to (the next read_line or read into it); copy what must outlive
+/// that. Errors: IoErrc::line_too_long when more than `max_line` bytes (terminator not
+/// counted) come without a "\n" — the stream is then unusable, as with LineCodec;
+/// IoErrc::eof when the peer closed first: buffer.empty() tells a clean end from a last line
+/// left unterminated (its bytes stay in `buffer`); I/O errors as they come.
+[[nodiscard]] Task<Result<std::string_view>> read_line(TcpStream& stream, Buffer& buffer,
+                                                      std::size_t max_line = LineCodec::kDefaultMaxLine);
 
 /// Encodes `payload` with `codec` into `scratch` and writes it all.
 template <class Codec>

@@ -10,6 +10,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "test_support.hpp"
 #include "weft/io/tcp_server.hpp"
 
@@ -139,6 +143,124 @@ TEST(Framing, ReadFrameOverAConnectionAndCloseOnOversize) {
     (*server)->stop();
     (*server)->wait();
     EXPECT_EQ(reason, "frame of 70000 bytes exceeds the 65536-byte limit");
+}
+
+TEST(LineCodec, AsTextViewsAFrameWithoutACopy) {
+    LineCodec codec("\n");
+    Buffer in;
+    in.append("hello\n");
+    auto frame = codec.decode(in);
+    ASSERT_TRUE(frame && *frame);
+    const std::string_view line = as_text(**frame);
+    EXPECT_EQ(line, "hello");
+    EXPECT_EQ(static_cast<const void*>(line.data()), static_cast<const void*>((*frame)->data()));
+}
+
+// read_line over one end of a socketpair: the test writes the other end between loop turns,
+// so each write is exactly one read of the line reader.
+class ReadLine : public ::testing::Test {
+protected:
+    void SetUp() override {
+        int fds[2];
+        ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
+        ASSERT_EQ(::fcntl(fds[0], F_SETFL, O_NONBLOCK), 0);
+        auto adopted = TcpStream::adopt(loop_, fds[0]);
+        ASSERT_TRUE(adopted) << adopted.error().message();
+        stream_ = std::move(*adopted);
+        peer_ = fds[1];
+    }
+    void TearDown() override {
+        stream_.close();
+        if (peer_ >= 0) ::close(peer_);
+    }
+
+    void write_peer(std::string_view data) { ASSERT_TRUE(test::send_all(peer_, data)); }
+    void end_peer() { ASSERT_EQ(::shutdown(peer_, SHUT_WR), 0); }
+    // One loop turn: the reader takes what was written and waits again (or finishes).
+    void turn() {
+        loop_.post([this] { loop_.stop(); });
+        loop_.run();
+    }
+    // Starts a reader of `count` lines (stopping at the first error) that records them here.
+    void start_reader(std::size_t count, std::size_t max_line = LineCodec::kDefaultMaxLine) {
+        loop_.spawn([](ReadLine& t, std::size_t n, std::size_t max) -> Task<> {
+            for (std::size_t i = 0; i < n; ++i) {
+                auto line = co_await read_line(t.stream_, t.in_, max);
+                if (!line) {
+                    t.error_ = line.error();
+                    break;
+                }
+                t.lines_.emplace_back(*line);
+            }
+            t.finished_ = true;
+        }(*this, count, max_line));
+    }
+
+    EventLoop loop_;
+    TcpStream stream_;
+    int peer_ = -1;
+    Buffer in_{16};
+    std::vector<std::string> lines_;
+    std::error_code error_;
+    bool finished_ = false;
+};
+
+TEST_F(ReadLine, StripsCrLfAndLfKeepsALoneCrAndEndsWithEof) {
+    write_peer("alpha\r\nbeta\n\r\ngamma\rdelta\n\n");
+    end_peer();
+    start_reader(6);
+    turn();
+    ASSERT_TRUE(finished_);
+    EXPECT_EQ(lines_, (std::vector<std::string>{"alpha", "beta", "", "gamma\rdelta", ""}));
+    EXPECT_EQ(error_, IoErrc::eof);
+    EXPECT_TRUE(in_.empty()) << "a clean end: no unterminated line left";
+}
+
+TEST_F(ReadLine, LineSplitAcrossReadsComesOutWhole) {
+    start_reader(2);
+    // Each piece arrives in its own read, the CR and the LF of a terminator included.
+    for (std::string_view piece : {"hel", "lo, wor", "ld\r", "\n", "sec", "ond\n"}) {
+        EXPECT_FALSE(finished_);
+        write_peer(piece);
+        turn();
+    }
+    ASSERT_TRUE(finished_);
+    EXPECT_EQ(lines_, (std::vector<std::string>{"hello, world", "second"}));
+    EXPECT_FALSE(error_) << error_.message();
+}
+
+TEST_F(ReadLine, LineOfExactlyTheLimitPassesOneMoreIsTooLong) {
+    write_peer("12345678\r\n");  // 8 bytes of line: at the limit, terminator not counted
+    write_peer("123456789\n");    // 9
+    start_reader(3, 8);
+    turn();
+    ASSERT_TRUE(finished_);
+    EXPECT_EQ(lines_, (std::vector<std::string>{"12345678"}));
+    EXPECT_EQ(error_, IoErrc::line_too_long);
+}
+
+TEST_F(ReadLine, TooLongIsAnErrorBeforeAnyTerminatorArrives) {
+    start_reader(1, 8);
+    write_peer("12345678\r");  // the limit and a CR: may still be a line
+    turn();
+    EXPECT_FALSE(finished_);
+    write_peer("x");  // no: 10 bytes without a LF
+    turn();
+    ASSERT_TRUE(finished_);
+    EXPECT_TRUE(lines_.empty());
+    EXPECT_EQ(error_, IoErrc::line_too_long);
+    EXPECT_LE(in_.readable_bytes(), 10u) << "the cap bounds what is buffered";
+}
+
+TEST_F(ReadLine, EofMidLineLeavesTheUnterminatedBytesInTheBuffer) {
+    write_peer("whole\npart");
+    end_peer();
+    start_reader(2);
+    turn();
+    ASSERT_TRUE(finished_);
+    EXPECT_EQ(lines_, (std::vector<std::string>{"whole"}));
+    EXPECT_EQ(error_, IoErrc::eof);
+    EXPECT_EQ(in_.readable_text(), "part");
 }
 
 }  // namespace
