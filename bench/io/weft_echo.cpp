@@ -1,7 +1,7 @@
 // weft TCP echo server for the ping-pong benchmark: exactly what `weft tcp serve` runs, the echo
 // service of services/echo (one coroutine per connection on TcpServer, reading into the loop's
-// shared 64 KiB buffer and answering with a direct send; only a reply the kernel cannot take at
-// once is copied into the connection for write_all).
+// shared 64 KiB buffer with read_lent and answering with try_write; only a reply the kernel
+// cannot take at once is copied into the connection for write_all).
 //
 //   weft_echo PORT [THREADS] [reuse_port|single_acceptor]
 //

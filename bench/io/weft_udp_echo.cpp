@@ -1,10 +1,12 @@
-// weft UDP echo server: UdpServer, which answers in batches (recvmmsg, then one sendmmsg).
+// weft UDP echo server: exactly what `weft udp serve --mode echo` runs, the echo service's
+// datagram handler on UdpServer, which answers in batches (recvmmsg, then one sendmmsg).
 //
 //   weft_udp_echo PORT
 #include <cstdio>
 #include <string>
 
 #include "weft/io/udp_server.hpp"
+#include "weft/services/echo.hpp"
 
 int main(int argc, char** argv) {
     if (argc < 2) {
@@ -16,7 +18,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "weft_udp_echo: bad port '%s'\n", argv[1]);
         return 2;
     }
-    auto r = weft::serve_udp(*at, weft::echo_datagram);
+    auto r = weft::serve_udp(*at, weft::udp_echo_handler(weft::EchoMode::echo));
     if (!r) {
         std::fprintf(stderr, "weft_udp_echo: %s\n", r.error().message().c_str());
         return 1;

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <utility>
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -21,6 +22,10 @@ namespace {
 constexpr int kMaxEventsPerTurn = 256;
 constexpr std::uint32_t kReadEvents = EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR;
 constexpr std::uint32_t kWriteEvents = EPOLLOUT | EPOLLHUP | EPOLLERR;
+
+// The loop whose run() (or block_on) is on this thread's stack: with_timeout(limit, task)
+// finds its timer here. Nested runs of different loops on one thread restore the outer one.
+thread_local EventLoop* current_loop = nullptr;
 
 void print_task_exception(std::exception_ptr e) {
     try {
@@ -64,8 +69,14 @@ void EventLoop::assert_in_loop_thread() const noexcept {
     }
 }
 
+EventLoop* EventLoop::current() noexcept { return current_loop; }
+
 void EventLoop::run() {
     thread_.store(std::this_thread::get_id());
+    struct CurrentGuard {
+        EventLoop* saved;
+        ~CurrentGuard() { current_loop = saved; }
+    } guard{std::exchange(current_loop, this)};
     std::array<epoll_event, kMaxEventsPerTurn> events;
     while (!stop_requested_.load(std::memory_order_acquire)) {
         const int n = ::epoll_wait(epoll_fd_, events.data(), kMaxEventsPerTurn, next_timeout_ms());
@@ -147,14 +158,27 @@ bool EventLoop::cancel_timer(TimerId id) noexcept { return timers_.cancel(id); }
 
 // ---- root tasks ------------------------------------------------------------------------
 
-void EventLoop::spawn(Task<> task) {
+void EventLoop::spawn(Task<> task) { (void)spawn_root(std::move(task)); }
+
+void* EventLoop::spawn_root(Task<> task) {
     assert_in_loop_thread();
     auto handle = task.release();
-    if (!handle) return;
+    if (!handle) return nullptr;
     handle.promise().root_done = &EventLoop::root_done;
     handle.promise().root_owner = this;
-    roots_.insert(handle.address());
+    void* address = handle.address();
+    roots_.insert(address);
+    // Code run before the loop's first turn (a server spawning its accept loop) counts as
+    // this loop's too: with_timeout inside must find it.
+    EventLoop* saved = std::exchange(current_loop, this);
     detail::resume_all(handle);  // runs until its first suspension (or to the end)
+    current_loop = saved;
+    return address;  // may already be destroyed (the task finished): only compare it
+}
+
+void EventLoop::destroy_root(void* frame) noexcept {
+    if (roots_.erase(frame) == 0) return;
+    std::coroutine_handle<>::from_address(frame).destroy();
 }
 
 void EventLoop::root_done(void* owner, std::coroutine_handle<> frame) noexcept {
@@ -310,15 +334,6 @@ void EventLoop::run_cancelled() {
         op->state = detail::IoOp::State::idle;
         detail::resume_all(op->waiter);
     }
-}
-
-void EventLoop::note_activity(int fd) noexcept {
-    if (Slot* s = slot(fd)) s->last_activity = now_;
-}
-
-EventLoop::Clock::time_point EventLoop::last_activity(int fd) const noexcept {
-    if (fd < 0 || static_cast<std::size_t>(fd) >= slots_.size()) return {};
-    return slots_[static_cast<std::size_t>(fd)].last_activity;
 }
 
 }  // namespace weft

@@ -1,17 +1,17 @@
-// TcpServer: one Worker per thread. Each worker owns an EventLoop, (in reuse_port mode) its
-// own listener, and the connections accepted onto it, tracked by id so that stopping and idle
+// TcpServer: one Worker per loop of its pool. Each worker owns (in reuse_port mode) its own
+// listener and the connections accepted onto it, tracked by id so that stopping and idle
 // checks never hold a pointer into a coroutine frame.
 
 #include "weft/io/tcp_server.hpp"
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
-#include <thread>
 #include <unordered_map>
 
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include "weft/io/detail/loop_access.hpp"
 #include "weft/io/sleep.hpp"
 #include "weft/io/stop_signals.hpp"
 #include "weft/io/syscalls.hpp"
@@ -22,6 +22,8 @@ namespace weft {
 namespace {
 constexpr auto kFirstBackoff = std::chrono::milliseconds(10);
 constexpr auto kMaxBackoff = std::chrono::milliseconds(250);
+
+using detail::LoopAccess;
 
 // errno codes compared by category and value. `ec == std::errc::x` is a virtual call into the
 // category, and UBSan's vptr check of libstdc++'s category object probes memory with a pipe():
@@ -34,32 +36,52 @@ bool is_errno(const std::error_code& ec, int value) noexcept {
 bool out_of_descriptors(const std::error_code& ec) {
     return is_errno(ec, EMFILE) || is_errno(ec, ENFILE) || is_errno(ec, ENOBUFS) || is_errno(ec, ENOMEM);
 }
+
+// Bytes the peer sent that nobody has read yet.
+int unread_bytes(int fd) noexcept {
+    int n = 0;
+    return ::ioctl(fd, FIONREAD, &n) < 0 ? 0 : n;
+}
 }  // namespace
 
-struct TcpServer::Worker {
+struct TcpServer::Worker : detail::StreamOwner {
     TcpServer& server;
-    EventLoop loop;
+    std::size_t index;
+    EventLoop& loop;
     TcpListener listener;  // empty on all but loop 0 in single_acceptor mode
-    std::thread thread;
     struct Connection {
         int fd;
         TimerId idle_timer;
-        TimerId drain_timer = 0;
+        void* frame = nullptr;     // the root task: the handler's, then the linger's
+        bool handler_running = true;
+        bool lingering = false;
     };
     std::unordered_map<std::uint64_t, Connection> connections;
     std::uint64_t next_id = 1;
-    bool stopping = false;
     std::size_t round_robin = 0;
+    LoopPool::MemberId member = 0;
+    TimerId drain_timer = 0;
+    EventLoop::Clock::time_point drain_deadline = EventLoop::Clock::time_point::max();
+    bool past_deadline = false;
+    bool finished = false;
+    bool walking = false;  // inside a walk over `connections`: finishing waits until it ends
 
-    explicit Worker(TcpServer& s) : server(s) {}
+    Worker(TcpServer& s, std::size_t i) : server(s), index(i), loop(s.pool_->loop(i)) {
+        take_back = &Worker::take_back_fd;
+    }
 
     Task<> accept_loop();
-    Task<> serve(TcpStream stream);
+    Task<> serve(std::uint64_t id, TcpStream stream);
+    Task<> linger(std::uint64_t id, int fd);
     void adopt(int fd);
     void begin_stop();
+    bool idle(const Connection& c) const noexcept;
     void check_idle(std::uint64_t id);
-    void check_draining(std::uint64_t id);
-    void connection_ended(std::uint64_t id);
+    void handler_ended(std::uint64_t id);
+    void linger_ended(std::uint64_t id);
+    void drain_timed_out();
+    void maybe_finish();
+    static void take_back_fd(detail::StreamOwner& owner, std::uint64_t id, int fd) noexcept;
 };
 
 // Accepts until the listener closes. Out of descriptors, it sleeps instead of retrying at
@@ -79,7 +101,7 @@ Task<> TcpServer::Worker::accept_loop() {
         if (is_errno(fd.error(), ECANCELED) || stopping) break;
         if (out_of_descriptors(fd.error())) server.accept_pauses_.fetch_add(1, std::memory_order_relaxed);
         // Any other error (ECONNABORTED is retried inside accept) also waits a little.
-        co_await sleep_for(loop, backoff);
+        (void)co_await sleep_for(loop, backoff);
         backoff = std::min(backoff * 2, std::chrono::duration_cast<std::chrono::milliseconds>(kMaxBackoff));
     }
 }
@@ -102,34 +124,90 @@ void TcpServer::Worker::adopt(int fd) {
     }
     auto stream = TcpStream::adopt(loop, fd);
     if (!stream) return;  // adopt closed it
-    loop.spawn(serve(std::move(*stream)));
-}
-
-// The root task of one connection: bookkeeping around the user's handler. The guard runs
-// whether the handler returns, throws, or its frame is destroyed when draining times out.
-Task<> TcpServer::Worker::serve(TcpStream stream) {
     const std::uint64_t id = next_id++;
-    const auto idle = server.options_.idle_timeout;
-    TimerId timer = idle.count() > 0 ? loop.add_timer(idle, [this, id] { check_idle(id); }) : 0;
-    connections.emplace(id, Connection{stream.native_handle(), timer});
+    attach(*stream, id);  // its close() comes back to take_back_fd
+    const auto idle_limit = options.idle_timeout;
+    const TimerId timer = idle_limit.count() > 0 ? loop.add_timer(idle_limit, [this, id] { check_idle(id); }) : 0;
+    connections.emplace(id, Connection{fd, timer});
     server.active_.fetch_add(1, std::memory_order_relaxed);
     server.accepted_.fetch_add(1, std::memory_order_relaxed);
+    void* frame = LoopAccess::spawn_root(loop, serve(id, std::move(*stream)));
+    // The handler may already have ended (and its entry gone, or be lingering in its place).
+    if (auto it = connections.find(id); it != connections.end() && it->second.handler_running)
+        it->second.frame = frame;
+}
+
+// The root task of one connection: the user's handler with bookkeeping around it. The guard
+// runs whether the handler returns, throws, or its frame is destroyed at the drain deadline.
+Task<> TcpServer::Worker::serve(std::uint64_t id, TcpStream stream) {
     struct Guard {
         Worker& worker;
         std::uint64_t id;
-        ~Guard() { worker.connection_ended(id); }
+        ~Guard() { worker.handler_ended(id); }
     } guard{*this, id};
     co_await server.handler_(std::move(stream));
 }
 
-void TcpServer::Worker::connection_ended(std::uint64_t id) {
-    if (auto it = connections.find(id); it != connections.end()) {
-        loop.cancel_timer(it->second.idle_timer);
-        loop.cancel_timer(it->second.drain_timer);
-        connections.erase(it);
-    }
+void TcpServer::Worker::handler_ended(std::uint64_t id) {
     server.active_.fetch_sub(1, std::memory_order_relaxed);
-    if (stopping && connections.empty()) loop.stop();  // drained: this thread may end
+    auto it = connections.find(id);
+    if (it == connections.end()) return;
+    Connection& c = it->second;
+    c.handler_running = false;
+    if (c.lingering) return;  // the stream came back and is being ended; linger_ended erases
+    // The stream was released, moved out of the handler, or closed at once: nothing to wait for.
+    loop.cancel_timer(c.idle_timer);
+    connections.erase(it);
+    maybe_finish();
+}
+
+// A handler's stream closed. End the connection the way that loses nothing (see the header).
+void TcpServer::Worker::take_back_fd(detail::StreamOwner& owner, std::uint64_t id, int fd) noexcept {
+    auto& self = static_cast<Worker&>(owner);
+    auto it = self.connections.find(id);
+    const bool peer_done = LoopAccess::hung_up(self.loop, fd) && unread_bytes(fd) == 0;
+    if (it == self.connections.end() || self.past_deadline || peer_done) {
+        LoopAccess::unregister_fd(self.loop, fd);
+        detail::sys_close(fd);
+        return;
+    }
+    Connection& c = it->second;
+    c.lingering = true;
+    c.frame = nullptr;
+    LoopAccess::allow_reads(self.loop, fd);  // an idle or stopping refusal must not stop the drain
+    try {
+        c.frame = LoopAccess::spawn_root(self.loop, self.linger(id, fd));
+    } catch (...) {  // no memory for the frame: close as a plain close would
+        c.lingering = false;
+        LoopAccess::unregister_fd(self.loop, fd);
+        detail::sys_close(fd);
+    }
+}
+
+// FIN, then read and drop what the peer still sends until it closes or time runs out.
+Task<> TcpServer::Worker::linger(std::uint64_t id, int fd) {
+    struct Guard {
+        Worker& worker;
+        std::uint64_t id;
+        ~Guard() { worker.linger_ended(id); }
+    } guard{*this, id};
+    TcpStream stream = TcpStream::adopt_registered(loop, fd);  // no owner: its close is plain
+    (void)stream.shutdown_write();
+    const auto until = std::min(loop.now() + server.options_.linger_timeout, drain_deadline);
+    for (;;) {
+        const auto left = until - EventLoop::Clock::now();
+        if (left <= EventLoop::Clock::duration::zero()) break;
+        auto got = co_await with_timeout(left, stream.read_lent());
+        if (!got || got->empty()) break;  // timed out, EOF or an error: done either way
+    }
+}
+
+void TcpServer::Worker::linger_ended(std::uint64_t id) {
+    auto it = connections.find(id);
+    if (it == connections.end()) return;
+    loop.cancel_timer(it->second.idle_timer);
+    connections.erase(it);
+    maybe_finish();
 }
 
 // One timer per connection, re-armed lazily: I/O only stamps the descriptor's slot, so a busy
@@ -138,90 +216,129 @@ void TcpServer::Worker::check_idle(std::uint64_t id) {
     auto it = connections.find(id);
     if (it == connections.end()) return;
     Connection& c = it->second;
-    const auto idle = server.options_.idle_timeout;
-    const auto deadline = loop.last_activity(c.fd) + idle;
+    c.idle_timer = 0;
+    if (!c.handler_running) return;
+    const auto deadline = LoopAccess::last_activity(loop, c.fd) + server.options_.idle_timeout;
     if (loop.now() < deadline) {
         c.idle_timer = loop.add_timer_at(deadline, [this, id] { check_idle(id); });
         return;
     }
     // Silent too long: everything this connection waits for, or will wait for, times out.
-    c.idle_timer = 0;
     const auto why = std::make_error_code(std::errc::timed_out);
-    loop.refuse_reads(c.fd, why);
-    loop.cancel_fd(c.fd, why);
+    LoopAccess::refuse_reads(loop, c.fd, why);
+    LoopAccess::cancel_fd(loop, c.fd, why);
 }
 
-// While stopping: a connection silent for drain_grace has its reads refused (pending and
-// future ones that would wait fail with operation_canceled); one with more recent progress is
-// looked at again when it would reach that age. Progress only stamps the descriptor's slot,
-// so a talking connection costs one timer per grace period.
-void TcpServer::Worker::check_draining(std::uint64_t id) {
-    auto it = connections.find(id);
-    if (it == connections.end()) return;
-    Connection& c = it->second;
-    c.drain_timer = 0;
-    const auto silent_at = loop.last_activity(c.fd) + server.options_.drain_grace;
-    if (loop.now() < silent_at) {
-        c.drain_timer = loop.add_timer_at(silent_at, [this, id] { check_draining(id); });
-        return;
-    }
-    loop.refuse_reads(c.fd, std::make_error_code(std::errc::operation_canceled));
+// Idle means nothing in flight either way: the handler waits to read between messages with
+// nothing unread, and no write of it waits for the peer.
+bool TcpServer::Worker::idle(const Connection& c) const noexcept {
+    return c.handler_running && LoopAccess::read_waiting(loop, c.fd) && !LoopAccess::write_waiting(loop, c.fd) &&
+           !LoopAccess::mid_message(loop, c.fd) && !LoopAccess::hung_up(loop, c.fd) && unread_bytes(c.fd) == 0;
 }
 
 void TcpServer::Worker::begin_stop() {
     if (stopping) return;
-    stopping = true;
+    stopping = true;  // stop_requested() of every stream of this worker from now on
     listener.close();  // the accept loop resumes with operation_canceled and ends
-    // Idle connections end now; mid-exchange ones once they fall silent (check_draining).
-    // Walking the map here is safe: a refused read's coroutine is queued, never resumed
-    // inline, so no connection ends (and leaves the map) inside this loop.
-    for (const auto& entry : connections) check_draining(entry.first);
-    if (connections.empty()) {
-        loop.stop();
-        return;
+    if (server.options_.accept_mode == AcceptMode::single_acceptor && index == 0) {
+        // Posted after every hand-over this loop made, so no adopt() reaches a stopped worker.
+        for (auto& w : server.workers_)
+            if (w.get() != this) server.pool_->post(w->index, [worker = w.get()] { worker->begin_stop(); });
     }
-    loop.add_timer(server.options_.drain_timeout, [this] {
-        loop.destroy_tasks();  // each guard unregisters its connection
-        loop.stop();
+    // Walking the map is safe: a refused read's coroutine is queued, never resumed inline.
+    for (auto& [id, c] : connections)
+        if (idle(c)) LoopAccess::refuse_reads(loop, c.fd, std::make_error_code(std::errc::operation_canceled));
+    drain_deadline = loop.now() + server.options_.drain_timeout;
+    drain_timer = loop.add_timer(server.options_.drain_timeout, [this] {
+        drain_timer = 0;
+        drain_timed_out();
     });
+    maybe_finish();
+}
+
+void TcpServer::Worker::drain_timed_out() {
+    past_deadline = true;  // streams closed from now on close at once
+    std::vector<void*> frames;
+    for (auto& entry : connections)
+        if (entry.second.frame) frames.push_back(entry.second.frame);
+    // Each destroyed frame's guard erases its connection (and no new frame starts: past the
+    // deadline take_back closes plainly). Finishing could free this worker, so it waits.
+    walking = true;
+    for (void* frame : frames) LoopAccess::destroy_root(loop, frame);
+    for (auto& entry : connections) loop.cancel_timer(entry.second.idle_timer);
+    connections.clear();  // streams that outlived their handler close plainly when they do
+    walking = false;
+    maybe_finish();
+}
+
+void TcpServer::Worker::maybe_finish() {
+    if (!stopping || finished || walking || !connections.empty()) return;
+    finished = true;
+    if (drain_timer) loop.cancel_timer(std::exchange(drain_timer, 0));
+    server.pool_->leave(index, member);
+    server.worker_finished();  // may let the server's owner destroy this worker: last
 }
 
 // ---- TcpServer ---------------------------------------------------------------------------
 
 Result<std::unique_ptr<TcpServer>> TcpServer::start(const Endpoint& at, ServerOptions options,
                                                     ConnectionHandler handler) {
+    auto pool = LoopPool::create(options.threads);
+    if (!pool) return Unexpected(pool.error());
+    LoopPool& loops = **pool;
+    auto server = start(loops, at, options, std::move(handler));
+    if (!server) return server;
+    (*server)->own_pool_ = std::move(*pool);
+    loops.start();
+    return server;
+}
+
+Result<std::unique_ptr<TcpServer>> TcpServer::start(LoopPool& pool, const Endpoint& at, ServerOptions options,
+                                                    ConnectionHandler handler) {
     std::unique_ptr<TcpServer> server(new TcpServer());
-    if (options.threads == 0) options.threads = std::max(1u, std::thread::hardware_concurrency());
+    server->pool_ = &pool;
     server->options_ = options;
     server->handler_ = std::move(handler);
-    const bool spread = options.accept_mode == AcceptMode::reuse_port && options.threads > 1;
+    const std::size_t loops = pool.size();
+    const bool spread = options.accept_mode == AcceptMode::reuse_port && loops > 1;
+    for (std::size_t i = 0; i < loops; ++i) server->workers_.push_back(std::make_unique<Worker>(*server, i));
+    // Bind on each loop's own thread (in order: the first fixes the port the others join).
     Endpoint bind_at = at;
-    for (std::size_t i = 0; i < options.threads; ++i) {
-        auto worker = std::make_unique<Worker>(*server);
-        if (i == 0 || spread) {
+    std::error_code failed;
+    for (std::size_t i = 0; i < loops && !failed; ++i) {
+        if (i > 0 && !spread) break;
+        Worker& w = *server->workers_[i];
+        pool.call(i, [&] {
             // The first listener binds exclusively (see the header): a busy port fails here.
-            ListenOptions lo{.backlog = options.backlog, .reuse_port = spread && i > 0,
-                             .exclusive_then_shared = spread && i == 0};
-            auto listener = TcpListener::bind(worker->loop, bind_at, lo);
-            if (!listener) return Unexpected(listener.error());
-            worker->listener = std::move(*listener);
+            const PortSharing sharing = !spread ? PortSharing::exclusive
+                                        : i == 0 ? PortSharing::exclusive_then_shared
+                                                 : PortSharing::shared;
+            auto listener = TcpListener::bind(w.loop, bind_at, {.backlog = options.backlog, .sharing = sharing});
+            if (!listener) {
+                failed = listener.error();
+                return;
+            }
+            w.listener = std::move(*listener);
             if (i == 0) {
-                auto local = worker->listener.local_endpoint();
-                if (!local) return Unexpected(local.error());
+                auto local = w.listener.local_endpoint();
+                if (!local) {
+                    failed = local.error();
+                    return;
+                }
                 server->local_ = bind_at = *local;  // port 0: the others join the real port
             }
-        }
-        server->workers_.push_back(std::move(worker));
+        });
     }
-    // Accept loops start on this thread (each loop still belongs to it), then each loop moves
-    // to its own thread in run().
-    for (auto& w : server->workers_)
-        if (w->listener.is_open()) w->loop.spawn(w->accept_loop());
-    for (auto& w : server->workers_) {
-        Worker* worker = w.get();
-        worker->thread = std::thread([worker] {
-            worker->loop.run();
-            worker->loop.destroy_tasks();  // on its own thread, before the loop is destroyed
+    if (failed) {
+        for (std::size_t i = 0; i < loops; ++i) pool.call(i, [&] { server->workers_[i]->listener.close(); });
+        return Unexpected(failed);
+    }
+    server->running_workers_ = loops;
+    for (std::size_t i = 0; i < loops; ++i) {
+        Worker* w = server->workers_[i].get();
+        pool.call(i, [w] {
+            w->member = w->server.pool_->join(w->index, [w] { w->begin_stop(); });
+            if (w->listener.is_open()) w->loop.spawn(w->accept_loop());
         });
     }
     return server;
@@ -234,19 +351,28 @@ TcpServer::~TcpServer() {
 
 void TcpServer::stop() noexcept {
     if (stopping_.exchange(true)) return;
-    for (auto& w : workers_) {
-        Worker* worker = w.get();
-        try {
-            worker->loop.post([worker] { worker->begin_stop(); });
-        } catch (...) {
-            worker->loop.stop();  // could not allocate the post: stop without draining
+    try {
+        if (options_.accept_mode == AcceptMode::single_acceptor) {
+            // Worker 0 hands connections out; it passes the stop on (see begin_stop).
+            pool_->post(0, [w = workers_[0].get()] { w->begin_stop(); });
+        } else {
+            for (auto& w : workers_) pool_->post(w->index, [worker = w.get()] { worker->begin_stop(); });
         }
+    } catch (...) {
+        if (own_pool_) own_pool_->stop();  // no memory for the posts: the pool's stop still works
+    }
+}
+
+void TcpServer::worker_finished() noexcept {
+    if (running_workers_.fetch_sub(1) == 1) {
+        if (own_pool_) own_pool_->stop();  // this server was the pool's only member
+        running_workers_.notify_all();
     }
 }
 
 void TcpServer::wait() {
-    for (auto& w : workers_)
-        if (w->thread.joinable()) w->thread.join();
+    for (auto n = running_workers_.load(); n != 0; n = running_workers_.load()) running_workers_.wait(n);
+    if (own_pool_) own_pool_->wait();
 }
 
 ServerStats TcpServer::stats() const noexcept {

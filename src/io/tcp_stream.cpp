@@ -3,11 +3,17 @@
 
 #include "weft/io/tcp_stream.hpp"
 
+#include <algorithm>
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
+#include "weft/io/detail/loop_access.hpp"
 #include "weft/io/io_error.hpp"
+#include "weft/io/sleep.hpp"
 #include "weft/io/syscalls.hpp"
 
 namespace weft {
@@ -33,14 +39,14 @@ bool ReadSomeAwaiter::perform_read(IoOp& op) noexcept {
     self.done_ = static_cast<std::size_t>(*n);
     // A stream read that returns less than asked emptied the receive queue: the next
     // read_some can wait for the edge instead of trying a read that would say EAGAIN.
-    if (self.done_ > 0 && self.done_ < self.buffer_.size()) self.loop()->mark_read_drained(self.fd);
+    if (self.done_ > 0 && self.done_ < self.buffer_.size()) LoopAccess::mark_read_drained(*self.loop(), self.fd);
     return true;
 }
 
 Result<std::size_t> ReadSomeAwaiter::await_resume() const noexcept {
     if (cancelled) return Unexpected(cancelled);
     if (error_) return Unexpected(error_);
-    if (done_ > 0) loop_->note_activity(fd);
+    if (done_ > 0) LoopAccess::note_activity(*loop_, fd);
     return done_;
 }
 
@@ -58,7 +64,7 @@ bool ReadBufferAwaiter::perform_read(IoOp& op) noexcept {
             return true;
         }
         self.done_ = *n;
-        if (self.done_ > 0 && self.done_ < room) self.loop()->mark_read_drained(self.fd);  // as above
+        if (self.done_ > 0 && self.done_ < room) LoopAccess::mark_read_drained(*self.loop(), self.fd);  // as above
     } catch (const std::bad_alloc&) {
         self.error_ = std::make_error_code(std::errc::not_enough_memory);
     }
@@ -68,8 +74,31 @@ bool ReadBufferAwaiter::perform_read(IoOp& op) noexcept {
 Result<std::size_t> ReadBufferAwaiter::await_resume() const noexcept {
     if (cancelled) return Unexpected(cancelled);
     if (error_) return Unexpected(error_);
-    if (done_ > 0) loop_->note_activity(fd);
+    if (done_ > 0) LoopAccess::note_activity(*loop_, fd);
     return done_;
+}
+
+bool ReadLentAwaiter::perform_read(IoOp& op) noexcept {
+    auto& self = static_cast<ReadLentAwaiter&>(op);
+    // Safe to share: the loop resumes this coroutine right after the read, and it uses the
+    // bytes before it next suspends; no other read on this loop runs in between.
+    const auto buffer = LoopAccess::read_buffer(*self.loop());
+    auto n = sys_read(self.fd, buffer.data(), buffer.size());
+    if (!n) {
+        if (would_block(n.error())) return false;
+        self.error_ = n.error();
+        return true;
+    }
+    self.got_ = buffer.first(static_cast<std::size_t>(*n));
+    if (!self.got_.empty() && self.got_.size() < buffer.size()) LoopAccess::mark_read_drained(*self.loop(), self.fd);
+    return true;
+}
+
+Result<std::span<std::byte>> ReadLentAwaiter::await_resume() const noexcept {
+    if (cancelled) return Unexpected(cancelled);
+    if (error_) return Unexpected(error_);
+    if (!got_.empty()) LoopAccess::note_activity(*loop_, fd);
+    return got_;
 }
 
 bool ReadExactAwaiter::perform_read(IoOp& op) noexcept {
@@ -91,7 +120,7 @@ bool ReadExactAwaiter::perform_read(IoOp& op) noexcept {
 }
 
 Result<std::size_t> ReadExactAwaiter::await_resume() const noexcept {
-    if (done_ > 0) loop_->note_activity(fd);
+    if (done_ > 0) LoopAccess::note_activity(*loop_, fd);
     if (cancelled) return Unexpected(cancelled);
     if (error_) return Unexpected(error_);
     return done_;
@@ -114,7 +143,74 @@ bool WriteAllAwaiter::perform_write(IoOp& op) noexcept {
 }
 
 Result<std::size_t> WriteAllAwaiter::await_resume() const noexcept {
-    if (done_ > 0) loop_->note_activity(fd);
+    if (done_ > 0) LoopAccess::note_activity(*loop_, fd);
+    if (cancelled) return Unexpected(cancelled);
+    if (error_) return Unexpected(error_);
+    return done_;
+}
+
+bool GatherWriteAwaiter::perform_write(IoOp& op) noexcept {
+    auto& self = static_cast<GatherWriteAwaiter&>(op);
+    while (self.part_ < self.parts_.size()) {
+        // One iovec per remaining buffer (up to kMaxGather), the first one past what was sent.
+        iovec vectors[kMaxGather];
+        std::size_t count = 0;
+        for (std::size_t i = self.part_; i < self.parts_.size() && count < kMaxGather; ++i) {
+            const auto part = i == self.part_ ? self.parts_[i].subspan(self.part_offset_) : self.parts_[i];
+            if (part.empty()) continue;
+            vectors[count++] = {const_cast<std::byte*>(part.data()), part.size()};
+        }
+        if (count == 0) break;  // only empty buffers were left
+        msghdr message{};
+        message.msg_iov = vectors;
+        message.msg_iovlen = count;
+        auto n = retry_eintr([&] { return ::sendmsg(self.fd, &message, MSG_NOSIGNAL); });
+        if (!n) {
+            if (would_block(n.error())) return false;
+            self.error_ = n.error();
+            return true;
+        }
+        // Advance over what the kernel took: whole buffers, then into the next one.
+        auto sent = static_cast<std::size_t>(*n);
+        self.done_ += sent;
+        while (self.part_ < self.parts_.size()) {
+            const std::size_t left = self.parts_[self.part_].size() - self.part_offset_;
+            if (sent < left) {
+                self.part_offset_ += sent;
+                break;
+            }
+            sent -= left;
+            ++self.part_;
+            self.part_offset_ = 0;
+        }
+    }
+    return true;
+}
+
+Result<std::size_t> GatherWriteAwaiter::await_resume() const noexcept {
+    if (done_ > 0) LoopAccess::note_activity(*loop_, fd);
+    if (cancelled) return Unexpected(cancelled);
+    if (error_) return Unexpected(error_);
+    return done_;
+}
+
+bool SendFileAwaiter::perform_send(IoOp& op) noexcept {
+    auto& self = static_cast<SendFileAwaiter&>(op);
+    while (self.done_ < self.count_) {
+        auto n = retry_eintr([&] { return ::sendfile(self.fd, self.file_, &self.offset_, self.count_ - self.done_); });
+        if (!n) {
+            if (would_block(n.error())) return false;
+            self.error_ = n.error();
+            return true;
+        }
+        if (*n == 0) break;  // the file ended before count: report the short count
+        self.done_ += static_cast<std::size_t>(*n);
+    }
+    return true;
+}
+
+Result<std::size_t> SendFileAwaiter::await_resume() const noexcept {
+    if (done_ > 0) LoopAccess::note_activity(*loop_, fd);
     if (cancelled) return Unexpected(cancelled);
     if (error_) return Unexpected(error_);
     return done_;
@@ -122,22 +218,20 @@ Result<std::size_t> WriteAllAwaiter::await_resume() const noexcept {
 
 // ---- connect -----------------------------------------------------------------------------
 
-ConnectAwaiter::ConnectAwaiter(EventLoop& loop, const Endpoint& to, std::chrono::nanoseconds timeout) noexcept
-    : FdAwaiter(&loop, -1, true, &perform_connect), owner_(loop), to_(to), timeout_(timeout) {
+ConnectAwaiter::ConnectAwaiter(EventLoop& loop, const Endpoint& to) noexcept
+    : FdAwaiter(&loop, -1, true, &perform_connect), to_(to) {
     cancelled = {};  // the descriptor is made in await_ready
 }
 
-ConnectAwaiter::ConnectAwaiter(ConnectAwaiter&& other) noexcept
-    : FdAwaiter(std::move(other)), owner_(other.owner_), to_(other.to_), timeout_(other.timeout_) {
+ConnectAwaiter::ConnectAwaiter(ConnectAwaiter&& other) noexcept : FdAwaiter(std::move(other)), to_(other.to_) {
     other.fd = -1;
 }
 
 ConnectAwaiter::~ConnectAwaiter() {
-    if (timer_) owner_.cancel_timer(timer_);
     if (fd >= 0) {  // never handed to a TcpStream (the frame died, or connect failed)
-        if (state != State::idle) loop_->forget(*this);
+        if (state != State::idle) LoopAccess::forget(*loop_, *this);
         state = State::idle;
-        owner_.unregister_fd(fd);
+        LoopAccess::unregister_fd(*loop_, fd);
         sys_close(fd);
     }
 }
@@ -151,7 +245,7 @@ bool ConnectAwaiter::await_ready() noexcept {
         return true;
     }
     fd = *s;
-    if (auto r = owner_.register_fd(fd); !r) {
+    if (auto r = LoopAccess::register_fd(*loop_, fd); !r) {
         error_ = r.error();
         return true;
     }
@@ -160,16 +254,6 @@ bool ConnectAwaiter::await_ready() noexcept {
     if (errno == EINPROGRESS || errno == EINTR) return false;
     error_ = last_error();
     return true;
-}
-
-bool ConnectAwaiter::await_suspend(std::coroutine_handle<> awaiter) noexcept {
-    if (timeout_.count() > 0) {
-        timer_ = owner_.add_timer(std::chrono::duration_cast<EventLoop::Clock::duration>(timeout_), [this] {
-            timer_ = 0;
-            owner_.cancel(*this, std::make_error_code(std::errc::timed_out));
-        });
-    }
-    return FdAwaiter::await_suspend(awaiter);
 }
 
 bool ConnectAwaiter::perform_connect(IoOp& op) noexcept {
@@ -183,37 +267,62 @@ bool ConnectAwaiter::perform_connect(IoOp& op) noexcept {
 }
 
 Result<TcpStream> ConnectAwaiter::await_resume() noexcept {
-    if (timer_) owner_.cancel_timer(std::exchange(timer_, 0));
     if (cancelled) return Unexpected(cancelled);
     if (error_) return Unexpected(error_);
     // Success: the descriptor already sits in its slot; hand it to the stream.
-    return TcpStream::adopt_registered(owner_, std::exchange(fd, -1));
+    return TcpStream::adopt_registered(*loop_, std::exchange(fd, -1));
+}
+
+void StreamOwner::attach(TcpStream& stream, std::uint64_t id) noexcept {
+    stream.owner_ = this;
+    stream.owner_id_ = id;
 }
 
 }  // namespace detail
 
+Task<Result<TcpStream>> connect(EventLoop& loop, Endpoint to, std::chrono::nanoseconds timeout) {
+    // The deadline is with_timeout's, as for any other operation: no private timer here.
+    if (timeout.count() > 0)
+        co_return co_await with_timeout(std::chrono::duration_cast<EventLoop::Clock::duration>(timeout),
+                                        detail::ConnectAwaiter(loop, to));
+    co_return co_await detail::ConnectAwaiter(loop, to);
+}
+
 // ---- TcpStream -----------------------------------------------------------------------------
 
 Result<TcpStream> TcpStream::adopt(EventLoop& loop, int fd) noexcept {
-    if (auto r = loop.register_fd(fd); !r) {
-        detail::sys_close(fd);
-        return Unexpected(r.error());
-    }
+    if (auto r = detail::register_or_close(loop, fd); !r) return Unexpected(r.error());
     return TcpStream(loop, fd);
 }
 
 TcpStream TcpStream::adopt_registered(EventLoop& loop, int fd) noexcept { return TcpStream(loop, fd); }
 
 TcpStream::TcpStream(TcpStream&& other) noexcept
-    : loop_(other.loop_), fd_(std::exchange(other.fd_, -1)) {}
+    : SocketHandle(std::move(other)), owner_(std::exchange(other.owner_, nullptr)), owner_id_(other.owner_id_) {}
 
 TcpStream& TcpStream::operator=(TcpStream&& other) noexcept {
     if (this != &other) {
         close();
-        loop_ = other.loop_;
-        fd_ = std::exchange(other.fd_, -1);
+        SocketHandle::operator=(std::move(other));
+        owner_ = std::exchange(other.owner_, nullptr);
+        owner_id_ = other.owner_id_;
     }
     return *this;
+}
+
+Result<std::size_t> TcpStream::try_write(std::span<const std::byte> data) noexcept {
+    std::size_t done = 0;
+    while (done < data.size()) {
+        auto n = detail::retry_eintr(
+            [&] { return ::send(fd_, data.data() + done, data.size() - done, MSG_NOSIGNAL | MSG_DONTWAIT); });
+        if (!n) {
+            if (detail::would_block(n.error())) break;
+            return Unexpected(n.error());
+        }
+        done += static_cast<std::size_t>(*n);
+    }
+    if (done > 0) detail::LoopAccess::note_activity(*loop_, fd_);
+    return done;
 }
 
 Result<void> TcpStream::shutdown_write() noexcept {
@@ -222,27 +331,28 @@ Result<void> TcpStream::shutdown_write() noexcept {
 }
 
 void TcpStream::cancel() noexcept {
-    if (fd_ >= 0) loop_->cancel_fd(fd_, std::make_error_code(std::errc::operation_canceled));
+    if (fd_ >= 0) detail::LoopAccess::cancel_fd(*loop_, fd_, std::make_error_code(std::errc::operation_canceled));
 }
 
 void TcpStream::close() noexcept {
     if (fd_ < 0) return;
-    loop_->unregister_fd(fd_);
-    detail::sys_close(std::exchange(fd_, -1));
+    if (detail::StreamOwner* owner = std::exchange(owner_, nullptr)) {
+        // The server ends the connection (see the header): other ops on it end first.
+        cancel();
+        detail::LoopAccess::set_mid_message(*loop_, fd_, false);
+        owner->take_back(*owner, owner_id_, std::exchange(fd_, -1));
+        return;
+    }
+    SocketHandle::close();
 }
 
 int TcpStream::release() noexcept {
-    if (fd_ < 0) return -1;
-    loop_->unregister_fd(fd_, /*remove_from_epoll=*/true);  // the new owner may dup it
-    return std::exchange(fd_, -1);
+    owner_ = nullptr;  // whoever takes the descriptor also takes the duty to close it
+    return SocketHandle::release();
 }
 
-Result<Endpoint> TcpStream::local_endpoint() const noexcept {
-    sockaddr_storage address{};
-    socklen_t length = sizeof address;
-    if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) < 0)
-        return Unexpected(detail::last_error());
-    return endpoint_of(address, length);
+void TcpStream::set_mid_message(bool on) noexcept {
+    if (fd_ >= 0) detail::LoopAccess::set_mid_message(*loop_, fd_, on);
 }
 
 Result<Endpoint> TcpStream::remote_endpoint() const noexcept {

@@ -1,59 +1,126 @@
-// UdpServer: per loop, recvmmsg a batch, transform it, sendmmsg the replies.
+// UdpServer: per loop, recvmmsg a batch, run the handler on each datagram, sendmmsg what it
+// produced; or, for coroutine handlers, one task per datagram.
 
 #include "weft/io/udp_server.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <new>
-#include <thread>
+#include <unordered_map>
 
+#include "weft/io/detail/loop_access.hpp"
 #include "weft/io/stop_signals.hpp"
+#include "weft/socket/socket_option.hpp"
 
 namespace weft {
 
 namespace {
-constexpr std::size_t kMaxDatagram = 65536;
 
 struct FreeBytes {
     void operator()(std::byte* p) const noexcept { std::free(p); }
 };
 using ZeroedBytes = std::unique_ptr<std::byte[], FreeBytes>;
+
+// kMaxBatch full-size datagrams, allocated once. calloc rather than a zero-filled vector: glibc
+// serves a block this large from fresh mmap pages without writing them, so only the pages
+// datagrams reach become resident (a loop per core must not cost 4 MiB of RSS per core), and
+// a handler that overstates its reply's length sends zeros, never old heap contents.
+ZeroedBytes batch_storage() {
+    ZeroedBytes storage(static_cast<std::byte*>(std::calloc(detail::kMaxBatch * kMaxDatagram, 1)));
+    if (!storage) throw std::bad_alloc();
+    return storage;
+}
+
+void lay_out(std::span<UdpMessage> messages, std::byte* storage) noexcept {
+    for (std::size_t i = 0; i < messages.size(); ++i)
+        messages[i].buffer = std::span(storage + i * kMaxDatagram, kMaxDatagram);
+}
+
+InboundDatagram inbound(const UdpMessage& m) {
+    InboundDatagram d;
+    d.payload = m.data();
+    if (auto from = m.peer()) d.from = *from;
+    d.local = m.destination;
+    d.interface_index = m.interface_index;
+    return d;
+}
+
 }  // namespace
 
-std::optional<std::size_t> echo_datagram(std::span<const std::byte> in, std::span<std::byte> out) noexcept {
-    const std::size_t n = std::min(in.size(), out.size());
-    std::copy_n(in.begin(), n, out.begin());
-    return n;
+// ---- DatagramReplies ---------------------------------------------------------------------
+
+void DatagramReplies::ensure_room() noexcept {
+    if (count_ == out_.size() && flush_) flush_();
 }
 
-std::optional<std::size_t> upper_datagram(std::span<const std::byte> in, std::span<std::byte> out) noexcept {
-    const std::size_t n = std::min(in.size(), out.size());
-    for (std::size_t i = 0; i < n; ++i) {
-        const auto c = std::to_integer<unsigned char>(in[i]);
-        out[i] = std::byte(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
-    }
-    return n;
+std::span<std::byte> DatagramReplies::buffer() noexcept {
+    ensure_room();
+    if (count_ == out_.size()) return {};  // the flush could not make room
+    return out_[count_].buffer;
 }
 
-Task<> serve_datagrams(UdpSocket& socket, DatagramTransform transform, UdpServerStats* stats,
-                       DatagramObserver observer) {
-    // Receive and reply buffers: kMaxBatch full-size datagrams each (8 MiB in all), allocated
-    // once. calloc rather than a zero-filled vector: glibc serves a block this large from
-    // fresh mmap pages without writing them, so only the pages datagrams reach become
-    // resident (a loop per core must not cost 8 MiB of RSS per core), and a transform that
-    // overstates its reply's length sends zeros, never old heap contents.
-    constexpr std::size_t kStorage = detail::kMaxBatch * kMaxDatagram;
-    const ZeroedBytes in_storage(static_cast<std::byte*>(std::calloc(kStorage, 1)));
-    const ZeroedBytes out_storage(static_cast<std::byte*>(std::calloc(kStorage, 1)));
-    if (!in_storage || !out_storage) throw std::bad_alloc();
+void DatagramReplies::commit(std::size_t size) noexcept {
+    if (!in_ || count_ == out_.size()) return;
+    UdpMessage& m = out_[count_++];
+    m.size = std::min(size, m.buffer.size());
+    m.address = in_->address;
+    m.address_length = in_->address_length;
+    // From the address the request came to (a wildcard-bound server has several).
+    m.local = in_->local;
+    m.has_local = in_->has_local;
+    m.interface_index = in_->interface_index;
+}
+
+void DatagramReplies::commit(std::size_t size, const Endpoint& to) noexcept {
+    if (count_ == out_.size()) return;
+    UdpMessage& m = out_[count_++];
+    m.size = std::min(size, m.buffer.size());
+    m.set_peer(to);
+    m.has_local = false;  // the kernel routes it: to another host or a broadcast address
+    m.interface_index = 0;
+}
+
+void DatagramReplies::reply(std::span<const std::byte> data) noexcept {
+    auto space = buffer();
+    const std::size_t n = std::min(data.size(), space.size());
+    if (n > 0) std::memcpy(space.data(), data.data(), n);
+    if (!space.empty()) commit(n);
+}
+
+void DatagramReplies::send_to(std::span<const std::byte> data, const Endpoint& to) noexcept {
+    auto space = buffer();
+    const std::size_t n = std::min(data.size(), space.size());
+    if (n > 0) std::memcpy(space.data(), data.data(), n);
+    if (!space.empty()) commit(n, to);
+}
+
+// ---- the batch loop ----------------------------------------------------------------------
+
+Task<> serve_datagrams(UdpSocket& socket, DatagramHandler handler, UdpServerStats* stats) {
+    const ZeroedBytes in_storage = batch_storage();
+    const ZeroedBytes out_storage = batch_storage();
     std::array<UdpMessage, detail::kMaxBatch> in;
     std::array<UdpMessage, detail::kMaxBatch> out;
-    for (std::size_t i = 0; i < detail::kMaxBatch; ++i) {
-        in[i].buffer = std::span(in_storage.get() + i * kMaxDatagram, kMaxDatagram);
-        out[i].buffer = std::span(out_storage.get() + i * kMaxDatagram, kMaxDatagram);
-    }
+    lay_out(in, in_storage.get());
+    lay_out(out, out_storage.get());
+    UdpServerStats local_stats;
+    UdpServerStats& counters = stats ? *stats : local_stats;
+    // A handler that sends more than a batch holds: send what is queued now, without waiting
+    // (the optimistic first try of send_many); what the kernel cannot take is dropped, as a
+    // full socket buffer drops datagrams anyway.
+    DatagramReplies* replies_ptr = nullptr;
+    DatagramReplies replies(out, [&] {
+        auto send = socket.send_many(std::span(out).first(replies_ptr->count()));
+        const bool done = send.await_ready();
+        const std::size_t sent = done ? send.await_resume().value_or(0) : 0;
+        counters.sent += sent;
+        if (sent < replies_ptr->count()) counters.send_errors += replies_ptr->count() - sent;
+        replies_ptr->clear();
+    });
+    replies_ptr = &replies;
     for (;;) {
         auto got = co_await socket.recv_many(in);
         if (!got) {
@@ -61,71 +128,214 @@ Task<> serve_datagrams(UdpSocket& socket, DatagramTransform transform, UdpServer
             if (got.error() == std::errc::connection_refused) continue;
             co_return;  // closed (operation_canceled) or a real failure
         }
-        std::size_t replies = 0;
         for (std::size_t i = 0; i < *got; ++i) {
-            if (observer) {
-                // Only here is the sender turned into an Endpoint: the unobserved path stays
-                // a loop over raw sockaddrs.
-                if (auto from = in[i].peer()) observer(*from, in[i].size);
-            }
-            UdpMessage& reply = out[replies];
-            const std::optional<std::size_t> size = transform(in[i].data(), reply.buffer);
-            if (!size) continue;
-            reply.size = *size;
-            reply.address = in[i].address;
-            reply.address_length = in[i].address_length;
-            ++replies;
+            replies.begin(in[i]);
+            handler(inbound(in[i]), replies);
         }
-        if (stats) {
-            stats->datagrams += *got;
-            ++stats->batches;
-        }
-        if (replies == 0) continue;
-        auto sent = co_await socket.send_many(std::span(out).first(replies));
-        if (stats && (!sent || *sent < replies)) ++stats->send_errors;
+        counters.datagrams += *got;
+        ++counters.batches;
+        const std::size_t queued = replies.count();
+        if (queued == 0) continue;
+        replies.clear();
+        auto sent = co_await socket.send_many(std::span(out).first(queued));
+        if (sent) counters.sent += *sent;
+        if (!sent || *sent < queued) counters.send_errors += queued - sent.value_or(0);
         if (!sent && sent.error() == std::errc::operation_canceled) co_return;
     }
 }
 
-// Members in this order so that the socket (which unregisters from the loop) goes first.
+// ---- UdpServer ---------------------------------------------------------------------------
+
 struct UdpServer::Worker {
-    EventLoop loop;
+    UdpServer& server;
+    std::size_t index;
+    EventLoop& loop;
     UdpSocket socket;
-    std::thread thread;
+    DatagramHandler sync;
+    AsyncDatagramHandler async;
     UdpServerStats stats;  // written by this worker's loop thread
+    std::chrono::milliseconds drain_timeout{};
+    LoopPool::MemberId member = 0;
+    std::unordered_map<std::uint64_t, void*> tasks;  // coroutine handlers still running: frames
+    std::uint64_t next_task = 1;
+    bool receiving = true;
+    bool walking = false;
+    bool stopping = false;
+    bool finished = false;
+    TimerId drain_timer = 0;
+
+    Worker(UdpServer& s, std::size_t i) : server(s), index(i), loop(s.pool_->loop(i)) {}
+
+    Task<> serve();
+    Task<> receive_async();
+    Task<> run_handler(std::uint64_t id, OwnedDatagram datagram);
+    void begin_stop();
+    void maybe_finish();
 };
 
-Result<std::unique_ptr<UdpServer>> UdpServer::start(const Endpoint& at, DatagramTransform transform,
-                                                    UdpServerOptions options) {
-    std::unique_ptr<UdpServer> server(new UdpServer());
-    if (options.threads == 0) options.threads = std::max(1u, std::thread::hardware_concurrency());
-    const bool spread = options.threads > 1;
-    Endpoint bind_at = at;
-    // Every socket is bound before any thread starts, so a failure (the port in use, out of
-    // descriptors) returns with nothing running; the destructor closes what was opened.
-    for (std::size_t i = 0; i < options.threads; ++i) {
-        auto worker = std::make_unique<Worker>();
-        // The first socket binds exclusively (see the header): a busy port fails here.
-        const UdpBindOptions bind_options{.reuse_port = spread && i > 0, .exclusive_then_shared = spread && i == 0};
-        auto socket = UdpSocket::bind(worker->loop, bind_at, bind_options);
-        if (!socket) return Unexpected(socket.error());
-        worker->socket = std::move(*socket);
-        if (i == 0) {
-            auto local = worker->socket.local_endpoint();
-            if (!local) return Unexpected(local.error());
-            server->local_ = bind_at = *local;  // port 0: the others join the real port
+Task<> UdpServer::Worker::serve() {
+    struct Guard {
+        Worker& w;
+        ~Guard() {
+            w.receiving = false;
+            w.maybe_finish();
         }
-        server->workers_.push_back(std::move(worker));
+    } guard{*this};
+    if (sync) co_await serve_datagrams(socket, sync, &stats);
+    else co_await receive_async();
+}
+
+// Coroutine handlers: one datagram at a time off the socket, each copied into its own task.
+Task<> UdpServer::Worker::receive_async() {
+    std::vector<std::byte> buffer(kMaxDatagram);
+    std::array<UdpMessage, 1> message;
+    message[0].buffer = buffer;
+    for (;;) {
+        auto got = co_await socket.recv_many(message);
+        if (!got) {
+            if (got.error() == std::errc::connection_refused) continue;
+            co_return;
+        }
+        ++stats.datagrams;
+        ++stats.batches;
+        const UdpMessage& m = message[0];
+        OwnedDatagram datagram;
+        datagram.payload.assign(m.data().begin(), m.data().end());
+        if (auto from = m.peer()) datagram.from = *from;
+        datagram.local = m.destination;
+        datagram.interface_index = m.interface_index;
+        const std::uint64_t id = next_task++;
+        tasks.emplace(id, nullptr);
+        void* frame = detail::LoopAccess::spawn_root(loop, run_handler(id, std::move(datagram)));
+        if (auto it = tasks.find(id); it != tasks.end()) it->second = frame;  // still running
     }
-    // Each loop gets its own copies of the callbacks, spawned here while the loops still
-    // belong to this thread; each then moves to its own thread in run().
-    for (auto& w : server->workers_)
-        w->loop.spawn(serve_datagrams(w->socket, transform, &w->stats, options.on_datagram));
+}
+
+Task<> UdpServer::Worker::run_handler(std::uint64_t id, OwnedDatagram datagram) {
+    struct Guard {
+        Worker& w;
+        std::uint64_t id;
+        ~Guard() {
+            w.tasks.erase(id);
+            w.maybe_finish();
+        }
+    } guard{*this, id};
+    co_await async(std::move(datagram), socket);
+}
+
+void UdpServer::Worker::begin_stop() {
+    if (stopping) return;
+    stopping = true;
+    socket.close();  // the receiving task resumes with operation_canceled and returns
+    if (!tasks.empty())
+        drain_timer = loop.add_timer(drain_timeout, [this] {
+            drain_timer = 0;
+            // Handlers past the deadline: their frames go (each guard erases itself).
+            std::vector<void*> frames;
+            for (auto& [id, frame] : tasks)
+                if (frame) frames.push_back(frame);
+            walking = true;
+            for (void* frame : frames) detail::LoopAccess::destroy_root(loop, frame);
+            tasks.clear();
+            walking = false;
+            maybe_finish();
+        });
+    maybe_finish();
+}
+
+void UdpServer::Worker::maybe_finish() {
+    if (!stopping || finished || walking || receiving || !tasks.empty()) return;
+    finished = true;
+    if (drain_timer) loop.cancel_timer(std::exchange(drain_timer, 0));
+    server.pool_->leave(index, member);
+    server.worker_finished();  // may let the server's owner destroy this worker: last
+}
+
+Result<std::unique_ptr<UdpServer>> UdpServer::start(const Endpoint& at, DatagramHandler handler,
+                                                    UdpServerOptions options) {
+    auto pool = LoopPool::create(options.threads);
+    if (!pool) return Unexpected(pool.error());
+    auto server = start_on(**pool, at, std::move(handler), {}, std::move(options));
+    if (!server) return server;
+    (*server)->own_pool_ = std::move(*pool);
+    (*server)->own_pool_->start();
+    return server;
+}
+
+Result<std::unique_ptr<UdpServer>> UdpServer::start(LoopPool& pool, const Endpoint& at, DatagramHandler handler,
+                                                    UdpServerOptions options) {
+    return start_on(pool, at, std::move(handler), {}, std::move(options));
+}
+
+Result<std::unique_ptr<UdpServer>> UdpServer::start_async(const Endpoint& at, AsyncDatagramHandler handler,
+                                                          UdpServerOptions options) {
+    auto pool = LoopPool::create(options.threads);
+    if (!pool) return Unexpected(pool.error());
+    auto server = start_on(**pool, at, {}, std::move(handler), std::move(options));
+    if (!server) return server;
+    (*server)->own_pool_ = std::move(*pool);
+    (*server)->own_pool_->start();
+    return server;
+}
+
+Result<std::unique_ptr<UdpServer>> UdpServer::start_async(LoopPool& pool, const Endpoint& at,
+                                                          AsyncDatagramHandler handler, UdpServerOptions options) {
+    return start_on(pool, at, {}, std::move(handler), std::move(options));
+}
+
+Result<std::unique_ptr<UdpServer>> UdpServer::start_on(LoopPool& pool, const Endpoint& at, DatagramHandler sync,
+                                                       AsyncDatagramHandler async, UdpServerOptions options) {
+    std::unique_ptr<UdpServer> server(new UdpServer());
+    server->pool_ = &pool;
+    const std::size_t loops = pool.size();
+    const bool spread = loops > 1;
+    Endpoint bind_at = at;
+    std::error_code failed;
+    // Every socket is bound, on its loop's thread, before any serves: a failure (the port in
+    // use, out of descriptors) returns with nothing running.
+    for (std::size_t i = 0; i < loops && !failed; ++i) {
+        server->workers_.push_back(std::make_unique<Worker>(*server, i));
+        Worker& w = *server->workers_.back();
+        w.sync = sync;
+        w.async = async;
+        w.drain_timeout = options.drain_timeout;
+        pool.call(i, [&] {
+            const PortSharing sharing = !spread ? PortSharing::exclusive
+                                        : i == 0 ? PortSharing::exclusive_then_shared
+                                                 : PortSharing::shared;
+            auto socket = UdpSocket::bind(w.loop, bind_at, sharing);
+            if (!socket) {
+                failed = socket.error();
+                return;
+            }
+            w.socket = std::move(*socket);
+            Result<void> r = w.socket.enable_packet_info();
+            if (r && options.broadcast) r = w.socket.set_option(Broadcast{true});
+            if (r && !options.interface.empty()) r = w.socket.bind_to_device(options.interface);
+            if (!r) {
+                failed = r.error();
+                return;
+            }
+            if (i == 0) {
+                auto local = w.socket.local_endpoint();
+                if (!local) {
+                    failed = local.error();
+                    return;
+                }
+                server->local_ = bind_at = *local;  // port 0: the others join the real port
+            }
+        });
+    }
+    if (failed) {
+        for (auto& w : server->workers_) pool.call(w->index, [&] { w->socket.close(); });
+        return Unexpected(failed);
+    }
+    server->running_workers_ = loops;
     for (auto& w : server->workers_) {
         Worker* worker = w.get();
-        worker->thread = std::thread([worker] {
-            worker->loop.run();
-            worker->loop.destroy_tasks();  // on its own thread, before the loop is destroyed
+        pool.call(worker->index, [worker] {
+            worker->member = worker->server.pool_->join(worker->index, [worker] { worker->begin_stop(); });
+            worker->loop.spawn(worker->serve());
         });
     }
     return server;
@@ -139,21 +349,24 @@ UdpServer::~UdpServer() {
 void UdpServer::stop() noexcept {
     if (stopped_.exchange(true)) return;
     for (auto& w : workers_) {
-        Worker* worker = w.get();
         try {
-            worker->loop.post([worker] {
-                worker->socket.close();  // serve_datagrams resumes with operation_canceled and returns
-                worker->loop.stop();
-            });
+            pool_->post(w->index, [worker = w.get()] { worker->begin_stop(); });
         } catch (...) {
-            worker->loop.stop();  // could not allocate the post: the loop stops all the same
+            if (own_pool_) own_pool_->stop();
         }
     }
 }
 
+void UdpServer::worker_finished() noexcept {
+    if (running_workers_.fetch_sub(1) == 1) {
+        if (own_pool_) own_pool_->stop();
+        running_workers_.notify_all();
+    }
+}
+
 void UdpServer::wait() {
-    for (auto& w : workers_)
-        if (w->thread.joinable()) w->thread.join();
+    for (auto n = running_workers_.load(); n != 0; n = running_workers_.load()) running_workers_.wait(n);
+    if (own_pool_) own_pool_->wait();
 }
 
 UdpServerStats UdpServer::stats() const noexcept {
@@ -161,16 +374,17 @@ UdpServerStats UdpServer::stats() const noexcept {
     for (const auto& w : workers_) {
         total.datagrams += w->stats.datagrams;
         total.batches += w->stats.batches;
+        total.sent += w->stats.sent;
         total.send_errors += w->stats.send_errors;
     }
     return total;
 }
 
-Result<void> serve_udp(const Endpoint& at, DatagramTransform transform, UdpServerOptions options) {
+Result<void> serve_udp(const Endpoint& at, DatagramHandler handler, UdpServerOptions options) {
     // Block the signals before any server thread exists, so that all of them inherit the mask.
     auto signals = StopSignals::open();
     if (!signals) return Unexpected(signals.error());
-    auto server = UdpServer::start(at, std::move(transform), std::move(options));
+    auto server = UdpServer::start(at, std::move(handler), std::move(options));
     if (!server) return Unexpected(server.error());
     auto signo = signals->wait();
     (*server)->stop();

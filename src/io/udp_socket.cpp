@@ -3,6 +3,10 @@
 #include "weft/io/udp_socket.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
+
+#include <netinet/in.h>
 #include <cstring>
 #include <utility>
 
@@ -65,12 +69,71 @@ Result<std::size_t> SendToAwaiter::await_resume() const noexcept {
     return sent_;
 }
 
-BatchAwaiter::BatchAwaiter(EventLoop* loop, int fd, std::span<UdpMessage> messages, bool sending) noexcept
+BatchAwaiter::BatchAwaiter(EventLoop* loop, int fd, std::span<UdpMessage> messages, bool sending,
+                           bool packet_info) noexcept
     : FdAwaiter(loop, fd, sending, sending ? &perform_send : &perform_recv),
-      messages_(messages.first(std::min(messages.size(), kMaxBatch))) {}
+      messages_(messages.first(std::min(messages.size(), kMaxBatch))), packet_info_(packet_info) {}
 
 BatchAwaiter::BatchAwaiter(BatchAwaiter&& other) noexcept
-    : FdAwaiter(std::move(other)), messages_(other.messages_) {}
+    : FdAwaiter(std::move(other)), messages_(other.messages_), packet_info_(other.packet_info_) {}
+
+namespace {
+
+// The source-address control message of an outgoing datagram: IP_PKTINFO's ipi_spec_dst (or
+// IPV6_PKTINFO's address) picks the source; the interface index the link. Returns its length.
+std::size_t put_source(const UdpMessage& m, unsigned char* control, std::size_t room) noexcept {
+    std::memset(control, 0, room);
+    auto* c = reinterpret_cast<cmsghdr*>(control);
+    if (m.local.is_v4()) {
+        c->cmsg_level = IPPROTO_IP;
+        c->cmsg_type = IP_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+        in_pktinfo info{};
+        info.ipi_ifindex = static_cast<int>(m.interface_index);
+        const auto bytes = m.local.v4().to_bytes();
+        std::memcpy(&info.ipi_spec_dst, bytes.data(), 4);
+        std::memcpy(CMSG_DATA(c), &info, sizeof info);
+        return CMSG_SPACE(sizeof(in_pktinfo));
+    }
+    c->cmsg_level = IPPROTO_IPV6;
+    c->cmsg_type = IPV6_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
+    in6_pktinfo info{};
+    info.ipi6_ifindex = m.interface_index;
+    const auto bytes = m.local.v6().to_bytes();
+    std::memcpy(&info.ipi6_addr, bytes.data(), 16);
+    std::memcpy(CMSG_DATA(c), &info, sizeof info);
+    return CMSG_SPACE(sizeof(in6_pktinfo));
+}
+
+// Where a received datagram arrived, from its IP_PKTINFO / IPV6_PKTINFO control message.
+void take_destination(UdpMessage& m, msghdr& header) noexcept {
+    m.has_local = false;
+    m.interface_index = 0;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&header); c; c = CMSG_NXTHDR(&header, c)) {
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+            in_pktinfo info;
+            std::memcpy(&info, CMSG_DATA(c), sizeof info);
+            std::array<std::uint8_t, 4> b;
+            std::memcpy(b.data(), &info.ipi_addr, 4);
+            m.destination = Ipv4Address(b[0], b[1], b[2], b[3]);
+            std::memcpy(b.data(), &info.ipi_spec_dst, 4);  // the local address routing chose
+            m.local = Ipv4Address(b[0], b[1], b[2], b[3]);
+            m.has_local = true;
+            m.interface_index = static_cast<unsigned>(info.ipi_ifindex);
+        } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+            in6_pktinfo info;
+            std::memcpy(&info, CMSG_DATA(c), sizeof info);
+            std::array<std::uint8_t, 16> bytes;
+            std::memcpy(bytes.data(), &info.ipi6_addr, 16);
+            m.destination = m.local = Ipv6Address(bytes);
+            m.has_local = true;
+            m.interface_index = info.ipi6_ifindex;
+        }
+    }
+}
+
+}  // namespace
 
 // The headers point into the caller's messages; rebuilt before every call because the
 // kernel rewrites the lengths.
@@ -84,6 +147,13 @@ void BatchAwaiter::prepare() noexcept {
         headers_[i].msg_hdr.msg_iovlen = 1;
         headers_[i].msg_hdr.msg_name = &m.address;
         headers_[i].msg_hdr.msg_namelen = sending ? m.address_length : sizeof m.address;
+        if (!sending && packet_info_) {
+            headers_[i].msg_hdr.msg_control = control_[i];
+            headers_[i].msg_hdr.msg_controllen = kControlSize;
+        } else if (sending && m.has_local) {
+            headers_[i].msg_hdr.msg_control = control_[i];
+            headers_[i].msg_hdr.msg_controllen = put_source(m, control_[i], kControlSize);
+        }
     }
 }
 
@@ -101,6 +171,7 @@ bool BatchAwaiter::perform_recv(IoOp& op) noexcept {
         auto& m = self.messages_[static_cast<std::size_t>(i)];
         m.size = self.headers_[i].msg_len;
         m.address_length = self.headers_[i].msg_hdr.msg_namelen;
+        if (self.packet_info_) take_destination(m, self.headers_[i].msg_hdr);
     }
     self.done_ = static_cast<std::size_t>(*n);
     return true;
@@ -132,24 +203,11 @@ Result<std::size_t> BatchAwaiter::await_resume() const noexcept {
 
 }  // namespace detail
 
-Result<UdpSocket> UdpSocket::bind(EventLoop& loop, const Endpoint& at, UdpBindOptions options) noexcept {
-    sockaddr_storage address{};
-    const socklen_t length = at.to_sockaddr(address);
-    auto s = detail::sys_socket(address.ss_family, SOCK_DGRAM);
-    if (!s) return Unexpected(s.error());
-    UdpSocket socket(loop, *s);  // closes the descriptor on the early returns
-    if (options.reuse_port) {
-        if (auto r = detail::sys_setsockopt_int(*s, SOL_SOCKET, SO_REUSEPORT, 1); !r) return Unexpected(r.error());
-    }
-    if (::bind(*s, reinterpret_cast<const sockaddr*>(&address), length) < 0) return Unexpected(detail::last_error());
-    // Set after an exclusive bind (as TcpListener does), SO_REUSEPORT lets our own later
-    // sockets join the port, while a later bind without it (another weft server's first
-    // socket) still fails, and so did ours against everyone already holding the port.
-    if (options.exclusive_then_shared && !options.reuse_port) {
-        if (auto r = detail::sys_setsockopt_int(*s, SOL_SOCKET, SO_REUSEPORT, 1); !r) return Unexpected(r.error());
-    }
-    if (auto r = loop.register_fd(*s); !r) return Unexpected(r.error());
-    return socket;
+Result<UdpSocket> UdpSocket::bind(EventLoop& loop, const Endpoint& at, PortSharing sharing) noexcept {
+    auto fd = detail::open_bound(at, SOCK_DGRAM, sharing, /*reuse_address=*/false);
+    if (!fd) return Unexpected(fd.error());
+    if (auto r = detail::register_or_close(loop, *fd); !r) return Unexpected(r.error());
+    return UdpSocket(loop, *fd);
 }
 
 Result<UdpSocket> UdpSocket::open(EventLoop& loop, const Endpoint& peer, bool connect_to_peer) noexcept {
@@ -157,36 +215,24 @@ Result<UdpSocket> UdpSocket::open(EventLoop& loop, const Endpoint& peer, bool co
     const socklen_t length = peer.to_sockaddr(address);
     auto s = detail::sys_socket(address.ss_family, SOCK_DGRAM);
     if (!s) return Unexpected(s.error());
-    UdpSocket socket(loop, *s);
-    if (connect_to_peer && ::connect(*s, reinterpret_cast<const sockaddr*>(&address), length) < 0)
-        return Unexpected(detail::last_error());
-    if (auto r = loop.register_fd(*s); !r) return Unexpected(r.error());
-    return socket;
-}
-
-UdpSocket::UdpSocket(UdpSocket&& other) noexcept : loop_(other.loop_), fd_(std::exchange(other.fd_, -1)) {}
-
-UdpSocket& UdpSocket::operator=(UdpSocket&& other) noexcept {
-    if (this != &other) {
-        close();
-        loop_ = other.loop_;
-        fd_ = std::exchange(other.fd_, -1);
+    if (connect_to_peer && ::connect(*s, reinterpret_cast<const sockaddr*>(&address), length) < 0) {
+        const auto ec = detail::last_error();
+        detail::sys_close(*s);
+        return Unexpected(ec);
     }
-    return *this;
+    if (auto r = detail::register_or_close(loop, *s); !r) return Unexpected(r.error());
+    return UdpSocket(loop, *s);
 }
 
-Result<Endpoint> UdpSocket::local_endpoint() const noexcept {
+Result<void> UdpSocket::enable_packet_info() noexcept {
     sockaddr_storage address{};
     socklen_t length = sizeof address;
-    if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) < 0)
-        return Unexpected(detail::last_error());
-    return endpoint_of(address, length);
-}
-
-void UdpSocket::close() noexcept {
-    if (fd_ < 0) return;
-    loop_->unregister_fd(fd_);
-    detail::sys_close(std::exchange(fd_, -1));
+    if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) < 0) return Unexpected(detail::last_error());
+    auto r = address.ss_family == AF_INET6 ? detail::sys_setsockopt_int(fd_, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1)
+                                           : detail::sys_setsockopt_int(fd_, IPPROTO_IP, IP_PKTINFO, 1);
+    if (!r) return Unexpected(r.error());
+    packet_info_ = true;
+    return {};
 }
 
 }  // namespace weft

@@ -2,44 +2,15 @@
 
 #include "weft/services/echo.hpp"
 
-#include <cerrno>
+#include <algorithm>
 #include <string>
 #include <vector>
 
-#include <sys/socket.h>
+#include "weft/socket/socket_option.hpp"
 
 namespace weft {
 
 namespace {
-
-constexpr std::size_t kChunk = 64 * 1024;
-
-// The loop thread's read buffer. Sharing it between the thread's connections is safe because
-// a loop performs one connection's read and resumes that connection at once: the data is used
-// (sent, or copied into the connection's own buffer) before the coroutine suspends again, and
-// no other connection's read can run in between.
-std::span<std::byte> scratch() {
-    thread_local std::unique_ptr<std::byte[]> buffer;
-    if (!buffer) buffer.reset(new std::byte[kChunk]);
-    return {buffer.get(), kChunk};
-}
-
-// Sends what the kernel takes right now. Returns the count (less than data.size() when the
-// send buffer is full) or the error.
-Result<std::size_t> send_now(int fd, std::span<const std::byte> data) noexcept {
-    std::size_t done = 0;
-    while (done < data.size()) {
-        const ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n >= 0) {
-            done += static_cast<std::size_t>(n);
-            continue;
-        }
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-        return Unexpected(std::error_code(errno, std::system_category()));
-    }
-    return done;
-}
 
 struct EchoState {
     EchoMode mode;
@@ -53,10 +24,8 @@ std::string describe(const std::error_code& why) {
 }
 
 Task<> serve_echo(TcpStream conn, std::shared_ptr<const EchoState> state) {
-    const int fd = conn.native_handle();
-    EventLoop& loop = *conn.loop();
     // An echo answers at once: Nagle would hold the tail of a large reply until the peer ACKs.
-    (void)conn.set_no_delay(true);
+    (void)conn.set_option(NoDelay{true});
     std::string peer;
     if (state->log) {
         auto ep = conn.remote_endpoint();
@@ -67,34 +36,32 @@ Task<> serve_echo(TcpStream conn, std::shared_ptr<const EchoState> state) {
     std::uint64_t echoed = 0;
     std::error_code why;
     for (;;) {
-        const auto buffer = scratch();
-        auto got = co_await conn.read_some(buffer);
+        auto got = co_await conn.read_lent();
         if (!got) {
-            // The server stopping (operation_canceled) or the idle timeout ended this
-            // connection while it waited: nothing it sent is left unanswered.
+            // The server stopping (operation_canceled: this connection was idle) or the idle
+            // timeout ended it while it waited: nothing it sent is left unanswered.
             why = got.error();
             break;
         }
-        if (*got == 0) break;  // the peer closed its side: everything it sent was answered
-        const auto data = buffer.first(*got);
+        if (got->empty()) break;  // the peer closed its side: everything it sent was answered
+        const auto data = *got;   // the loop's buffer: used before the next suspension
         apply_echo_mode(state->mode, data);
-        auto sent = send_now(fd, data);
+        auto sent = conn.try_write(data);
         if (!sent) {
             why = sent.error();
             break;
         }
-        if (*sent > 0) loop.note_activity(fd);
         if (*sent < data.size()) {
             // A slow reader: keep the rest in this connection's own memory while we wait.
             pending.assign(data.begin() + static_cast<std::ptrdiff_t>(*sent), data.end());
-            auto written = co_await conn.write_all(pending);
+            auto written = co_await conn.write_all(std::span<const std::byte>(pending));
             pending = {};
             if (!written) {
                 why = written.error();
                 break;
             }
         }
-        echoed += *got;
+        echoed += data.size();
     }
     if (state->log) {
         std::string line = peer + " closed after " + std::to_string(echoed) + " bytes";
@@ -105,10 +72,22 @@ Task<> serve_echo(TcpStream conn, std::shared_ptr<const EchoState> state) {
 
 }  // namespace
 
+std::size_t apply_echo_mode(EchoMode mode, std::span<const std::byte> in, std::span<std::byte> out) noexcept {
+    const std::size_t n = std::min(in.size(), out.size());
+    if (mode == EchoMode::echo) {
+        if (n > 0 && in.data() != out.data()) std::copy_n(in.begin(), n, out.begin());
+        return n;
+    }
+    // Each output byte depends only on the input byte at the same index, so in == out works.
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto c = std::to_integer<unsigned char>(in[i]);
+        out[i] = std::byte(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+    }
+    return n;
+}
+
 void apply_echo_mode(EchoMode mode, std::span<std::byte> bytes) noexcept {
-    // The same rule as the UDP server's: upper_datagram works in place (each output byte
-    // depends only on the input byte at the same index).
-    if (mode == EchoMode::upper) (void)upper_datagram(bytes, bytes);
+    if (mode == EchoMode::upper) (void)apply_echo_mode(mode, bytes, bytes);
 }
 
 ConnectionHandler tcp_echo_handler(EchoMode mode, EchoLog log) {
@@ -117,27 +96,22 @@ ConnectionHandler tcp_echo_handler(EchoMode mode, EchoLog log) {
 }
 
 Result<std::unique_ptr<TcpServer>> start_tcp_echo(const Endpoint& at, TcpEchoOptions options) {
-    return TcpServer::start(at, options.server,
-                            tcp_echo_handler(options.mode, std::move(options.log)));
+    return TcpServer::start(at, options.server, tcp_echo_handler(options.mode, std::move(options.log)));
 }
 
-DatagramTransform udp_echo_transform(EchoMode mode, EchoLog log) {
-    DatagramTransform base = mode == EchoMode::upper ? &upper_datagram : &echo_datagram;
-    if (!log) return base;
-    return [base, log = std::move(log)](std::span<const std::byte> in, std::span<std::byte> out) {
-        log(std::to_string(in.size()) + " bytes");
-        return base(in, out);
+DatagramHandler udp_echo_handler(EchoMode mode, EchoLog log) {
+    return [mode, log = std::move(log)](const InboundDatagram& in, DatagramReplies& out) {
+        if (log) log(in.from.to_string() + ": " + std::to_string(in.payload.size()) + " bytes");
+        const auto space = out.buffer();
+        if (space.empty()) return;  // the batch could not be flushed: drop, as UDP may
+        out.commit(apply_echo_mode(mode, in.payload, space));
     };
 }
 
 Result<std::unique_ptr<UdpServer>> start_udp_echo(const Endpoint& at, UdpEchoOptions options) {
-    UdpServerOptions server{.threads = options.threads};
-    // Logged through the server's observer, which knows the sender, not the transform.
-    if (options.log)
-        server.on_datagram = [log = std::move(options.log)](const Endpoint& from, std::size_t bytes) {
-            log(from.to_string() + ": " + std::to_string(bytes) + " bytes");
-        };
-    return UdpServer::start(at, udp_echo_transform(options.mode), std::move(server));
+    UdpServerOptions server;
+    server.threads = options.threads;
+    return UdpServer::start(at, udp_echo_handler(options.mode, std::move(options.log)), std::move(server));
 }
 
 }  // namespace weft

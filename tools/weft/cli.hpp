@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -42,6 +43,33 @@ std::size_t count_arg(const std::string& text, const std::string& what, std::siz
 void log_line(std::string_view line) noexcept;
 /// The local address a server binds: an IP literal or a name that resolves (first answer).
 Endpoint bind_endpoint(const std::string& host, std::uint16_t port);
+
+/// The options every server shares (--host, --port, --threads, --quiet, --drain-timeout),
+/// as text until checked, so that a bad value is a usage error naming it.
+struct ServerArgs {
+    std::string host = "127.0.0.1";
+    std::string port;
+    std::string threads;  // empty: one per core
+    std::string drain_timeout = "5";
+    bool quiet = false;
+};
+/// Registers them on `cmd`; `port` is the default port, `what` says what the server logs.
+void add_server_options(CLI::App& cmd, ServerArgs& args, std::string_view port, std::string_view what);
+/// The same, checked (usage errors exit 2).
+struct ServerSettings {
+    Endpoint where;
+    std::size_t threads = 0;  // 0: one per core
+    std::chrono::milliseconds drain_timeout{5000};
+    bool quiet = false;
+};
+ServerSettings server_settings(const ServerArgs& args);
+/// Runs a server until SIGINT/SIGTERM: blocks both signals first (so that every thread the
+/// server starts inherits the mask), calls start (which binds and starts, throwing
+/// std::runtime_error naming the address on failure), waits for a signal, then calls stop
+/// (which drains and reports).
+void run_until_signal(const std::function<void()>& start, const std::function<void()>& stop);
+/// "listening on 127.0.0.1:8898 (echo, 2 threads)" on stdout, flushed (tests read it).
+void print_listening(const Endpoint& at, std::string_view what, std::size_t threads);
 
 
 }  // namespace weft::cli

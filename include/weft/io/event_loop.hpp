@@ -21,6 +21,7 @@
 #include <coroutine>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <system_error>
@@ -38,6 +39,8 @@ namespace detail {
 
 /// One operation waiting for readiness. It lives inside an awaitable, inside a suspended
 /// coroutine frame: the loop keeps only pointers to it, so waiting allocates nothing.
+struct LoopAccess;
+
 struct IoOp {
     /// Retries the syscall after an edge; true when the op is finished (result stored).
     using Perform = bool (*)(IoOp& op) noexcept;
@@ -106,58 +109,36 @@ public:
     /// The time sampled when the current turn began (cheap; what idle tracking uses).
     Clock::time_point now() const noexcept { return now_; }
 
-    // ---- for io/ awaitables and servers: descriptor registration -----------------------
-
-    /// Adds fd to epoll (ET, in|out|rdhup) and gives it a slot. Loop thread only.
-    Result<void> register_fd(int fd) noexcept;
-    /// Cancels fd's pending ops with operation_canceled and frees its slot; the caller then
-    /// closes fd (closing removes it from epoll, so no epoll_ctl is spent here unless asked:
-    /// a descriptor handed to someone else who may dup it must leave epoll explicitly).
-    void unregister_fd(int fd, bool remove_from_epoll = false) noexcept;
-    /// Starts waiting: false (op completed with op.cancelled set) when fd is unregistered,
-    /// already has a waiter in that direction (IoErrc::busy), or reads are refused.
-    bool wait(detail::IoOp& op) noexcept;
-    /// Ends a waiting op with `why`; its coroutine is resumed from the loop's own stack in the
-    /// current turn (never from inside the caller). No effect on an idle or queued op.
-    void cancel(detail::IoOp& op, std::error_code why) noexcept;
-    /// Cancels both of fd's ops.
-    void cancel_fd(int fd, std::error_code why) noexcept;
-    /// From then on, reads that would wait on fd fail at once with `why` (a server draining or
-    /// closing an idle connection); a pending read is cancelled with it too.
-    void refuse_reads(int fd, std::error_code why) noexcept;
-    /// Unlinks an op whose awaitable is being destroyed (its frame was destroyed).
-    void forget(detail::IoOp& op) noexcept;
-    /// The read-readiness hint. An edge-triggered descriptor whose receive queue was seen
-    /// empty (EAGAIN, or a short stream read) stays empty until epoll reports a new edge, so
-    /// a read tried before then would only return EAGAIN. Readers skip that syscall while
-    /// read_ready(fd) is false; the next EPOLLIN sets it again. In request/response traffic
-    /// this removes one of the three syscalls per message.
-    /// Once the peer has hung up (EPOLLRDHUP/HUP/ERR seen) every read is tried: end of stream
-    /// and errors persist without further edges, so a short read proves nothing then. While
-    /// reads are refused (a draining server) every read is tried too: bytes that arrived
-    /// before their edge was dispatched must still be answered.
-    bool read_ready(int fd) const noexcept {
-        if (fd < 0 || static_cast<std::size_t>(fd) >= slots_.size()) return true;
-        const Slot& s = slots_[static_cast<std::size_t>(fd)];
-        return s.read_ready || s.hung_up || s.reads_refused;
-    }
-    void mark_read_drained(int fd) noexcept {
-        if (fd >= 0 && static_cast<std::size_t>(fd) < slots_.size()) slots_[static_cast<std::size_t>(fd)].read_ready = false;
-    }
-    /// Records I/O progress on fd (for idle timeouts) and reads it back.
-    void note_activity(int fd) noexcept;
-    Clock::time_point last_activity(int fd) const noexcept;
+    /// The loop running on the calling thread (inside run() or block_on()), else nullptr.
+    /// What with_timeout(limit, task) uses to find its timer.
+    static EventLoop* current() noexcept;
 
 private:
+    // Descriptor registration, waiting and per-descriptor state are for io/'s own handles
+    // and servers, through detail::LoopAccess (event_loop_access.hpp): a user of the loop
+    // never needs them, and keeping them out of the public API lets them change.
+    friend struct detail::LoopAccess;
+
     struct Slot {
         detail::IoOp* reader = nullptr;
         detail::IoOp* writer = nullptr;
         Clock::time_point last_activity{};
         std::error_code reads_refused;
         bool registered = false;
-        bool read_ready = true;  // see read_ready(): unknown counts as ready
-        bool hung_up = false;    // the peer closed or reset: reads return at once from now on
+        bool read_ready = true;   // see LoopAccess::read_ready: unknown counts as ready
+        bool hung_up = false;     // the peer closed or reset: reads return at once from now on
+        bool mid_message = false; // a stream handler is inside a message (graceful stop waits)
     };
+
+    Result<void> register_fd(int fd) noexcept;
+    void unregister_fd(int fd, bool remove_from_epoll) noexcept;
+    bool wait(detail::IoOp& op) noexcept;
+    void cancel(detail::IoOp& op, std::error_code why) noexcept;
+    void cancel_fd(int fd, std::error_code why) noexcept;
+    void refuse_reads(int fd, std::error_code why) noexcept;
+    void forget(detail::IoOp& op) noexcept;
+    void* spawn_root(Task<> task);
+    void destroy_root(void* frame) noexcept;
 
     static void root_done(void* owner, std::coroutine_handle<> frame) noexcept;
     void dispatch(int fd, std::uint32_t events);
@@ -185,6 +166,7 @@ private:
 
     std::unordered_set<void*> roots_;
     std::function<void(std::exception_ptr)> exception_handler_;
+    std::unique_ptr<std::byte[]> read_buffer_;  // lent to one stream read at a time
 };
 
 namespace detail {

@@ -10,11 +10,12 @@
 #include <coroutine>
 #include <system_error>
 
+#include "weft/io/detail/loop_access.hpp"
 #include "weft/io/event_loop.hpp"
 
 namespace weft::detail {
 
-class FdAwaiter : protected IoOp {
+class [[nodiscard]] FdAwaiter : protected IoOp {
 public:
     FdAwaiter(EventLoop* loop, int fd, bool for_write, Perform perform) noexcept : loop_(loop) {
         this->fd = fd;
@@ -26,26 +27,26 @@ public:
     FdAwaiter(FdAwaiter&& other) noexcept : IoOp(static_cast<const IoOp&>(other)), loop_(other.loop_) {}
     FdAwaiter& operator=(FdAwaiter&&) = delete;
     ~FdAwaiter() {
-        if (state != State::idle) loop_->forget(*this);
+        if (state != State::idle) LoopAccess::forget(*loop_, *this);
     }
 
     EventLoop* loop() const noexcept { return loop_; }
     /// Ends a pending wait: the awaiting coroutine resumes with `why` as its error.
     void cancel(std::error_code why) noexcept {
-        if (loop_) loop_->cancel(*this, why);
+        if (loop_) LoopAccess::cancel(*loop_, *this, why);
     }
 
     bool await_ready() noexcept {
         if (cancelled) return true;
         // A read on a descriptor known to be drained would only say EAGAIN: wait for the edge.
-        if (!for_write && !loop_->read_ready(fd)) return false;
+        if (!for_write && !LoopAccess::read_ready(*loop_, fd)) return false;
         if (perform(*this)) return true;
-        if (!for_write) loop_->mark_read_drained(fd);
+        if (!for_write) LoopAccess::mark_read_drained(*loop_, fd);
         return false;
     }
     bool await_suspend(std::coroutine_handle<> awaiter) noexcept {
         waiter = awaiter;
-        return loop_->wait(*this);  // false: refused, resume at once with `cancelled` set
+        return LoopAccess::wait(*loop_, *this);  // false: refused, resume at once with `cancelled` set
     }
 
 protected:

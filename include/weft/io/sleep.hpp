@@ -4,6 +4,7 @@
 //   co_await weft::sleep_for(loop, 100ms);                       // Result<void>
 //   auto n = co_await weft::with_timeout(2s, conn.read_some(buf)); // the inner result, or
 //                                                                  // std::errc::timed_out
+//   auto r = co_await weft::with_timeout(5s, resolve_all(names));  // a whole Task<T>: Result<T>
 //
 // Timeouts are a wrapper rather than a parameter of each operation: any cancellable
 // awaitable (one with loop() and cancel(error_code): every io/ awaitable, sleep included)
@@ -18,12 +19,13 @@
 
 #include "weft/expected.hpp"
 #include "weft/io/event_loop.hpp"
+#include "weft/io/task.hpp"
 
 namespace weft {
 
 namespace detail {
 
-class SleepAwaiter {
+class [[nodiscard]] SleepAwaiter {
 public:
     SleepAwaiter(EventLoop& loop, EventLoop::Clock::duration delay) noexcept : loop_(&loop), delay_(delay) {}
     SleepAwaiter(SleepAwaiter&& other) noexcept : loop_(other.loop_), delay_(other.delay_) {}
@@ -77,7 +79,7 @@ concept CancellableAwaitable = requires(A& a, std::error_code why) {
 };
 
 template <CancellableAwaitable A>
-class TimeoutAwaiter {
+class [[nodiscard]] TimeoutAwaiter {
 public:
     TimeoutAwaiter(A inner, EventLoop::Clock::duration limit) noexcept : inner_(std::move(inner)), limit_(limit) {}
     TimeoutAwaiter(TimeoutAwaiter&& other) noexcept : inner_(std::move(other.inner_)), limit_(other.limit_) {}
@@ -110,11 +112,84 @@ private:
     TimerId timer_ = 0;
 };
 
+namespace detail {
+
+template <class T>
+struct TimeoutResultOf {
+    using type = Result<T>;
+};
+template <class U>
+struct TimeoutResultOf<Expected<U, std::error_code>> {
+    using type = Expected<U, std::error_code>;  // a Result is not wrapped twice
+};
+
+/// with_timeout over a whole Task: the task runs as the awaiter's child; when the limit runs
+/// out first, its frame is destroyed where it is suspended (every awaitable in it unregisters
+/// itself, every child task goes with it) and the awaiter resumes with timed_out.
+template <class T>
+class [[nodiscard]] TaskTimeoutAwaiter {
+public:
+    using R = typename TimeoutResultOf<T>::type;
+
+    TaskTimeoutAwaiter(Task<T> task, EventLoop::Clock::duration limit) noexcept
+        : task_(std::move(task)), limit_(limit) {}
+    TaskTimeoutAwaiter(TaskTimeoutAwaiter&& other) noexcept : task_(std::move(other.task_)), limit_(other.limit_) {}
+    ~TaskTimeoutAwaiter() {
+        if (timer_) loop_->cancel_timer(timer_);
+    }
+
+    bool await_ready() const noexcept { return false; }
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiter) {
+        loop_ = EventLoop::current();
+        awaiter_ = awaiter;
+        // Outside a running loop there is no timer to arm: the task simply runs unbounded.
+        if (loop_) timer_ = loop_->add_timer(limit_, [this] { expire(); });
+        return task_.await_suspend(awaiter);  // starts the task; it resumes us when done
+    }
+    R await_resume() {
+        if (timer_) loop_->cancel_timer(std::exchange(timer_, 0));
+        if (expired_) return Unexpected(std::make_error_code(std::errc::timed_out));
+        if constexpr (std::is_void_v<T>) {
+            task_.await_resume();
+            return {};
+        } else {
+            return task_.await_resume();
+        }
+    }
+
+private:
+    void expire() noexcept {
+        timer_ = 0;
+        expired_ = true;
+        // The task is suspended (this runs from the loop), so destroying its frame is allowed.
+        task_ = Task<T>();
+        resume_all(awaiter_);
+    }
+    Task<T> task_;
+    EventLoop::Clock::duration limit_;
+    EventLoop* loop_ = nullptr;
+    TimerId timer_ = 0;
+    std::coroutine_handle<> awaiter_;
+    bool expired_ = false;
+};
+
+}  // namespace detail
+
 /// Bounds `awaitable` by `limit`: when it runs out, the operation ends with
 /// std::errc::timed_out (through the operation's own result type).
 template <class A>
+    requires CancellableAwaitable<std::remove_cvref_t<A>>
 TimeoutAwaiter<std::remove_cvref_t<A>> with_timeout(EventLoop::Clock::duration limit, A&& awaitable) {
     return {std::forward<A>(awaitable), limit};
+}
+
+/// Bounds a whole Task (a resolver's total budget, a retransmission schedule, a request's
+/// deadline) by `limit`, measured on the loop running the awaiting coroutine. Gives Result<T>
+/// (a Task<Result<U>> gives Result<U>): the task's value, or std::errc::timed_out after the
+/// task was destroyed where it waited.
+template <class T>
+detail::TaskTimeoutAwaiter<T> with_timeout(EventLoop::Clock::duration limit, Task<T>&& task) {
+    return {std::move(task), limit};
 }
 
 }  // namespace weft

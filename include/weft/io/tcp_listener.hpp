@@ -13,6 +13,7 @@
 
 #include "weft/expected.hpp"
 #include "weft/io/fd_awaiter.hpp"
+#include "weft/io/socket_handle.hpp"
 #include "weft/io/syscalls.hpp"
 #include "weft/io/tcp_stream.hpp"
 #include "weft/net/endpoint.hpp"
@@ -21,13 +22,9 @@ namespace weft {
 
 struct ListenOptions {
     int backlog = 1024;
-    /// SO_REUSEPORT: several listeners (one per loop) share the port and the kernel spreads
-    /// connections over them. A listener bound without it makes the port exclusive.
-    bool reuse_port = false;
-    /// Bind without SO_REUSEPORT — so the bind fails with EADDRINUSE if anyone holds the port,
-    /// SO_REUSEPORT users included — then set SO_REUSEPORT so that this process's further
-    /// listeners (with reuse_port) can join. What TcpServer does for its first listener.
-    bool exclusive_then_shared = false;
+    /// exclusive (the default), shared with our other listeners (SO_REUSEPORT: the kernel
+    /// spreads connections over them), or exclusive_then_shared (see PortSharing).
+    PortSharing sharing = PortSharing::exclusive;
 };
 
 namespace detail {
@@ -53,33 +50,27 @@ public:
 };
 }  // namespace detail
 
-class TcpListener {
+class TcpListener final : public SocketHandle {
 public:
     TcpListener() noexcept = default;
-    /// socket + SO_REUSEADDR (+ SO_REUSEPORT) + bind + listen + register. EADDRINUSE when the
-    /// port is taken. Loop thread only.
-    static Result<TcpListener> bind(EventLoop& loop, const Endpoint& at, ListenOptions options = {}) noexcept;
+    /// socket + SO_REUSEADDR (+ SO_REUSEPORT as `options.sharing` says) + bind + listen +
+    /// register. EADDRINUSE when the port is taken. Loop thread only.
+    [[nodiscard]] static Result<TcpListener> bind(EventLoop& loop, const Endpoint& at,
+                                                  ListenOptions options = {}) noexcept;
 
-    TcpListener(TcpListener&& other) noexcept;
-    TcpListener& operator=(TcpListener&& other) noexcept;
-    ~TcpListener() { close(); }
+    TcpListener(TcpListener&&) noexcept = default;
+    TcpListener& operator=(TcpListener&&) noexcept = default;
 
     /// The next connection, registered with this listener's loop.
     detail::AcceptAwaiter accept() noexcept { return {loop_, fd_}; }
     /// The next connection as a bare descriptor (the caller adopts it, possibly on another
     /// loop: one acceptor handing connections round-robin).
     detail::AcceptFdAwaiter accept_fd() noexcept { return {loop_, fd_}; }
-    /// The bound address (the actual port when bound to port 0).
-    Result<Endpoint> local_endpoint() const noexcept;
-    /// Cancels a pending accept (operation_canceled) and closes. Idempotent.
-    void close() noexcept;
-    bool is_open() const noexcept { return fd_ >= 0; }
-    int native_handle() const noexcept { return fd_; }
+    // local_endpoint(), close() (a pending accept ends with operation_canceled), options:
+    // see SocketHandle.
 
 private:
-    TcpListener(EventLoop& loop, int fd) noexcept : loop_(&loop), fd_(fd) {}
-    EventLoop* loop_ = nullptr;
-    int fd_ = -1;
+    TcpListener(EventLoop& loop, int fd) noexcept : SocketHandle(loop, fd) {}
 };
 
 }  // namespace weft

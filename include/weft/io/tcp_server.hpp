@@ -24,12 +24,21 @@
 // - Backpressure: write_all suspends while the socket's send buffer is full, so a peer that
 //   does not read holds a suspended coroutine, not memory; high_water_mark caps the kernel
 //   send buffer (SO_SNDBUF), i.e. what one connection may have queued on the server.
-// - Graceful stop (stop(), or SIGINT/SIGTERM in serve_tcp): stop accepting. A connection
-//   silent for drain_grace is idle: its reads that would wait fail with operation_canceled,
-//   so its handler returns at once. One that made progress more recently is mid-exchange:
-//   its reads keep waiting, so a request already on its way is still read and answered,
-//   until it too has been silent for drain_grace. Writes in flight complete. After
-//   drain_timeout whatever remains is destroyed. Then the threads end.
+// - Graceful stop (stop(), or SIGINT/SIGTERM in serve_tcp): stop accepting, then judge each
+//   connection by its state, never by a clock that load can stretch. It is idle when its
+//   handler waits to read, nothing waits in its receive buffer, no write of it waits and it
+//   is not marked mid-message (TcpStream::set_mid_message); an idle connection's read fails
+//   with operation_canceled, so its handler returns at once. Every other connection is
+//   mid-exchange and is served until its handler ends (the peer half-closed, or a handler
+//   of a protocol with messages closed at a boundary on seeing stop_requested()), or until
+//   drain_timeout runs out; then what remains is destroyed.
+// - Ending a connection: when a handler's stream closes, the server sends a FIN and reads and
+//   discards what the peer still sends until it closes too (or linger_timeout, or the drain
+//   deadline): closing with unread bytes would answer them with an RST, and an RST makes the
+//   peer's kernel drop what it had not read yet. A peer that already hung up with nothing
+//   unread is closed at once.
+// - Loops: a server runs on a LoopPool it is given (sharing its loops and its stop with other
+//   servers, UDP ones included) or on one it makes (options.threads loops) and owns.
 
 #include <atomic>
 #include <chrono>
@@ -40,6 +49,7 @@
 
 #include "weft/expected.hpp"
 #include "weft/io/event_loop.hpp"
+#include "weft/io/loop_pool.hpp"
 #include "weft/io/task.hpp"
 #include "weft/io/tcp_stream.hpp"
 #include "weft/net/endpoint.hpp"
@@ -49,18 +59,24 @@ namespace weft {
 enum class AcceptMode : std::uint8_t { reuse_port, single_acceptor };
 
 struct ServerOptions {
-    std::size_t threads = 0;  // 0: std::thread::hardware_concurrency()
+    /// Loops of the pool the server makes for itself (0: one per core); a server started on
+    /// a given LoopPool uses all of that pool's loops instead.
+    std::size_t threads = 0;
     std::chrono::milliseconds idle_timeout{0};  // 0: never
     std::size_t max_connections = 0;  // 0: unlimited
     std::size_t high_water_mark = 0;  // bytes of kernel send buffer per connection; 0: default
+    /// How long a graceful stop keeps serving mid-exchange connections.
     std::chrono::milliseconds drain_timeout{5000};
-    // Stopping, a connection with I/O progress this recent is mid-exchange (see above);
-    // 0: every read that would wait fails at once.
-    std::chrono::milliseconds drain_grace{100};
+    /// How long a connection the server ended may go on sending (read and discarded) before
+    /// it is closed; see "Ending a connection" above.
+    std::chrono::milliseconds linger_timeout{2000};
     int backlog = 1024;
     AcceptMode accept_mode = AcceptMode::reuse_port;
 };
 
+/// One coroutine per connection, run on the loop that accepted it. Handlers of one server run
+/// on several threads at once when the pool has several loops: whatever they share must be
+/// thread-safe (a mutex, an atomic, a Channel), or serve with threads = 1.
 using ConnectionHandler = std::function<Task<>(TcpStream)>;
 
 /// Counters, readable from any thread.
@@ -73,10 +89,14 @@ struct ServerStats {
 
 class TcpServer {
 public:
-    /// Binds, starts the threads and returns at once. Errors: the bind's (EADDRINUSE,
-    /// EACCES, ...) or the kernel refusing epoll/eventfd.
-    static Result<std::unique_ptr<TcpServer>> start(const Endpoint& at, ServerOptions options,
-                                                    ConnectionHandler handler);
+    /// Makes a pool of options.threads loops, binds, starts the threads and returns at once.
+    /// Errors: the bind's (EADDRINUSE, EACCES, ...) or the kernel refusing epoll/eventfd.
+    [[nodiscard]] static Result<std::unique_ptr<TcpServer>> start(const Endpoint& at, ServerOptions options,
+                                                                  ConnectionHandler handler);
+    /// Serves on every loop of `pool` (started or not; it must outlive the server). Errors as
+    /// above; on error nothing of the server is left on the pool.
+    [[nodiscard]] static Result<std::unique_ptr<TcpServer>> start(LoopPool& pool, const Endpoint& at,
+                                                                  ServerOptions options, ConnectionHandler handler);
     /// stop() then wait().
     ~TcpServer();
     TcpServer(const TcpServer&) = delete;
@@ -84,9 +104,10 @@ public:
 
     /// The bound address (the real port when started on port 0).
     Endpoint local_endpoint() const noexcept { return local_; }
-    /// Thread-safe, idempotent: begins the graceful stop described above.
+    /// Thread-safe, idempotent: begins the graceful stop described above (of this server
+    /// only; the pool's other members go on).
     void stop() noexcept;
-    /// Blocks until every loop thread has finished.
+    /// Blocks until every connection has ended (and, for a pool the server made, its threads).
     void wait();
     ServerStats stats() const noexcept;
     std::size_t threads() const noexcept { return workers_.size(); }
@@ -96,12 +117,16 @@ public:
 private:
     TcpServer() = default;
     friend struct Worker;
+    void worker_finished() noexcept;
 
+    std::unique_ptr<LoopPool> own_pool_;  // declared first: destroyed after the workers
+    LoopPool* pool_ = nullptr;
     ConnectionHandler handler_;
     ServerOptions options_;
     Endpoint local_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::atomic<bool> stopping_{false};
+    std::atomic<std::size_t> running_workers_{0};
     std::atomic<std::size_t> active_{0};
     std::atomic<std::size_t> accepted_{0};
     std::atomic<std::size_t> refused_{0};
@@ -111,6 +136,6 @@ private:
 /// Starts a TcpServer and serves until SIGINT or SIGTERM, then stops it gracefully and returns.
 /// The signals are blocked in the calling thread (and so in the server's threads) and read
 /// from a signalfd; the previous mask is restored before returning.
-Result<void> serve_tcp(const Endpoint& at, ServerOptions options, ConnectionHandler handler);
+[[nodiscard]] Result<void> serve_tcp(const Endpoint& at, ServerOptions options, ConnectionHandler handler);
 
 }  // namespace weft

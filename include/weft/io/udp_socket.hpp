@@ -17,7 +17,9 @@
 
 #include "weft/expected.hpp"
 #include "weft/io/fd_awaiter.hpp"
+#include "weft/io/socket_handle.hpp"
 #include "weft/net/endpoint.hpp"
+#include "weft/net/ip_address.hpp"
 
 namespace weft {
 
@@ -34,22 +36,20 @@ struct UdpMessage {
     std::size_t size = 0;
     sockaddr_storage address{};
     socklen_t address_length = 0;
+    /// Received with packet info on (UdpSocket::enable_packet_info): `destination` is the
+    /// address the datagram was sent to (maybe a broadcast one), `local` this host's address
+    /// it arrived at (what a reply should come from), `interface_index` the link it came in
+    /// on. Sending: when has_local is set, the datagram leaves from `local` (IP_PKTINFO), so a
+    /// server bound to 0.0.0.0 answers from the address it was asked at; a non-zero
+    /// `interface_index` picks the outgoing link.
+    IpAddress destination{};
+    IpAddress local{};
+    bool has_local = false;
+    unsigned interface_index = 0;
 
     std::span<const std::byte> data() const noexcept { return buffer.first(size); }
     Result<Endpoint> peer() const noexcept;
     void set_peer(const Endpoint& to) noexcept { address_length = to.to_sockaddr(address); }
-};
-
-/// How UdpSocket::bind shares its port. Neither sets SO_REUSEADDR: for UDP that would let a
-/// second server that sets it too bind the same port and silently take part of the datagrams.
-struct UdpBindOptions {
-    /// SO_REUSEPORT: several sockets (one per loop) share the address and the kernel spreads
-    /// datagrams over them by a hash of the 4-tuple, so one peer's datagrams stay on one socket.
-    bool reuse_port = false;
-    /// Bind without SO_REUSEPORT — so the bind fails with EADDRINUSE if anyone holds the port,
-    /// SO_REUSEPORT users included — then set SO_REUSEPORT so that this process's further
-    /// sockets (with reuse_port) can join. What UdpServer does for its first socket.
-    bool exclusive_then_shared = false;
 };
 
 namespace detail {
@@ -86,9 +86,9 @@ private:
 inline constexpr std::size_t kMaxBatch = 64;
 
 /// recv_many / send_many: the mmsghdr array lives here, in the awaiting frame.
-class BatchAwaiter : public FdAwaiter {
+class [[nodiscard]] BatchAwaiter : public FdAwaiter {
 public:
-    BatchAwaiter(EventLoop* loop, int fd, std::span<UdpMessage> messages, bool sending) noexcept;
+    BatchAwaiter(EventLoop* loop, int fd, std::span<UdpMessage> messages, bool sending, bool packet_info) noexcept;
     BatchAwaiter(BatchAwaiter&& other) noexcept;
     Result<std::size_t> await_resume() const noexcept;
 
@@ -99,47 +99,60 @@ private:
     std::span<UdpMessage> messages_;
     std::size_t done_ = 0;
     std::error_code error_;
+    bool packet_info_;
     mmsghdr headers_[kMaxBatch];
     iovec vectors_[kMaxBatch];
+    // Room for one IP_PKTINFO or IPV6_PKTINFO control message per datagram.
+    static constexpr std::size_t kControlSize = 64;
+    alignas(cmsghdr) unsigned char control_[kMaxBatch][kControlSize];
 };
 
 }  // namespace detail
 
-class UdpSocket {
+class UdpSocket final : public SocketHandle {
 public:
     UdpSocket() noexcept = default;
-    /// A socket bound to `at` (port 0: any free port). SO_REUSEADDR is not set: a second
-    /// server on the same port fails with EADDRINUSE (see UdpBindOptions for sharing it).
-    static Result<UdpSocket> bind(EventLoop& loop, const Endpoint& at, UdpBindOptions options = {}) noexcept;
+    /// A socket bound to `at` (port 0: any free port). SO_REUSEADDR is never set: for UDP it
+    /// would let a second server that sets it too bind the same port and silently take part
+    /// of the datagrams; sharing is only what `sharing` asks (see PortSharing).
+    [[nodiscard]] static Result<UdpSocket> bind(EventLoop& loop, const Endpoint& at,
+                                                PortSharing sharing = PortSharing::exclusive) noexcept;
     /// An unbound socket of at's family (a client), optionally connected to `peer` so that
     /// ICMP errors are reported and only its datagrams are received.
-    static Result<UdpSocket> open(EventLoop& loop, const Endpoint& peer, bool connect_to_peer = false) noexcept;
+    [[nodiscard]] static Result<UdpSocket> open(EventLoop& loop, const Endpoint& peer,
+                                                bool connect_to_peer = false) noexcept;
 
-    UdpSocket(UdpSocket&& other) noexcept;
-    UdpSocket& operator=(UdpSocket&& other) noexcept;
-    ~UdpSocket() { close(); }
+    UdpSocket(UdpSocket&& other) noexcept = default;
+    UdpSocket& operator=(UdpSocket&& other) noexcept = default;
 
     detail::RecvFromAwaiter recv_from(std::span<std::byte> buffer) noexcept { return {loop_, fd_, buffer}; }
     detail::SendToAwaiter send_to(std::span<const std::byte> data, const Endpoint& to) noexcept {
         return {loop_, fd_, data, to};
     }
     /// Waits for at least one datagram, then takes as many as are queued (up to
-    /// messages.size() and kMaxBatch) in one recvmmsg. Returns how many were filled.
-    detail::BatchAwaiter recv_many(std::span<UdpMessage> messages) noexcept { return {loop_, fd_, messages, false}; }
+    /// messages.size() and kMaxBatch) in one recvmmsg. Returns how many were filled; with
+    /// packet info on, each also says where it arrived (UdpMessage::local, interface_index).
+    detail::BatchAwaiter recv_many(std::span<UdpMessage> messages) noexcept {
+        return {loop_, fd_, messages, false, packet_info_};
+    }
     /// Sends every message (up to kMaxBatch), sendmmsg at a time; returns how many went out.
-    detail::BatchAwaiter send_many(std::span<UdpMessage> messages) noexcept { return {loop_, fd_, messages, true}; }
+    detail::BatchAwaiter send_many(std::span<UdpMessage> messages) noexcept {
+        return {loop_, fd_, messages, true, packet_info_};
+    }
 
-    Result<Endpoint> local_endpoint() const noexcept;
-    /// Cancels pending operations (operation_canceled) and closes. Idempotent.
-    void close() noexcept;
-    bool is_open() const noexcept { return fd_ >= 0; }
-    int native_handle() const noexcept { return fd_; }
-    EventLoop* loop() const noexcept { return loop_; }
+    /// Asks the kernel for each datagram's destination address and arrival interface
+    /// (IP_PKTINFO, and IPV6_RECVPKTINFO on an IPv6 socket): what a server bound to a
+    /// wildcard address needs to answer from the right address, and what DHCP needs to know
+    /// the link. Costs a control message per datagram, so it is off until asked.
+    [[nodiscard]] Result<void> enable_packet_info() noexcept;
+    bool packet_info() const noexcept { return packet_info_; }
+
+    // local_endpoint(), close(), set_option (weft::Broadcast for a DHCP server),
+    // bind_to_device: see SocketHandle.
 
 private:
-    UdpSocket(EventLoop& loop, int fd) noexcept : loop_(&loop), fd_(fd) {}
-    EventLoop* loop_ = nullptr;
-    int fd_ = -1;
+    UdpSocket(EventLoop& loop, int fd) noexcept : SocketHandle(loop, fd) {}
+    bool packet_info_ = false;
 };
 
 }  // namespace weft

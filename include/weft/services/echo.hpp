@@ -6,11 +6,11 @@
 //   ...                                   // (*server)->local_endpoint(), stats()
 //   (*server)->stop(); (*server)->wait(); // graceful: see TcpServer
 //
-// Memory per connection: the handler keeps no buffer of its own while it waits. Reads land in
-// one 64 KiB buffer per loop thread, and a reply goes straight back with a non-blocking send;
-// only the part the kernel cannot take at once (a slow reader) is copied into a buffer owned
-// by the connection until it is written. So an idle connection costs its coroutine frame and
-// its socket, and a busy one still reads and writes in 64 KiB chunks.
+// Memory per connection: the handler keeps no buffer of its own while it waits. Reads borrow
+// the loop's shared read buffer (TcpStream::read_lent), and a reply goes straight back with
+// try_write; only the part the kernel cannot take at once (a slow reader) is copied into a
+// buffer owned by the connection until write_all has sent it. So an idle connection costs its
+// coroutine frame and its socket, and a busy one still reads and writes in 64 KiB chunks.
 
 #include <cstddef>
 #include <functional>
@@ -28,8 +28,10 @@ namespace weft {
 enum class EchoMode { echo, upper };
 
 /// Applies the mode to bytes in place: upper turns ASCII a-z into A-Z, like Python's
-/// bytes.upper(); every other byte passes unchanged.
+/// bytes.upper() (the seed's rule); every other byte passes unchanged.
 void apply_echo_mode(EchoMode mode, std::span<std::byte> bytes) noexcept;
+/// The same from `in` to `out` (which must be at least as long); returns the bytes written.
+std::size_t apply_echo_mode(EchoMode mode, std::span<const std::byte> in, std::span<std::byte> out) noexcept;
 
 /// One-line events ("127.0.0.1:5000 connected"); called from the servers' loop threads, so
 /// it must be thread-safe (a single write(2) per line is).
@@ -37,8 +39,8 @@ using EchoLog = std::function<void(std::string_view)>;
 
 struct TcpEchoOptions {
     EchoMode mode = EchoMode::echo;
-    /// Threads, idle timeout, connection limit, drain timeout and grace: passed to TcpServer
-    /// (whose graceful stop keeps answering a connection while it is mid-exchange).
+    /// Threads, idle timeout, connection limit, drain timeout: passed to TcpServer (whose
+    /// graceful stop keeps answering a connection while it is mid-exchange).
     ServerOptions server{};
     /// Per-connection events (connected, closed with its byte count, errors); empty: none.
     EchoLog log;
@@ -60,12 +62,12 @@ struct UdpEchoOptions {
     EchoLog log;
 };
 
-/// The datagram transform of the mode (upper_datagram or echo_datagram, logging if asked:
-/// a transform never sees the sender, so its lines say only "12 bytes").
-DatagramTransform udp_echo_transform(EchoMode mode, EchoLog log = {});
+/// The datagram handler: each datagram answered with its transformation, from the address it
+/// was sent to; an empty datagram gets an empty reply (as Python's server would).
+DatagramHandler udp_echo_handler(EchoMode mode, EchoLog log = {});
 
 /// Binds `at` (EADDRINUSE when taken, even with several threads) and answers each datagram
-/// with its transformation, in batches (recvmmsg/sendmmsg), until stop().
+/// in batches (recvmmsg/sendmmsg), until stop().
 Result<std::unique_ptr<UdpServer>> start_udp_echo(const Endpoint& at, UdpEchoOptions options);
 
 }  // namespace weft

@@ -151,14 +151,16 @@ TEST(TcpServer, NonReadingPeerCannotMakeTheServerQueueWithoutBound) {
 
 TEST(TcpServer, GracefulStopDeliversInFlightRepliesAndClosesIdleConnections) {
     std::atomic<int> requests{0};
-    // Answers each 5-byte request after 200 ms of "work" with a 1 MiB reply.
+    // Answers each 5-byte request after 200 ms of "work" with a 1 MiB reply; a request is a
+    // message, so once the server stops the handler closes after the reply (the boundary).
     auto slow = [&](TcpStream conn) -> Task<> {
         std::array<std::byte, 5> request;
         while (co_await conn.read_exact(request)) {
             ++requests;
-            co_await sleep_for(*conn.loop(), 200ms);
+            (void)co_await sleep_for(*conn.loop(), 200ms);
             std::vector<std::byte> reply(1 << 20, std::byte{'r'});
             if (!co_await conn.write_all(reply)) break;
+            if (conn.stop_requested()) break;
         }
     };
     auto server = TcpServer::start(kLoopback, {.threads = 2, .drain_timeout = 3s}, slow);
@@ -170,12 +172,16 @@ TEST(TcpServer, GracefulStopDeliversInFlightRepliesAndClosesIdleConnections) {
     ASSERT_TRUE(eventually([&] { return requests.load() == 1; }));
     const auto start = std::chrono::steady_clock::now();
     std::thread stopper([&] { (*server)->stop(); });
+    // Each client closes once it has read EOF, as clients do: the server lingers on a
+    // connection it ended until the peer's FIN (or ServerOptions::linger_timeout).
     bool idle_eof = false;
     test::recv_until_eof(idle, idle_eof);
     EXPECT_TRUE(idle_eof);
+    ::close(idle);
     bool busy_eof = false;
     const std::string reply = test::recv_until_eof(busy, busy_eof);
     EXPECT_TRUE(busy_eof);
+    ::close(busy);
     EXPECT_EQ(reply.size(), 1u << 20) << "the in-flight reply was cut";
     (*server)->wait();
     stopper.join();
@@ -200,47 +206,7 @@ TEST(TcpServer, GracefulStopDeliversInFlightRepliesAndClosesIdleConnections) {
         return found;
     };
     EXPECT_FALSE(listening_on(port)) << "still listening after stop";
-    ::close(idle);
-    ::close(busy);
-}
-
-// A client that is mid-exchange when the server stops keeps being answered: its next request,
-// sent after the listener has closed, still gets its reply. Once it falls silent for the grace
-// period its connection ends, long before the drain timeout.
-TEST(TcpServer, GracefulStopKeepsAnsweringAConnectionMidExchange) {
-    auto server = TcpServer::start(kLoopback, {.threads = 1, .drain_timeout = 5s, .drain_grace = 300ms}, echo);
-    ASSERT_TRUE(server);
-    const auto port = (*server)->local_endpoint().port();
-    const int busy = test::connect_blocking(port);
-    const auto exchange = [&](const std::string& msg) {
-        return test::send_all(busy, msg) && test::recv_n(busy, msg.size()) == msg;
-    };
-    ASSERT_TRUE(exchange("before"));
-    const auto start = std::chrono::steady_clock::now();
-    std::thread stopper([&] { (*server)->stop(); });
-    // Talk until the listener is gone (the stop has begun), then for a while longer, with
-    // pauses shorter than the grace period.
-    int after = 0;
-    bool stopped = false;
-    while (!stopped && std::chrono::steady_clock::now() - start < 3s) {
-        ASSERT_TRUE(exchange("during")) << "a talking client was cut off while the stop began";
-        const int probe = test::connect_blocking(port, 200ms);
-        stopped = probe < 0;
-        if (probe >= 0) ::close(probe);
     }
-    ASSERT_TRUE(stopped) << "the listener stayed open";
-    for (; after < 5; ++after) {
-        std::this_thread::sleep_for(50ms);  // the client thinking, well inside the grace period
-        ASSERT_TRUE(exchange("after " + std::to_string(after))) << "request " << after << " after the stop not answered";
-    }
-    bool eof = false;
-    test::recv_until_eof(busy, eof);
-    EXPECT_TRUE(eof) << "silent for the grace period, the connection should end";
-    (*server)->wait();
-    stopper.join();
-    EXPECT_LT(std::chrono::steady_clock::now() - start, 3s) << "stop waited for the drain timeout";
-    ::close(busy);
-}
 
 TEST(TcpServer, DrainTimeoutEndsHandlersThatNeverFinish) {
     auto stubborn = [](TcpStream conn) -> Task<> {

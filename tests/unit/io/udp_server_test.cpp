@@ -63,16 +63,28 @@ struct Seen {
     std::size_t bytes = 0;
 };
 
+void echo(const InboundDatagram& in, DatagramReplies& out) { out.reply(in.payload); }
+
 TEST(UdpServerThreads, TwoLoopsAnswerEveryDatagramFrom32SocketsAndShareTheWork) {
     Seen seen;
-    UdpServerOptions options{.threads = 2, .on_datagram = [&seen](const Endpoint& from, std::size_t bytes) {
-        std::lock_guard lock(seen.mutex);
-        seen.threads.insert(std::this_thread::get_id());
-        seen.senders.insert(from);
-        ++seen.datagrams;
-        seen.bytes += bytes;
-    }};
-    auto server = UdpServer::start(kLoopback, upper_datagram, options);
+    UdpServerOptions options;
+    options.threads = 2;
+    auto upper = [&seen](const InboundDatagram& in, DatagramReplies& out) {
+        {
+            std::lock_guard lock(seen.mutex);
+            seen.threads.insert(std::this_thread::get_id());
+            seen.senders.insert(in.from);
+            ++seen.datagrams;
+            seen.bytes += in.payload.size();
+        }
+        auto space = out.buffer();
+        for (std::size_t i = 0; i < in.payload.size(); ++i) {
+            const auto c = std::to_integer<unsigned char>(in.payload[i]);
+            space[i] = std::byte(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+        }
+        out.commit(in.payload.size());
+    };
+    auto server = UdpServer::start(kLoopback, upper, options);
     ASSERT_TRUE(server) << server.error().message();
     ASSERT_EQ((*server)->threads(), 2u);
     const sockaddr_in to = loopback_port((*server)->local_endpoint().port());
@@ -130,11 +142,11 @@ TEST(UdpServerThreads, TwoLoopsAnswerEveryDatagramFrom32SocketsAndShareTheWork) 
 }
 
 TEST(UdpServerThreads, SecondServerFailsWhileTheFirstSpreadsOverTwoLoops) {
-    auto first = UdpServer::start(kLoopback, echo_datagram, {.threads = 2});
+    auto first = UdpServer::start(kLoopback, echo, {.threads = 2});
     ASSERT_TRUE(first) << first.error().message();
     const Endpoint at = (*first)->local_endpoint();
     for (std::size_t threads : {1u, 2u}) {
-        auto second = UdpServer::start(at, echo_datagram, {.threads = threads});
+        auto second = UdpServer::start(at, echo, {.threads = threads});
         ASSERT_FALSE(second) << "a second server with " << threads << " threads shares the port";
         EXPECT_EQ(second.error(), std::errc::address_in_use);
     }
@@ -164,14 +176,14 @@ TEST(UdpServerThreads, StartFailsOnAPortHeldWithReusePort) {
     ASSERT_EQ(::bind(holder, reinterpret_cast<const sockaddr*>(&a), sizeof a), 0);
     const Endpoint held = local_of(holder);
 
-    auto server = UdpServer::start(held, echo_datagram, {.threads = 2});
+    auto server = UdpServer::start(held, echo, {.threads = 2});
     ::close(holder);
     ASSERT_FALSE(server) << "started on a port someone holds";
     EXPECT_EQ(server.error(), std::errc::address_in_use);
 }
 
 TEST(UdpServerThreads, PortZeroPutsEveryLoopsSocketOnTheOneRealPort) {
-    auto server = UdpServer::start(kLoopback, echo_datagram, {.threads = 2});
+    auto server = UdpServer::start(kLoopback, echo, {.threads = 2});
     ASSERT_TRUE(server) << server.error().message();
     const std::uint16_t port = (*server)->local_endpoint().port();
     ASSERT_NE(port, 0);
@@ -181,7 +193,7 @@ TEST(UdpServerThreads, PortZeroPutsEveryLoopsSocketOnTheOneRealPort) {
 }
 
 TEST(UdpServerThreads, ZeroThreadsMeansOnePerCore) {
-    auto server = UdpServer::start(kLoopback, echo_datagram, {.threads = 0});
+    auto server = UdpServer::start(kLoopback, echo, {.threads = 0});
     ASSERT_TRUE(server) << server.error().message();
     EXPECT_EQ((*server)->threads(), std::max(1u, std::thread::hardware_concurrency()));
     (*server)->stop();

@@ -125,12 +125,14 @@ TEST(UdpServer, UppercasesInBatches) {
     std::condition_variable cv;
     bool release = false;
     std::atomic<bool> holding{false};
-    auto held_upper = [&](std::span<const std::byte> in, std::span<std::byte> out) -> std::optional<std::size_t> {
+    auto held_upper = [&](const InboundDatagram& in, DatagramReplies& out) {
         if (!holding.exchange(true)) {
             std::unique_lock lock(mutex);
             cv.wait_for(lock, 20s, [&] { return release; });  // bounded: a broken test ends
         }
-        return upper_datagram(in, out);
+        std::string upper(reinterpret_cast<const char*>(in.payload.data()), in.payload.size());
+        for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        out.reply(bytes(upper));
     };
     auto server = UdpServer::start(kLoopback, held_upper);
     ASSERT_TRUE(server) << server.error().message();
@@ -192,14 +194,15 @@ TEST(UdpServer, UppercasesInBatches) {
     EXPECT_EQ(stats.batches, 2u) << "the first datagram alone, then the 31 queued ones in one recvmmsg";
 }
 
-TEST(UdpServer, EmptyDatagramGetsAnEmptyReplyAndNulloptNone) {
-    auto server = UdpServer::start(kLoopback, echo_datagram);
+void echo(const InboundDatagram& in, DatagramReplies& out) { out.reply(in.payload); }
+
+TEST(UdpServer, EmptyDatagramGetsAnEmptyReplyAndSilenceIsNoReply) {
+    auto server = UdpServer::start(kLoopback, echo);
     ASSERT_TRUE(server) << server.error().message();
-    // A transform that answers only datagrams starting with 'y'.
-    auto picky = UdpServer::start(kLoopback, [](std::span<const std::byte> in, std::span<std::byte> out)
-                                                 -> std::optional<std::size_t> {
-        if (in.empty() || in[0] != std::byte{'y'}) return std::nullopt;
-        return echo_datagram(in, out);
+    // A handler that answers only datagrams starting with 'y'.
+    auto picky = UdpServer::start(kLoopback, [](const InboundDatagram& in, DatagramReplies& out) {
+        if (in.payload.empty() || in.payload[0] != std::byte{'y'}) return;
+        out.reply(in.payload);
     });
     ASSERT_TRUE(picky);
     EventLoop loop;
@@ -221,9 +224,9 @@ TEST(UdpServer, EmptyDatagramGetsAnEmptyReplyAndNulloptNone) {
 }
 
 TEST(UdpServer, SecondServerOnTheSamePortFails) {
-    auto first = UdpServer::start(kLoopback, echo_datagram);
+    auto first = UdpServer::start(kLoopback, echo);
     ASSERT_TRUE(first);
-    auto second = UdpServer::start((*first)->local_endpoint(), echo_datagram);
+    auto second = UdpServer::start((*first)->local_endpoint(), echo);
     ASSERT_FALSE(second);
     EXPECT_EQ(second.error(), std::errc::address_in_use);
 }
