@@ -12,6 +12,10 @@ namespace weft::cli {
 
 namespace {
 
+// Enough for any lossy link; a larger count is more likely a typo than a plan (at the
+// default 2 s per try, 100 re-sends already wait over three minutes for one line).
+constexpr int kMaxRetries = 100;
+
 struct UdpConnectArgs {
     std::string host;
     std::string port;
@@ -22,7 +26,6 @@ struct UdpConnectArgs {
 void run(const UdpConnectArgs& args) {
     std::uint16_t port = port_arg(args.port);
     auto per_try = seconds_arg(args.timeout, "--timeout");
-    if (args.retries < 0) throw UsageError("invalid --retries '" + std::to_string(args.retries) + "': must be 0 or more");
 
     auto endpoints = resolve(args.host, std::to_string(port));
     if (!endpoints) throw std::runtime_error(endpoints.error().message);
@@ -62,7 +65,11 @@ void add_udp_connect(CLI::App& udp) {
     cmd->add_option("host", args->host, "server name or address")->required();
     cmd->add_option("port", args->port, "server port")->required();
     cmd->add_option("--timeout", args->timeout, "seconds to wait for each reply")->capture_default_str();
-    cmd->add_option("--retries", args->retries, "re-sends after the first try")->capture_default_str();
+    // CLI11 rejects a bad count as a usage error (exit 2) naming the option:
+    // "--retries: Value -1 not in range 0 to 100".
+    cmd->add_option("--retries", args->retries, "re-sends after the first try")
+        ->check(CLI::Range(0, kMaxRetries))
+        ->capture_default_str();
     cmd->callback([args] { run(*args); });
 }
 
