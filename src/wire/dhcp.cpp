@@ -184,7 +184,10 @@ WireResult<DhcpPacket> parse_dhcp(std::span<const std::byte> bytes) {
     p.giaddr = Ipv4Address(*r.u32());
     auto chaddr = *r.bytes(kDhcpChaddrSize);
     for (std::size_t i = 0; i < kDhcpChaddrSize; ++i) p.chaddr[i] = static_cast<std::uint8_t>(chaddr[i]);
-    r.seek(kDhcpFixedSize);
+    // Past sname and file (read later, only when option 52 says they hold options). Cannot
+    // fail after the length check, but a seek is checked like every other move of the cursor.
+    if (!r.seek(kDhcpFixedSize))
+        return wire_error(kLayer, "truncated fixed part: need " + std::to_string(kDhcpFixedSize) + " bytes", r.offset());
     std::uint32_t cookie = *r.u32();
     if (cookie != kDhcpMagicCookie) {
         char buf[64];

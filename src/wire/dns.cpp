@@ -19,6 +19,9 @@ std::string need_have(std::size_t need, std::size_t have) {
     return "need " + std::to_string(need) + " bytes, have " + std::to_string(have);
 }
 
+// Bytes from pos up to end; 0 when pos is already past it.
+constexpr std::size_t left(std::size_t pos, std::size_t end) noexcept { return pos < end ? end - pos : 0; }
+
 std::vector<std::byte> copy_bytes(std::span<const std::byte> b) { return {b.begin(), b.end()}; }
 
 // Reads a name inside rdata [start, end): pointers may reach anywhere before it in the
@@ -39,20 +42,18 @@ WireResult<DnsName> rdata_name(std::span<const std::byte> msg, std::size_t& pos,
 
 WireResult<std::uint32_t> rdata_u32(std::span<const std::byte> msg, std::size_t& pos,
                                     std::size_t end, const char* what) {
-    if (end - pos < 4)
-        return wire_error(kLayer, std::string("truncated ") + what + ": " + need_have(4, end - pos), pos);
     ByteReader r(msg.first(end));
-    r.seek(pos);
+    if (!r.seek(pos) || r.remaining() < 4)
+        return wire_error(kLayer, std::string("truncated ") + what + ": " + need_have(4, left(pos, end)), pos);
     pos += 4;
     return *r.u32();
 }
 
 WireResult<std::uint16_t> rdata_u16(std::span<const std::byte> msg, std::size_t& pos,
                                     std::size_t end, const char* what) {
-    if (end - pos < 2)
-        return wire_error(kLayer, std::string("truncated ") + what + ": " + need_have(2, end - pos), pos);
     ByteReader r(msg.first(end));
-    r.seek(pos);
+    if (!r.seek(pos) || r.remaining() < 2)
+        return wire_error(kLayer, std::string("truncated ") + what + ": " + need_have(2, left(pos, end)), pos);
     pos += 2;
     return *r.u16();
 }
@@ -182,9 +183,9 @@ WireResult<DnsRecord> parse_record(std::span<const std::byte> msg, std::size_t& 
     if (!name) return Unexpected(name.error());
     pos = name->end;
     ByteReader r(msg);
-    r.seek(pos);
-    if (r.remaining() < 10)
-        return wire_error(kLayer, "truncated record: type, class, ttl and rdlength " + need_have(10, r.remaining()), pos);
+    if (!r.seek(pos) || r.remaining() < 10)
+        return wire_error(kLayer,
+                          "truncated record: type, class, ttl and rdlength " + need_have(10, left(pos, msg.size())), pos);
     DnsRecord rec;
     rec.name = std::move(name->name);
     rec.type = static_cast<DnsType>(*r.u16());
@@ -260,10 +261,10 @@ WireResult<DnsMessage> parse_dns(std::span<const std::byte> bytes) {
         auto name = read_dns_name(bytes, pos);
         if (!name) return Unexpected(name.error());
         pos = name->end;
-        if (bytes.size() - pos < 4)
-            return wire_error(kLayer, "truncated question: type and class " + need_have(4, bytes.size() - pos), pos);
         ByteReader q(bytes);
-        q.seek(pos);
+        if (!q.seek(pos) || q.remaining() < 4)
+            return wire_error(kLayer, "truncated question: type and class " + need_have(4, left(pos, bytes.size())),
+                              pos);
         DnsQuestion question{std::move(name->name), static_cast<DnsType>(*q.u16()),
                              static_cast<DnsClass>(*q.u16())};
         m.questions.push_back(std::move(question));

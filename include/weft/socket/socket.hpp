@@ -69,7 +69,7 @@ public:
     void connect(std::string_view host, std::uint16_t port);
     /// Like connect, but returns the error (an empty error_code on success) instead of throwing;
     /// a timeout is std::errc::timed_out.
-    std::error_code connect_ex(const SocketAddress& address) noexcept;
+    [[nodiscard]] std::error_code connect_ex(const SocketAddress& address) noexcept;
 
     // ---- data ----
     /// Receives at most buffer.size() bytes. Returns 0 only when the peer closed its side in
@@ -86,11 +86,11 @@ public:
     /// Receives one datagram and its sender, as Python's tuples: (data, address) with at most
     /// max_bytes of the datagram (the rest is dropped), so that
     ///   auto [data, sender] = sk.recvfrom(1024);
-    std::pair<std::string, SocketAddress> recvfrom(std::size_t max_bytes, int flags = 0);
+    [[nodiscard]] std::pair<std::string, SocketAddress> recvfrom(std::size_t max_bytes, int flags = 0);
     /// The same into the caller's buffer, as recvfrom_into: (bytes written, address). Only with
     /// MSG_TRUNC in flags can the count exceed buffer.size(): it is then the datagram's length.
     ///   auto [n, sender] = sk.recvfrom(buffer);
-    std::pair<std::size_t, SocketAddress> recvfrom(std::span<std::byte> buffer, int flags = 0);
+    [[nodiscard]] std::pair<std::size_t, SocketAddress> recvfrom(std::span<std::byte> buffer, int flags = 0);
     /// Sends one datagram to `address`; returns the count.
     std::size_t sendto(std::span<const std::byte> data, const SocketAddress& address, int flags = 0);
     std::size_t sendto(std::string_view data, const SocketAddress& address, int flags = 0);

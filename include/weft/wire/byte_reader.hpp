@@ -3,7 +3,8 @@
 //
 // Every read checks the remaining length first and fails without moving when it is short, so
 // a parser written over a ByteReader cannot read past its span. Reads return std::optional;
-// parsers turn an empty optional into a WireError naming the field.
+// parsers turn an empty optional into a WireError naming the field. Reads, skip and seek are
+// [[nodiscard]]: an unchecked one is a bounds check skipped.
 
 #include <cstddef>
 #include <cstdint>
@@ -22,17 +23,17 @@ public:
     constexpr std::span<const std::byte> whole() const noexcept { return bytes_; }
     constexpr std::span<const std::byte> rest() const noexcept { return bytes_.subspan(pos_); }
 
-    constexpr std::optional<std::uint8_t> u8() noexcept {
+    [[nodiscard]] constexpr std::optional<std::uint8_t> u8() noexcept {
         if (remaining() < 1) return std::nullopt;
         return static_cast<std::uint8_t>(bytes_[pos_++]);
     }
-    constexpr std::optional<std::uint16_t> u16() noexcept {
+    [[nodiscard]] constexpr std::optional<std::uint16_t> u16() noexcept {
         if (remaining() < 2) return std::nullopt;
         std::uint16_t v = static_cast<std::uint16_t>(at(0) << 8 | at(1));
         pos_ += 2;
         return v;
     }
-    constexpr std::optional<std::uint32_t> u32() noexcept {
+    [[nodiscard]] constexpr std::optional<std::uint32_t> u32() noexcept {
         if (remaining() < 4) return std::nullopt;
         std::uint32_t v = std::uint32_t{at(0)} << 24 | std::uint32_t{at(1)} << 16 |
                           std::uint32_t{at(2)} << 8 | at(3);
@@ -40,19 +41,19 @@ public:
         return v;
     }
     /// The next n bytes as a view into the input.
-    constexpr std::optional<std::span<const std::byte>> bytes(std::size_t n) noexcept {
+    [[nodiscard]] constexpr std::optional<std::span<const std::byte>> bytes(std::size_t n) noexcept {
         if (remaining() < n) return std::nullopt;
         auto v = bytes_.subspan(pos_, n);
         pos_ += n;
         return v;
     }
-    constexpr bool skip(std::size_t n) noexcept {
+    [[nodiscard]] constexpr bool skip(std::size_t n) noexcept {
         if (remaining() < n) return false;
         pos_ += n;
         return true;
     }
     /// Moves to an absolute offset within the span; false (and no move) past the end.
-    constexpr bool seek(std::size_t offset) noexcept {
+    [[nodiscard]] constexpr bool seek(std::size_t offset) noexcept {
         if (offset > bytes_.size()) return false;
         pos_ = offset;
         return true;

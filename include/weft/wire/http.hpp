@@ -75,7 +75,8 @@ struct HttpResponseHead {
 
 enum class HttpParseStatus : std::uint8_t { complete, incomplete, error };
 
-struct HttpParseResult {
+/// [[nodiscard]]: every call that returns one is a parse whose status must be looked at.
+struct [[nodiscard]] HttpParseResult {
     HttpParseStatus status = HttpParseStatus::incomplete;
     std::size_t consumed = 0;  ///< complete: length of the head; the body starts here
     WireError error;           ///< error: reason and offset in the buffer (layer "http")
@@ -159,7 +160,7 @@ enum class HttpChunkedStatus : std::uint8_t { done, need_more, error };
 /// and skipped, trailer fields kept (validated like header fields).
 class HttpChunkedDecoder {
 public:
-    struct Result {
+    struct [[nodiscard]] Result {
         HttpChunkedStatus status = HttpChunkedStatus::need_more;
         /// Bytes of `input` used. On done, what follows belongs to the next message.
         std::size_t consumed = 0;
@@ -219,7 +220,7 @@ struct HttpHeadPrefix {
 /// digit; otherwise std::nullopt. Lines end at LF (a CR before it is dropped); a field line
 /// cut by the end of the bytes is left out, and reading stops at the first line that is
 /// not "name: value".
-std::optional<HttpHeadPrefix> http_head_prefix(std::string_view bytes);
-std::optional<HttpHeadPrefix> http_head_prefix(std::span<const std::byte> bytes);
+[[nodiscard]] std::optional<HttpHeadPrefix> http_head_prefix(std::string_view bytes);
+[[nodiscard]] std::optional<HttpHeadPrefix> http_head_prefix(std::span<const std::byte> bytes);
 
 }  // namespace weft::wire
