@@ -142,7 +142,8 @@ public:
     Family family() const noexcept { return family_; }
     Type type() const noexcept { return type_; }
     /// A buffered std::iostream over this socket (which must outlive it): getline works across
-    /// packet boundaries; flush() or destruction sends what was written.
+    /// packet boundaries; flush() or destruction sends what was written. It does not throw
+    /// SocketError: a timeout or error sets badbit, and last_error() says which.
     SocketStream makefile();
 
 private:
