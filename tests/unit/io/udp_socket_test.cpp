@@ -31,59 +31,6 @@ const Endpoint kLoopback{Ipv4Address::loopback(), 0};
 using test::bytes;
 using test::text;
 
-TEST(UdpSocket, SendToAndRecvFrom) {
-    EventLoop loop;
-    auto server = UdpSocket::bind(loop, kLoopback);
-    auto client = UdpSocket::bind(loop, kLoopback);
-    ASSERT_TRUE(server && client);
-    const Endpoint server_at = *server->local_endpoint();
-    auto run = [&]() -> Task<std::string> {
-        auto sent = co_await client->send_to(bytes("datagram"), server_at);
-        if (!sent) co_return "send failed";
-        std::array<std::byte, 100> buf;
-        auto d = co_await with_timeout(2s, server->recv_from(buf));
-        if (!d) co_return "recv: " + d.error().message();
-        EXPECT_EQ(d->from, *client->local_endpoint());
-        co_return text(std::span(buf).first(d->size));
-    };
-    EXPECT_EQ(loop.block_on(run()), "datagram");
-}
-
-TEST(UdpSocket, RecvManyTakesEveryQueuedDatagramInOneCall) {
-    EventLoop loop;
-    auto server = UdpSocket::bind(loop, kLoopback);
-    auto client = UdpSocket::bind(loop, kLoopback);
-    ASSERT_TRUE(server && client);
-    auto run = [&]() -> Task<std::vector<std::string>> {
-        // Queue 40 datagrams with one sendmmsg before the server reads any.
-        std::vector<std::string> payloads;
-        for (int i = 0; i < 40; ++i) payloads.push_back("d" + std::to_string(i));
-        std::array<UdpMessage, 40> out;
-        for (int i = 0; i < 40; ++i) {
-            auto& p = payloads[static_cast<std::size_t>(i)];
-            out[i].buffer = std::as_writable_bytes(std::span(p.data(), p.size()));
-            out[i].size = p.size();
-            out[i].set_peer(*server->local_endpoint());
-        }
-        auto sent = co_await client->send_many(out);
-        EXPECT_TRUE(sent && *sent == 40);
-        std::vector<std::array<std::byte, 64>> storage(64);
-        std::array<UdpMessage, 64> in;
-        for (std::size_t i = 0; i < in.size(); ++i) in[i].buffer = storage[i];
-        auto got = co_await with_timeout(2s, server->recv_many(in));
-        std::vector<std::string> result;
-        if (!got) co_return result;
-        for (std::size_t i = 0; i < *got; ++i) {
-            result.push_back(text(in[i].data()));
-            EXPECT_EQ(*in[i].peer(), *client->local_endpoint());
-        }
-        co_return result;
-    };
-    const auto got = loop.block_on(run());
-    ASSERT_EQ(got.size(), 40u) << "all queued datagrams in one recvmmsg";
-    for (std::size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], "d" + std::to_string(i));
-}
-
 // Bytes (kernel accounting, truesize) queued unread in the UDP sockets bound to 127.0.0.1:port,
 // from /proc/net/udp; -1 when none is listed.
 long udp_queued_bytes(std::uint16_t port) {
@@ -113,6 +60,76 @@ bool eventually(F condition, std::chrono::milliseconds limit = 10s) {
         std::this_thread::sleep_for(1ms);
     }
     return true;
+}
+
+TEST(UdpSocket, SendToAndRecvFrom) {
+    EventLoop loop;
+    auto server = UdpSocket::bind(loop, kLoopback);
+    auto client = UdpSocket::bind(loop, kLoopback);
+    ASSERT_TRUE(server && client);
+    const Endpoint server_at = *server->local_endpoint();
+    auto run = [&]() -> Task<std::string> {
+        auto sent = co_await client->send_to(bytes("datagram"), server_at);
+        if (!sent) co_return "send failed";
+        std::array<std::byte, 100> buf;
+        auto d = co_await with_timeout(2s, server->recv_from(buf));
+        if (!d) co_return "recv: " + d.error().message();
+        EXPECT_EQ(d->from, *client->local_endpoint());
+        co_return text(std::span(buf).first(d->size));
+    };
+    EXPECT_EQ(loop.block_on(run()), "datagram");
+}
+
+TEST(UdpSocket, RecvManyTakesEveryQueuedDatagramInOneCall) {
+    EventLoop loop;
+    auto server = UdpSocket::bind(loop, kLoopback);
+    auto client = UdpSocket::bind(loop, kLoopback);
+    ASSERT_TRUE(server && client);
+    const auto name = [](int i) {  // all the same length, so the same truesize
+        return (i < 10 ? "d0" : "d") + std::to_string(i);
+    };
+    // What one such datagram weighs in a receive queue: one sent to a probe socket.
+    const int probe = test::udp_blocking();
+    ASSERT_GE(probe, 0);
+    sockaddr_in probe_at{};
+    socklen_t probe_len = sizeof probe_at;
+    ASSERT_EQ(::getsockname(probe, reinterpret_cast<sockaddr*>(&probe_at), &probe_len), 0);
+    ASSERT_EQ(::sendto(probe, "d00", 3, 0, reinterpret_cast<const sockaddr*>(&probe_at), probe_len), 3);
+    long one = 0;
+    ASSERT_TRUE(eventually([&] { return (one = udp_queued_bytes(ntohs(probe_at.sin_port))) > 0; }));
+    ::close(probe);
+    const std::uint16_t server_port = server->local_endpoint()->port();
+    auto run = [&]() -> Task<std::vector<std::string>> {
+        // Queue 40 datagrams with one sendmmsg before the server reads any, and wait until
+        // all of them are in its socket (a loaded machine may deliver them a little later).
+        std::vector<std::string> payloads;
+        for (int i = 0; i < 40; ++i) payloads.push_back(name(i));
+        std::array<UdpMessage, 40> out;
+        for (int i = 0; i < 40; ++i) {
+            auto& p = payloads[static_cast<std::size_t>(i)];
+            out[i].buffer = std::as_writable_bytes(std::span(p.data(), p.size()));
+            out[i].size = p.size();
+            out[i].set_peer(*server->local_endpoint());
+        }
+        auto sent = co_await client->send_many(out);
+        EXPECT_TRUE(sent && *sent == 40);
+        EXPECT_TRUE(eventually([&] { return udp_queued_bytes(server_port) >= 40 * one; }))
+            << udp_queued_bytes(server_port) << " bytes queued, " << one << " per datagram";
+        std::vector<std::array<std::byte, 64>> storage(64);
+        std::array<UdpMessage, 64> in;
+        for (std::size_t i = 0; i < in.size(); ++i) in[i].buffer = storage[i];
+        auto got = co_await with_timeout(2s, server->recv_many(in));
+        std::vector<std::string> result;
+        if (!got) co_return result;
+        for (std::size_t i = 0; i < *got; ++i) {
+            result.push_back(text(in[i].data()));
+            EXPECT_EQ(*in[i].peer(), *client->local_endpoint());
+        }
+        co_return result;
+    };
+    const auto got = loop.block_on(run());
+    ASSERT_EQ(got.size(), 40u) << "all queued datagrams in one recvmmsg";
+    for (std::size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], name(static_cast<int>(i)));
 }
 
 TEST(UdpServer, UppercasesInBatches) {
@@ -155,10 +172,8 @@ TEST(UdpServer, UppercasesInBatches) {
     to.sin_family = AF_INET;
     to.sin_port = htons(port);
     to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const auto message = [](int i) {
-        char m[16];
-        std::snprintf(m, sizeof m, "hello %02d", i);  // all the same length, so the same truesize
-        return std::string(m);
+    const auto message = [](int i) {  // all the same length, so the same truesize
+        return (i < 10 ? "hello 0" : "hello ") + std::to_string(i);
     };
     const auto send = [&](int i) {
         const std::string m = message(i);
