@@ -226,7 +226,9 @@ Task<> UdpServer::Worker::run_handler(std::uint64_t id, OwnedDatagram datagram) 
 void UdpServer::Worker::begin_stop() {
     if (stopping) return;
     stopping = true;
-    socket.close();  // the receiving task resumes with operation_canceled and returns
+    // Reading ends (the receiving task resumes with operation_canceled and returns); the
+    // socket stays open until coroutine handlers still running have sent what they owe.
+    detail::LoopAccess::refuse_reads(loop, socket.native_handle(), std::make_error_code(std::errc::operation_canceled));
     if (!tasks.empty())
         drain_timer = loop.add_timer(drain_timeout, [this] {
             drain_timer = 0;
@@ -247,6 +249,7 @@ void UdpServer::Worker::maybe_finish() {
     if (!stopping || finished || walking || receiving || !tasks.empty()) return;
     finished = true;
     if (drain_timer) loop.cancel_timer(std::exchange(drain_timer, 0));
+    socket.close();
     server.pool_->leave(index, member);
     server.worker_finished();  // may let the server's owner destroy this worker: last
 }

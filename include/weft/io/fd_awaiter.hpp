@@ -38,6 +38,12 @@ public:
 
     bool await_ready() noexcept {
         if (cancelled) return true;
+        if (!for_write) {
+            if (auto why = LoopAccess::reads_refused(*loop_, fd)) {
+                cancelled = why;
+                return true;
+            }
+        }
         // A read on a descriptor known to be drained would only say EAGAIN: wait for the edge.
         if (!for_write && !LoopAccess::read_ready(*loop_, fd)) return false;
         if (perform(*this)) return true;

@@ -29,7 +29,7 @@ struct ListenOptions {
 
 namespace detail {
 /// accept_fd: the new descriptor, non-blocking and close-on-exec, not registered anywhere.
-class AcceptFdAwaiter : public FdAwaiter {
+class [[nodiscard]] AcceptFdAwaiter : public FdAwaiter {
 public:
     AcceptFdAwaiter(EventLoop* loop, int fd) noexcept : FdAwaiter(loop, fd, false, &perform_accept) {}
     AcceptFdAwaiter(AcceptFdAwaiter&& other) noexcept : FdAwaiter(std::move(other)) {}
@@ -43,7 +43,7 @@ private:
 };
 
 /// accept: the new connection as a TcpStream registered with the listener's loop.
-class AcceptAwaiter : public AcceptFdAwaiter {
+class [[nodiscard]] AcceptAwaiter : public AcceptFdAwaiter {
 public:
     using AcceptFdAwaiter::AcceptFdAwaiter;
     Result<TcpStream> await_resume() noexcept;

@@ -39,7 +39,7 @@ class TcpStream;
 namespace detail {
 
 /// read_some: returns the count read, 0 at orderly EOF.
-class ReadSomeAwaiter : public FdAwaiter {
+class [[nodiscard]] ReadSomeAwaiter : public FdAwaiter {
 public:
     ReadSomeAwaiter(EventLoop* loop, int fd, std::span<std::byte> buffer) noexcept
         : FdAwaiter(loop, fd, false, &perform_read), buffer_(buffer) {}
@@ -53,7 +53,7 @@ private:
 };
 
 /// read_some into a Buffer: one readv (free space + 64 KiB stack area); 0 at EOF.
-class ReadBufferAwaiter : public FdAwaiter {
+class [[nodiscard]] ReadBufferAwaiter : public FdAwaiter {
 public:
     ReadBufferAwaiter(EventLoop* loop, int fd, Buffer& buffer) noexcept
         : FdAwaiter(loop, fd, false, &perform_read), buffer_(&buffer) {}
@@ -67,7 +67,7 @@ private:
 };
 
 /// read_lent: reads into the loop's shared buffer and lends the bytes (0 bytes at EOF).
-class ReadLentAwaiter : public FdAwaiter {
+class [[nodiscard]] ReadLentAwaiter : public FdAwaiter {
 public:
     ReadLentAwaiter(EventLoop* loop, int fd) noexcept : FdAwaiter(loop, fd, false, &perform_read) {}
     Result<std::span<std::byte>> await_resume() const noexcept;
@@ -79,7 +79,7 @@ private:
 };
 
 /// read_exact: the whole span, or IoErrc::eof when the peer closed first.
-class ReadExactAwaiter : public FdAwaiter {
+class [[nodiscard]] ReadExactAwaiter : public FdAwaiter {
 public:
     ReadExactAwaiter(EventLoop* loop, int fd, std::span<std::byte> buffer) noexcept
         : FdAwaiter(loop, fd, false, &perform_read), buffer_(buffer) {}
@@ -93,7 +93,7 @@ private:
 };
 
 /// write_all: the whole span; suspends while the socket's send buffer is full.
-class WriteAllAwaiter : public FdAwaiter {
+class [[nodiscard]] WriteAllAwaiter : public FdAwaiter {
 public:
     WriteAllAwaiter(EventLoop* loop, int fd, std::span<const std::byte> data) noexcept
         : FdAwaiter(loop, fd, true, &perform_write), data_(data) {}
@@ -107,7 +107,7 @@ private:
 };
 
 /// write_all of several buffers: sendmsg with an iovec per buffer (up to kMaxGather a call).
-class GatherWriteAwaiter : public FdAwaiter {
+class [[nodiscard]] GatherWriteAwaiter : public FdAwaiter {
 public:
     static constexpr std::size_t kMaxGather = 64;
     GatherWriteAwaiter(EventLoop* loop, int fd, std::span<const std::span<const std::byte>> parts) noexcept
@@ -124,7 +124,7 @@ private:
 };
 
 /// send_file: sendfile(2) from a file descriptor's range.
-class SendFileAwaiter : public FdAwaiter {
+class [[nodiscard]] SendFileAwaiter : public FdAwaiter {
 public:
     SendFileAwaiter(EventLoop* loop, int fd, int file, off_t offset, std::size_t count) noexcept
         : FdAwaiter(loop, fd, true, &perform_send), file_(file), offset_(offset), count_(count) {}
@@ -140,7 +140,7 @@ private:
 };
 
 /// connect without a deadline: a stream, or the error (ECONNREFUSED, ...).
-class ConnectAwaiter : public FdAwaiter {
+class [[nodiscard]] ConnectAwaiter : public FdAwaiter {
 public:
     ConnectAwaiter(EventLoop& loop, const Endpoint& to) noexcept;
     ConnectAwaiter(ConnectAwaiter&& other) noexcept;

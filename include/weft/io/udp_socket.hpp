@@ -54,7 +54,7 @@ struct UdpMessage {
 
 namespace detail {
 
-class RecvFromAwaiter : public FdAwaiter {
+class [[nodiscard]] RecvFromAwaiter : public FdAwaiter {
 public:
     RecvFromAwaiter(EventLoop* loop, int fd, std::span<std::byte> buffer) noexcept
         : FdAwaiter(loop, fd, false, &perform_recv), buffer_(buffer) {}
@@ -69,7 +69,7 @@ private:
     std::error_code error_;
 };
 
-class SendToAwaiter : public FdAwaiter {
+class [[nodiscard]] SendToAwaiter : public FdAwaiter {
 public:
     SendToAwaiter(EventLoop* loop, int fd, std::span<const std::byte> data, const Endpoint& to) noexcept;
     Result<std::size_t> await_resume() const noexcept;

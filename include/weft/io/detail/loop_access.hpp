@@ -47,13 +47,18 @@ struct LoopAccess {
     /// read_ready(fd) is false; the next EPOLLIN sets it again. In request/response traffic
     /// this removes one of the three syscalls per message.
     /// Once the peer has hung up (EPOLLRDHUP/HUP/ERR seen) every read is tried: end of stream
-    /// and errors persist without further edges, so a short read proves nothing then. While
-    /// reads are refused every read is tried too: bytes that arrived before their edge was
-    /// dispatched must still be answered.
+    /// and errors persist without further edges, so a short read proves nothing then.
     static bool read_ready(const EventLoop& loop, int fd) noexcept {
         if (fd < 0 || static_cast<std::size_t>(fd) >= loop.slots_.size()) return true;
         const auto& s = loop.slots_[static_cast<std::size_t>(fd)];
-        return s.read_ready || s.hung_up || s.reads_refused;
+        return s.read_ready || s.hung_up;
+    }
+    /// Why reads on fd are refused (refuse_reads), or no error. A refused read fails at once,
+    /// even with bytes queued: the owner decided this descriptor reads no more (a server
+    /// stopping, an idle timeout).
+    static std::error_code reads_refused(const EventLoop& loop, int fd) noexcept {
+        const auto* s = slot(loop, fd);
+        return s ? s->reads_refused : std::error_code();
     }
     static void mark_read_drained(EventLoop& loop, int fd) noexcept {
         if (auto* s = slot(loop, fd)) s->read_ready = false;
