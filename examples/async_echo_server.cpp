@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
     std::cout << "echo server on 127.0.0.1:" << port << " (Ctrl-C to stop)" << std::endl;
 
     // sk.bind(('127.0.0.1', 8898)); sk.listen(); and for each client, at once:
-    auto served = weft::serve_tcp({weft::Ipv4Address(127, 0, 0, 1), port}, {.threads = 2},
+    // Two loops, so two handlers may run at once: this one shares nothing, so needs no lock.
+    auto served = weft::serve_tcp({"127.0.0.1", port}, {.threads = 2},
                                   [](weft::TcpStream conn) -> weft::Task<> {
         std::array<std::byte, 4096> buf;
         while (std::size_t n = (co_await conn.read_some(buf)).value_or(0))  // data = conn.recv(4096)

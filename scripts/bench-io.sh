@@ -22,7 +22,10 @@
 # ephemeral range, so no client socket holds it), IO_BENCH_RAW (keep the raw slice lines in
 # this directory), IO_BENCH_PARTS (default "grid accept udp micro": measure only these and
 # build the report from whatever raw files IO_BENCH_RAW holds; "none": only rewrite the
-# report), IO_BENCH_NOTE (a sentence added to the report, e.g. how a report was assembled).
+# report), IO_BENCH_NOTE (a sentence added to the report, e.g. how a report was assembled),
+# IO_BENCH_BASELINE (a directory with weft_echo and weft_udp_echo built from an earlier commit:
+# they run as "weft_before" in the same slices, so a change to weft is measured against the
+# weft before it in one run; IO_BENCH_BASELINE_NAME labels it, e.g. the commit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build/bench}
@@ -75,11 +78,12 @@ wait_port() {  # wait_port PROTO PORT PID: until PID listens/binds there; 1 if P
 TARGETS=()
 start() {  # start NAME PROTO CPUS BINARY ARGS...: starts a pinned server on the next port
   local name=$1 proto=$2 cpus=$3 binary=$4; shift 4
-  if [[ ! -x $BIN/$binary ]]; then echo "bench-io.sh: $binary not built: $name left out" >&2; return 0; fi
+  [[ $binary == */* ]] || binary=$BIN/$binary  # a baseline binary comes with its own path
+  if [[ ! -x $binary ]]; then echo "bench-io.sh: $binary not built: $name left out" >&2; return 0; fi
   local port pid tries
   for tries in 1 2 3 4 5; do  # a port somebody else holds: take the next one
     port=$PORT; PORT=$((PORT + 1))
-    taskset -c "$cpus" "$BIN/$binary" "$port" "$@" 2>/dev/null &
+    taskset -c "$cpus" "$binary" "$port" "$@" 2>/dev/null &
     pid=$!
     PIDS+=("$pid")
     if wait_port "$proto" "$port" "$pid"; then
@@ -100,6 +104,7 @@ echo "bench-io: ping-pong grid, servers on core $SERVER_CPU, load generator on c
 if [[ $PARTS == *" grid "* ]]; then
 TARGETS=()
 start weft tcp $SERVER_CPU weft_echo 1
+[[ -z ${IO_BENCH_BASELINE:-} ]] || start weft_before tcp $SERVER_CPU "$IO_BENCH_BASELINE/weft_echo" 1
 start asio tcp $SERVER_CPU asio_echo 1
 start libevent tcp $SERVER_CPU libevent_echo 1
 start libuv tcp $SERVER_CPU libuv_echo 1
@@ -132,6 +137,7 @@ if [[ $PARTS == *" udp "* ]]; then
 echo "bench-io: UDP echo (64 sockets x 2, 8 and 32 datagrams in flight)"
 TARGETS=()
 start weft udp $SERVER_CPU weft_udp_echo
+[[ -z ${IO_BENCH_BASELINE:-} ]] || start weft_before udp $SERVER_CPU "$IO_BENCH_BASELINE/weft_udp_echo"
 start asio udp $SERVER_CPU asio_udp_echo
 start epoll udp $SERVER_CPU epoll_udp_echo
 # The window is how many datagrams each client socket keeps in flight: 2 is a light load,
@@ -155,7 +161,8 @@ DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
 COMPILER=$(c++ --version | head -1)
 VERSIONS=$(for p in libasio-dev libevent-dev libuv1-dev libbenchmark-dev; do
   printf '%s %s; ' "$p" "$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || echo none)"; done)
-export RAW OUT MACHINE KERNEL DATE COMPILER VERSIONS COMMAND PASSES SLICE_MS SLICES
+BASELINE_NAME=${IO_BENCH_BASELINE_NAME:-an earlier build}
+export RAW OUT MACHINE KERNEL DATE COMPILER VERSIONS COMMAND PASSES SLICE_MS SLICES BASELINE_NAME
 
 python3 - <<'PY'
 import json, math, os, re, statistics, subprocess
@@ -195,7 +202,8 @@ for c, s in GRID:
     slices, _ = parse(f"{raw}/tcp-{c}-{s}.txt")
     cells[(c, s)] = {name: summary(rows, s) for name, rows in slices.items()}
 LIMITS = ["epoll", "io_uring"]  # hand-written servers: what the kernel allows, not peers
-servers = [n for n in ["weft"] + PEERS + LIMITS if any(n in v for v in cells.values())]
+BASELINE = ["weft_before"]      # weft built from an earlier commit (IO_BENCH_BASELINE), if run
+servers = [n for n in ["weft"] + BASELINE + PEERS + LIMITS if any(n in v for v in cells.values())]
 peers = [p for p in PEERS if p in servers]
 
 def against_best(name, r):
@@ -248,7 +256,7 @@ L.append("- Every figure is the **median over the slices**. Ratios are weft / pe
          "for msgs/s, below 1 is better for CPU per message.")
 L.append("- The machine is shared (2 cores, other work running): absolute figures drift; the "
          "interleaved slices make the ratios comparable, not the absolutes across runs.\n")
-L.append("Servers (bench/io/): weft = the echo service `weft tcp serve` runs (services/echo: a coroutine per connection on TcpServer, `read_some` into the loop's shared 64 KiB buffer, a direct `send`, `write_all` only for what the kernel cannot take at once); "
+L.append("Servers (bench/io/): weft = the echo service `weft tcp serve` runs (services/echo: a coroutine per connection on TcpServer, `read_lent` into the loop's shared 64 KiB buffer, `try_write`, `write_all` only for what the kernel cannot take at once); "
          "Asio = completion handlers, `async_read_some` 64 KiB + `async_write` (io_context hint 1); "
          "libevent = persistent EV_READ event, one raw `read()` of 64 KiB + `write()` per callback "
          "(bufferevents read 4 KiB per call), evbuffer only for short writes; libuv = `uv_read_start` with "
@@ -257,6 +265,10 @@ L.append("Servers (bench/io/): weft = the echo service `weft tcp serve` runs (se
          "DEFER_TASKRUN), a multishot receive per connection into a ring of 1024 provided 64 KiB buffers, "
          "a send straight from the received buffer (one in flight per connection), everything submitted "
          "and reaped with one `io_uring_enter` per loop turn. All set TCP_NODELAY.\n")
+if any("weft_before" in v for v in cells.values()):
+    L.append(f"weft_before = the same two weft servers built from {os.environ['BASELINE_NAME']}, run in the same "
+             "slices: the row `weft_before` in the summary is this build against that one, no other "
+             "variable changed.\n")
 
 if ratio:
     rb_gm, (rb_w, rb_cell) = gm("rate_best"), worst("rate_best")
@@ -264,7 +276,7 @@ if ratio:
     L.append("## Summary\n")
     L.append("| weft / … | msgs/s geomean | msgs/s worst cell | CPU/msg geomean | CPU/msg worst cell |")
     L.append("|---|---|---|---|---|")
-    for n in peers + LIMITS:
+    for n in peers + BASELINE + LIMITS:
         if f"rate_{n}" not in next(iter(ratio.values())):
             continue
         w1, c1 = worst(f"rate_{n}")
@@ -369,19 +381,24 @@ if udp_by_window:
     L.append("64 client sockets, each keeping W datagrams in flight (a verified reply triggers the next "
              "datagram), one load generator using recvmmsg/sendmmsg on core 1, servers on core 0, same "
              "slicing. W = 2 is a light load; with W = 8 and 32 datagrams queue at the server, which is "
-             "where batching pays. weft = UdpServer (recvmmsg up to 64, one sendmmsg for the replies); "
+             "where batching pays. weft = UdpServer with the echo service's datagram handler (recvmmsg up to 64 "
+             "with IP_PKTINFO, so each reply leaves from the address asked, one sendmmsg for the replies); "
              "Asio = async_receive_from → async_send_to; epoll = level-triggered, recvfrom/sendto until "
              "EAGAIN. Lost datagrams are not counted (the server's CPU spent on them is).\n")
     L.append("| W | server | packets/s | CPU µs/datagram | weft packets/s ratio | weft CPU ratio |")
     L.append("|---|---|---|---|---|---|")
     for w, udp in udp_by_window.items():
-        for n in ("weft", "asio", "epoll"):
+        for n in ("weft", "weft_before", "asio", "epoll"):
             if n in udp:
                 rr = udp["weft"]["rate"] / udp[n]["rate"] if "weft" in udp else float("nan")
                 cr = udp["weft"]["cpu"] / udp[n]["cpu"] if "weft" in udp else float("nan")
                 L.append(f"| {w} | {n} | {fmt_rate(udp[n]['rate'])} | {udp[n]['cpu']:.2f} | {rr:.3f} | {cr:.3f} |")
     L.append("")
     for w, udp in udp_by_window.items():
+        if "weft" in udp and "weft_before" in udp:
+            L.append(f"- W = {w}: weft / weft_before (the earlier build, same slices): packets/s "
+                     f"{udp['weft']['rate'] / udp['weft_before']['rate']:.3f}, CPU per datagram "
+                     f"{udp['weft']['cpu'] / udp['weft_before']['cpu']:.3f}.")
         if "weft" in udp and "asio" in udp:
             pr = udp["weft"]["rate"] / udp["asio"]["rate"]
             cr = udp["weft"]["cpu"] / udp["asio"]["cpu"]
@@ -444,12 +461,15 @@ if os.path.exists(mpath) and os.path.getsize(mpath) > 0:
 # One summary line.
 parts = []
 if ratio:
-    for n in peers + LIMITS:
+    for n in peers + BASELINE + LIMITS:
         if any(f"rate_{n}" in d for d in ratio.values()):
             parts.append(f"{n} {gm('rate_'+n):.2f}x msgs/s, {gm('cpu_'+n):.2f}x CPU/msg")
     parts.append(f"best peer {gm('rate_best'):.2f}x (worst cell {worst('rate_best')[0]:.2f}x), "
                  f"CPU {gm('cpu_best'):.2f}x")
 for w, udp in udp_by_window.items():
+    if "weft" in udp and "weft_before" in udp:
+        parts.append(f"UDP W={w} vs weft_before {udp['weft']['rate']/udp['weft_before']['rate']:.2f}x pkts/s, "
+                     f"{udp['weft']['cpu']/udp['weft_before']['cpu']:.2f}x CPU/datagram")
     if "weft" in udp and "asio" in udp:
         parts.append(f"UDP W={w} vs asio {udp['weft']['rate']/udp['asio']['rate']:.2f}x pkts/s, "
                      f"{udp['weft']['cpu']/udp['asio']['cpu']:.2f}x CPU/datagram")
