@@ -21,12 +21,8 @@ namespace weft {
 
 namespace {
 
-// The loop's descriptor plumbing, in these two places only: the loop's handle API is being
-// reworked, and a packet socket needs nothing from it that a UDP socket does not.
+// The loop's descriptor plumbing: registration here, the rest through SocketHandle.
 Result<void> register_with(EventLoop& loop, int fd) noexcept { return detail::LoopAccess::register_fd(loop, fd); }
-void unregister_from(EventLoop& loop, int fd, bool leave_epoll) noexcept {
-    detail::LoopAccess::unregister_fd(loop, fd, leave_epoll);
-}
 
 std::error_code errc(std::errc e) noexcept { return std::make_error_code(e); }
 
@@ -337,8 +333,7 @@ Expected<PacketSocket, PacketOpenError> PacketSocket::open(EventLoop& loop, cons
 }
 
 PacketSocket::PacketSocket(PacketSocket&& other) noexcept
-    : loop_(other.loop_),
-      fd_(std::exchange(other.fd_, -1)),
+    : SocketHandle(std::move(other)),
       interface_index_(other.interface_index_),
       promiscuous_(std::exchange(other.promiscuous_, false)),
       ring_(std::move(other.ring_)),
@@ -347,8 +342,7 @@ PacketSocket::PacketSocket(PacketSocket&& other) noexcept
 PacketSocket& PacketSocket::operator=(PacketSocket&& other) noexcept {
     if (this != &other) {
         close();
-        loop_ = other.loop_;
-        fd_ = std::exchange(other.fd_, -1);
+        SocketHandle::operator=(std::move(other));
         interface_index_ = other.interface_index_;
         promiscuous_ = std::exchange(other.promiscuous_, false);
         ring_ = std::move(other.ring_);
@@ -414,18 +408,17 @@ void PacketSocket::unmap_ring() noexcept {
 
 void PacketSocket::close() noexcept {
     if (fd_ < 0) return;
-    unregister_from(*loop_, fd_, false);
-    unmap_ring();
-    detail::sys_close(std::exchange(fd_, -1));  // the kernel drops the membership with the socket
+    SocketHandle::close();  // pending ops cancelled; the kernel drops the membership with the socket
+    unmap_ring();           // the mapping outlives the descriptor until unmapped
     promiscuous_ = false;
 }
 
 int PacketSocket::release() noexcept {
     if (fd_ < 0) return -1;
-    unregister_from(*loop_, fd_, /*leave_epoll=*/true);  // the new owner may dup it
+    const int fd = SocketHandle::release();  // unregistered and out of epoll: the new owner may dup it
     unmap_ring();
     promiscuous_ = false;
-    return std::exchange(fd_, -1);
+    return fd;
 }
 
 }  // namespace weft

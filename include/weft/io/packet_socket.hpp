@@ -41,6 +41,7 @@
 
 #include "weft/expected.hpp"
 #include "weft/io/fd_awaiter.hpp"
+#include "weft/io/socket_handle.hpp"
 
 namespace weft {
 
@@ -251,7 +252,7 @@ private:
 
 }  // namespace detail
 
-class PacketSocket final {
+class PacketSocket final : public SocketHandle {
 public:
     PacketSocket() noexcept = default;
     /// Opens a socket on options.interface. The filter and the ring are in place, and the
@@ -264,8 +265,6 @@ public:
 
     PacketSocket(PacketSocket&& other) noexcept;
     PacketSocket& operator=(PacketSocket&& other) noexcept;
-    PacketSocket(const PacketSocket&) = delete;
-    PacketSocket& operator=(const PacketSocket&) = delete;
     ~PacketSocket() { close(); }
 
     /// Waits for one frame and copies it into buffer (truncated to it; see ReceivedFrame).
@@ -294,9 +293,8 @@ public:
 
     int interface_index() const noexcept { return interface_index_; }
     bool has_ring() const noexcept { return ring_ != nullptr; }
-    bool is_open() const noexcept { return fd_ >= 0; }
-    int native_handle() const noexcept { return fd_; }
-    EventLoop* loop() const noexcept { return loop_; }
+    // is_open(), native_handle(), loop(), set_option (weft::ReceiveBufferSize, ...): see
+    // SocketHandle. (local_endpoint() is for IP sockets: a packet socket has an ifindex.)
 
     /// Cancels pending operations (operation_canceled), unmaps the ring and closes, which also
     /// ends the promiscuous membership. Idempotent.
@@ -307,11 +305,9 @@ public:
     int release() noexcept;
 
 private:
-    PacketSocket(EventLoop& loop, int fd) noexcept : loop_(&loop), fd_(fd) {}
+    PacketSocket(EventLoop& loop, int fd) noexcept : SocketHandle(loop, fd) {}
     void unmap_ring() noexcept;
 
-    EventLoop* loop_ = nullptr;
-    int fd_ = -1;
     int interface_index_ = 0;
     bool promiscuous_ = false;
     std::unique_ptr<detail::PacketRing> ring_;
