@@ -24,22 +24,14 @@ using namespace std::chrono_literals;
 namespace weft {
 namespace {
 
+using test::eventually;
+
 const Endpoint kLoopback{Ipv4Address::loopback(), 0};
 
 Task<> echo(TcpStream conn) {
     std::array<std::byte, 4096> buf;
     while (std::size_t n = (co_await conn.read_some(buf)).value_or(0))
         if (!co_await conn.write_all(std::span(buf).first(n))) break;
-}
-
-template <class F>
-bool eventually(F condition, std::chrono::milliseconds limit = 10s) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (!condition()) {
-        if (std::chrono::steady_clock::now() > end) return false;
-        std::this_thread::sleep_for(5ms);
-    }
-    return true;
 }
 
 // Bytes queued in fd's send buffer that the peer has not taken yet.

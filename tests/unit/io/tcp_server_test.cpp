@@ -23,24 +23,14 @@ using namespace std::chrono_literals;
 namespace weft {
 namespace {
 
+using test::eventually;
+
 const Endpoint kLoopback{Ipv4Address::loopback(), 0};
 
 Task<> echo(TcpStream conn) {
     std::array<std::byte, 4096> buf;
     while (std::size_t n = (co_await conn.read_some(buf)).value_or(0))
         if (!co_await conn.write_all(std::span(buf).first(n))) break;
-}
-
-// Polls `condition` every 5 ms for at most `limit`: for state that lives in other threads and
-// has no event to await.
-template <class F>
-bool eventually(F condition, std::chrono::milliseconds limit = 5s) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (!condition()) {
-        if (std::chrono::steady_clock::now() > end) return false;
-        std::this_thread::sleep_for(5ms);
-    }
-    return true;
 }
 
 TEST(TcpServer, EchoesOnEveryThreadOfThePool) {

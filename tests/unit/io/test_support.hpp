@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -18,6 +19,19 @@
 #include <unistd.h>
 
 namespace weft::test {
+
+/// Polls `condition` every millisecond until it holds or `limit` has passed: for state that
+/// another thread or the kernel changes with no event to await. The default limit leaves a
+/// loaded 2-core machine seconds of margin; the condition, not the time, is what is tested.
+template <class F>
+bool eventually(F condition, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (!condition()) {
+        if (std::chrono::steady_clock::now() > end) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
+}
 
 inline std::span<const std::byte> bytes(std::string_view s) { return std::as_bytes(std::span(s.data(), s.size())); }
 inline std::string text(std::span<const std::byte> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }

@@ -26,6 +26,8 @@ using namespace std::chrono_literals;
 namespace weft {
 namespace {
 
+using test::eventually;
+
 const Endpoint kLoopback{Ipv4Address::loopback(), 0};
 
 using test::bytes;
@@ -48,18 +50,6 @@ long udp_queued_bytes(std::uint16_t port) {
         total = std::max(total, 0L) + std::stol(queues.substr(queues.find(':') + 1), nullptr, 16);
     }
     return total;
-}
-
-// Polls `condition` every millisecond for at most `limit` (state the kernel or another thread
-// changes, with no event to await).
-template <class F>
-bool eventually(F condition, std::chrono::milliseconds limit = 10s) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (!condition()) {
-        if (std::chrono::steady_clock::now() > end) return false;
-        std::this_thread::sleep_for(1ms);
-    }
-    return true;
 }
 
 TEST(UdpSocket, SendToAndRecvFrom) {
