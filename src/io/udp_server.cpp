@@ -68,9 +68,11 @@ void DatagramReplies::commit(std::size_t size) noexcept {
     m.size = std::min(size, m.buffer.size());
     m.address = in_->address;
     m.address_length = in_->address_length;
-    // From the address the request came to (a wildcard-bound server has several).
+    // From the address the request came to (a wildcard-bound server has several); a socket
+    // bound to one address sends from it anyway, and skipping the control message saves the
+    // kernel parsing it for every reply.
     m.local = in_->local;
-    m.has_local = in_->has_local;
+    m.has_local = in_->has_local && reply_from_destination_;
     m.interface_index = in_->interface_index;
 }
 
@@ -121,6 +123,7 @@ Task<> serve_datagrams(UdpSocket& socket, DatagramHandler handler, UdpServerStat
         replies_ptr->clear();
     });
     replies_ptr = &replies;
+    if (auto bound = socket.local_endpoint()) replies.set_reply_from_destination(bound->address().is_unspecified());
     for (;;) {
         auto got = co_await socket.recv_many(in);
         if (!got) {

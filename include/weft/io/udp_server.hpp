@@ -77,6 +77,9 @@ public:
     DatagramReplies(std::span<UdpMessage> out, std::function<void()> flush) noexcept
         : out_(out), flush_(std::move(flush)) {}
     void begin(const UdpMessage& in) noexcept { in_ = &in; }
+    /// Whether replies name their source address (IP_PKTINFO): only a socket bound to a
+    /// wildcard address needs to; one bound to a single address has no other to send from.
+    void set_reply_from_destination(bool on) noexcept { reply_from_destination_ = on; }
     std::size_t count() const noexcept { return count_; }
     void clear() noexcept { count_ = 0; }
 
@@ -86,6 +89,7 @@ private:
     std::function<void()> flush_;
     const UdpMessage* in_ = nullptr;
     std::size_t count_ = 0;
+    bool reply_from_destination_ = true;
 };
 
 /// Called on the receiving loop's thread for every datagram.
