@@ -381,8 +381,9 @@ if udp_by_window:
     L.append("64 client sockets, each keeping W datagrams in flight (a verified reply triggers the next "
              "datagram), one load generator using recvmmsg/sendmmsg on core 1, servers on core 0, same "
              "slicing. W = 2 is a light load; with W = 8 and 32 datagrams queue at the server, which is "
-             "where batching pays. weft = UdpServer with the echo service's datagram handler (recvmmsg up to 64 "
-             "with IP_PKTINFO, so each reply leaves from the address asked, one sendmmsg for the replies); "
+             "where batching pays. weft = UdpServer with the echo service's datagram handler (recvmmsg up to 64, "
+             "one sendmmsg for the replies; bound to 127.0.0.1, so without IP_PKTINFO, which only a "
+             "wildcard-bound server asks for); "
              "Asio = async_receive_from → async_send_to; epoll = level-triggered, recvfrom/sendto until "
              "EAGAIN. Lost datagrams are not counted (the server's CPU spent on them is).\n")
     L.append("| W | server | packets/s | CPU µs/datagram | weft packets/s ratio | weft CPU ratio |")

@@ -11,6 +11,11 @@
 #include <new>
 #include <unordered_map>
 
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include "weft/io/detail/loop_access.hpp"
 #include "weft/io/stop_signals.hpp"
 #include "weft/socket/socket_option.hpp"
@@ -39,12 +44,50 @@ void lay_out(std::span<UdpMessage> messages, std::byte* storage) noexcept {
         messages[i].buffer = std::span(storage + i * kMaxDatagram, kMaxDatagram);
 }
 
-InboundDatagram inbound(const UdpMessage& m) {
+// Where a socket's datagrams arrive when it tells no packet info: a socket bound to one
+// unicast address receives only what is sent to that address, on the interface that holds it.
+struct FixedDestination {
+    IpAddress address{};
+    unsigned interface_index = 0;
+};
+
+FixedDestination fixed_destination(const UdpSocket& socket) {
+    FixedDestination fixed;
+    auto bound = socket.local_endpoint();
+    if (!bound) return fixed;
+    fixed.address = bound->address();
+    ifaddrs* list = nullptr;
+    if (::getifaddrs(&list) != 0) return fixed;
+    for (ifaddrs* i = list; i; i = i->ifa_next) {
+        if (!i->ifa_addr || (i->ifa_addr->sa_family != AF_INET && i->ifa_addr->sa_family != AF_INET6)) continue;
+        const socklen_t length = i->ifa_addr->sa_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
+        auto ep = Endpoint::from_sockaddr(i->ifa_addr, length);
+        if (ep && ep->address() == fixed.address) {
+            fixed.interface_index = ::if_nametoindex(i->ifa_name);
+            break;
+        }
+    }
+    ::freeifaddrs(list);
+    return fixed;
+}
+
+// The sender as an Endpoint, on the path of every datagram: IPv4 directly, the rest through
+// the general conversion.
+Endpoint sender_of(const UdpMessage& m) {
+    if (m.address.ss_family == AF_INET) {
+        const auto& in = reinterpret_cast<const sockaddr_in&>(m.address);
+        return {Ipv4Address(ntohl(in.sin_addr.s_addr)), ntohs(in.sin_port)};
+    }
+    auto from = m.peer();
+    return from ? *from : Endpoint();
+}
+
+InboundDatagram inbound(const UdpMessage& m, const FixedDestination& fixed) {
     InboundDatagram d;
     d.payload = m.data();
-    if (auto from = m.peer()) d.from = *from;
-    d.local = m.destination;
-    d.interface_index = m.interface_index;
+    d.from = sender_of(m);
+    d.local = m.has_local ? m.destination : fixed.address;
+    d.interface_index = m.has_local ? m.interface_index : fixed.interface_index;
     return d;
 }
 
@@ -123,6 +166,8 @@ Task<> serve_datagrams(UdpSocket& socket, DatagramHandler handler, UdpServerStat
         replies_ptr->clear();
     });
     replies_ptr = &replies;
+    // Without packet info (a socket bound to one address) every datagram arrived there.
+    const FixedDestination fixed = socket.packet_info() ? FixedDestination{} : fixed_destination(socket);
     if (auto bound = socket.local_endpoint()) replies.set_reply_from_destination(bound->address().is_unspecified());
     for (;;) {
         auto got = co_await socket.recv_many(in);
@@ -133,7 +178,7 @@ Task<> serve_datagrams(UdpSocket& socket, DatagramHandler handler, UdpServerStat
         }
         for (std::size_t i = 0; i < *got; ++i) {
             replies.begin(in[i]);
-            handler(inbound(in[i]), replies);
+            handler(inbound(in[i], fixed), replies);
         }
         counters.datagrams += *got;
         ++counters.batches;
@@ -192,6 +237,7 @@ Task<> UdpServer::Worker::serve() {
 Task<> UdpServer::Worker::receive_async() {
     std::vector<std::byte> buffer(kMaxDatagram);
     std::array<UdpMessage, 1> message;
+    const FixedDestination fixed = socket.packet_info() ? FixedDestination{} : fixed_destination(socket);
     message[0].buffer = buffer;
     for (;;) {
         auto got = co_await socket.recv_many(message);
@@ -205,8 +251,8 @@ Task<> UdpServer::Worker::receive_async() {
         OwnedDatagram datagram;
         datagram.payload.assign(m.data().begin(), m.data().end());
         if (auto from = m.peer()) datagram.from = *from;
-        datagram.local = m.destination;
-        datagram.interface_index = m.interface_index;
+        datagram.local = m.has_local ? m.destination : fixed.address;
+        datagram.interface_index = m.has_local ? m.interface_index : fixed.interface_index;
         const std::uint64_t id = next_task++;
         tasks.emplace(id, nullptr);
         void* frame = detail::LoopAccess::spawn_root(loop, run_handler(id, std::move(datagram)));
@@ -315,7 +361,10 @@ Result<std::unique_ptr<UdpServer>> UdpServer::start_on(LoopPool& pool, const End
                 return;
             }
             w.socket = std::move(*socket);
-            Result<void> r = w.socket.enable_packet_info();
+            // Packet info only where the destination is not known from the bind (a wildcard
+            // address): the kernel's control message costs every datagram a little.
+            Result<void> r;
+            if (bind_at.address().is_unspecified()) r = w.socket.enable_packet_info();
             if (r && options.broadcast) r = w.socket.set_option(Broadcast{true});
             if (r && !options.interface.empty()) r = w.socket.bind_to_device(options.interface);
             if (!r) {

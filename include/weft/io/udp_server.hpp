@@ -48,7 +48,10 @@ namespace weft {
 /// The largest UDP payload over IPv4 (65535 - 20 - 8); every datagram buffer holds one.
 inline constexpr std::size_t kMaxDatagram = 65507;
 
-/// A datagram as a handler sees it. `payload` is valid during the handler call only.
+/// A datagram as a handler sees it. `payload` is valid during the handler call only. On a
+/// server bound to a wildcard address `local` and `interface_index` come from IP_PKTINFO; on
+/// one bound to a single address they are that address and the interface holding it (such a
+/// socket receives nothing else), which spares the kernel a control message per datagram.
 struct InboundDatagram {
     std::span<const std::byte> payload;
     Endpoint from;

@@ -62,6 +62,21 @@ TEST(DatagramHandler, SeesSenderDestinationAndInterface) {
     ::close(u);
 }
 
+// Bound to one address, the server asks the kernel for no packet info: the handler still
+// learns the address asked (the bound one) and its interface.
+TEST(DatagramHandler, BoundToOneAddressSeesItAndItsInterface) {
+    auto server = UdpServer::start({Ipv4Address::loopback(), 0}, [](const InboundDatagram& in, DatagramReplies& out) {
+        out.reply(test::bytes(in.local.to_string() + " on " + std::to_string(in.interface_index)));
+    });
+    ASSERT_TRUE(server) << server.error().message();
+    const int u = test::udp_blocking();
+    ASSERT_GE(u, 0);
+    const auto to = loopback_to(INADDR_LOOPBACK, (*server)->local_endpoint().port());
+    ASSERT_EQ(::sendto(u, "?", 1, 0, reinterpret_cast<const sockaddr*>(&to), sizeof to), 1);
+    EXPECT_EQ(recv_text(u), "127.0.0.1 on " + std::to_string(::if_nametoindex("lo")));
+    ::close(u);
+}
+
 // One request, three datagrams: two to other hosts (here other loopback sockets), one reply;
 // and a datagram that gets nothing.
 TEST(DatagramHandler, SendsSeveralDatagramsAnywhereOrNothing) {
