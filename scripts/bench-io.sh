@@ -267,8 +267,7 @@ L.append("Servers (bench/io/): weft = the echo service `weft tcp serve` runs (se
          "and reaped with one `io_uring_enter` per loop turn. All set TCP_NODELAY.\n")
 if any("weft_before" in v for v in cells.values()):
     L.append(f"weft_before = the same two weft servers built from {os.environ['BASELINE_NAME']}, run in the same "
-             "slices: the row `weft_before` in the summary is this build against that one, no other "
-             "variable changed.\n")
+             "slices: the row `weft_before` in the summary is this build against that one.\n")
 
 if ratio:
     rb_gm, (rb_w, rb_cell) = gm("rate_best"), worst("rate_best")
