@@ -37,16 +37,22 @@ void LoopPool::start() {
             worker->loop.destroy_tasks();  // on its own thread, before the loop is destroyed
         });
     }
+    // Return only once every loop runs on its thread: until run() begins there, the loop
+    // still names the creating thread as its owner, and in_loop_thread() would be wrong.
+    for (std::size_t i = 0; i < workers_.size(); ++i) call(i, [] {});
 }
 
 void LoopPool::post(std::size_t index, std::function<void()> fn) { workers_[index]->loop.post(std::move(fn)); }
 
 void LoopPool::call(std::size_t index, const std::function<void()>& fn) {
-    EventLoop& loop = workers_[index]->loop;
-    if (!started_ || loop.in_loop_thread()) {
+    Worker& worker = *workers_[index];
+    // Once started, the loop belongs to its thread: ask that thread's id, not the loop's
+    // owner, which still names the creating thread until run() has begun there.
+    if (!started_ || worker.thread.get_id() == std::this_thread::get_id()) {
         fn();
         return;
     }
+    EventLoop& loop = worker.loop;
     std::promise<void> done;
     auto finished = done.get_future();
     loop.post([&fn, &done] {

@@ -171,17 +171,21 @@ void TcpServer::Worker::take_back_fd(detail::StreamOwner& owner, std::uint64_t i
         detail::sys_close(fd);
         return;
     }
-    Connection& c = it->second;
-    c.lingering = true;
-    c.frame = nullptr;
+    it->second.lingering = true;
+    it->second.frame = nullptr;
     LoopAccess::allow_reads(self.loop, fd);  // an idle or stopping refusal must not stop the drain
+    void* frame = nullptr;
     try {
-        c.frame = LoopAccess::spawn_root(self.loop, self.linger(id, fd));
+        frame = LoopAccess::spawn_root(self.loop, self.linger(id, fd));
     } catch (...) {  // no memory for the frame: close as a plain close would
-        c.lingering = false;
         LoopAccess::unregister_fd(self.loop, fd);
         detail::sys_close(fd);
+        if (auto again = self.connections.find(id); again != self.connections.end()) again->second.lingering = false;
+        return;
     }
+    // The linger may already have ended (the peer's FIN was there) and its entry be gone:
+    // look it up again rather than through a reference the erase invalidated.
+    if (auto again = self.connections.find(id); again != self.connections.end()) again->second.frame = frame;
 }
 
 // FIN, then read and drop what the peer still sends until it closes or time runs out.

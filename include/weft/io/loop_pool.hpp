@@ -45,8 +45,9 @@ public:
     std::size_t size() const noexcept { return workers_.size(); }
     EventLoop& loop(std::size_t index) noexcept { return workers_[index]->loop; }
 
-    /// Starts one thread per loop (idempotent). Before start() the loops belong to the thread
-    /// that created the pool, which may set servers up on them directly.
+    /// Starts one thread per loop (idempotent) and returns once each loop runs on its thread.
+    /// Before start() the loops belong to the thread that created the pool, which may set
+    /// servers up on them directly.
     void start();
     bool started() const noexcept { return started_.load(); }
 
