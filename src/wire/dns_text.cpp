@@ -2,6 +2,7 @@
 // except that names carry no trailing dot (weft's JSON convention, see DESIGN.md).
 
 #include <cstdio>
+#include <iterator>
 
 #include "weft/net/detail/hex.hpp"
 #include "weft/wire/dns.hpp"
@@ -69,6 +70,17 @@ std::string dns_class_to_string(DnsClass cls) {
     case DnsClass::ANY: return "ANY";
     }
     return "CLASS" + std::to_string(static_cast<unsigned>(cls));
+}
+
+std::string dns_rcode_to_string(std::uint16_t rcode) {
+    // Indexed by value: 0-10 are contiguous (RFC 1035 4.1.1, RFC 2136 2.2). 16 is BADVERS
+    // only once EDNS widens the rcode; the header's 4 bits alone cannot hold it.
+    static constexpr const char* kNames[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
+                                             "NOTIMP",  "REFUSED", "YXDOMAIN", "YXRRSET",
+                                             "NXRRSET", "NOTAUTH", "NOTZONE"};
+    if (rcode < std::size(kNames)) return kNames[rcode];
+    if (rcode == 16) return "BADVERS";
+    return "RCODE" + std::to_string(rcode);
 }
 
 // The same encoder as every other hex in weft (MAC addresses, the dissector's fields).

@@ -140,6 +140,11 @@ std::optional<DnsEdns> edns_from_record(const DnsRecord& record);
 std::string dns_type_to_string(DnsType type);
 /// "IN", "CH", "HS", "NONE", "ANY"; others as "CLASS3".
 std::string dns_class_to_string(DnsClass cls);
+/// The mnemonic of a full (EDNS-extended, 12-bit) rcode as dig prints it: "NOERROR",
+/// "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET",
+/// "NOTAUTH", "NOTZONE" (0-10, RFC 1035/2136) and "BADVERS" (16, RFC 6891); any other value
+/// as "RCODE123". Pass DnsMessage::full_rcode(), not the header's 4 bits, so BADVERS shows.
+std::string dns_rcode_to_string(std::uint16_t rcode);
 /// Presentation form of the record's data: A/AAAA address text, NS/CNAME/PTR a name
 /// (no trailing dot), MX "10 mail.example.com", TXT the strings quoted and space-separated,
 /// SOA "mname rname serial refresh retry expire minimum", SRV "priority weight port target",

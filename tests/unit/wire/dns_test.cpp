@@ -212,6 +212,31 @@ TEST(DnsText, Mnemonics) {
     EXPECT_EQ(dns_rdata_to_string(DnsNs{DnsName{}}), ".");
 }
 
+TEST(DnsText, RcodeNames) {
+    const std::pair<std::uint16_t, const char*> cases[] = {
+        {0, "NOERROR"},  {1, "FORMERR"},  {2, "SERVFAIL"}, {3, "NXDOMAIN"}, {4, "NOTIMP"},
+        {5, "REFUSED"},  {6, "YXDOMAIN"}, {7, "YXRRSET"},  {8, "NXRRSET"},  {9, "NOTAUTH"},
+        {10, "NOTZONE"}, {11, "RCODE11"}, {15, "RCODE15"}, {16, "BADVERS"}, {17, "RCODE17"},
+        {123, "RCODE123"}, {4095, "RCODE4095"}, {65535, "RCODE65535"},
+    };
+    for (const auto& [code, text] : cases) EXPECT_EQ(dns_rcode_to_string(code), text) << code;
+}
+
+TEST(DnsText, RcodeNameOfExtendedRcodeFromWire) {
+    // A response with header rcode 0 and OPT extended rcode 1: full rcode 16, BADVERS
+    // (RFC 6891 section 7: the server does not implement the requested EDNS version).
+    auto bytes = hex("abcd 8180 0000 0000 0000 0001 00 0029 04d0 01000000 0000");
+    auto m = parse_dns(bytes);
+    ASSERT_TRUE(m) << m.error().to_string();
+    EXPECT_EQ(m->header.rcode, 0);
+    EXPECT_EQ(dns_rcode_to_string(m->header.rcode), "NOERROR");
+    EXPECT_EQ(dns_rcode_to_string(m->full_rcode()), "BADVERS");
+    // NXDOMAIN straight from the header (rcode 3 in the low nibble of byte 3).
+    auto nx = parse_dns(hex("abcd 8183 0000 0000 0000 0000"));
+    ASSERT_TRUE(nx);
+    EXPECT_EQ(dns_rcode_to_string(nx->full_rcode()), "NXDOMAIN");
+}
+
 struct BadMessage {
     const char* what;
     const char* hex;
