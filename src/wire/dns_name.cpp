@@ -28,6 +28,33 @@ std::string suffix_key(const DnsName& name, std::size_t first) {
     return key;
 }
 
+// The input of DnsName::from_text as its errors quote it: in single quotes, bytes outside
+// printable ASCII as \DDD (the input may come from a packet or a file), and cut to
+// kQuotedInputMax characters with "..." so that a 10 kB argument does not flood a log line.
+constexpr std::size_t kQuotedInputMax = 40;
+
+std::string quote_name_input(std::string_view text) {
+    std::string out = "'";
+    std::size_t shown = 0;
+    for (char c : text) {
+        if (shown == kQuotedInputMax) {
+            out += "...";
+            break;
+        }
+        auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u >= 0x7f) {
+            char buf[5];
+            std::snprintf(buf, sizeof buf, "\\%03u", static_cast<unsigned>(u));
+            out += buf;
+        } else {
+            out.push_back(c);
+        }
+        ++shown;
+    }
+    out.push_back('\'');
+    return out;
+}
+
 }  // namespace
 
 std::size_t DnsName::wire_length() const noexcept {
@@ -62,13 +89,21 @@ std::string DnsName::to_text() const {
 Expected<DnsName, ParseError> DnsName::from_text(std::string_view text) {
     DnsName name;
     if (text.empty() || text == ".") return name;
+    // Every error quotes the input: the caller (a zone file line, a command-line argument)
+    // usually has several names in flight, and "empty label" alone does not say which.
+    auto fail = [&](const std::string& what, std::size_t at) {
+        return Unexpected(ParseError{
+            "invalid DNS name " + quote_name_input(text) + ": " + what + " at offset " + std::to_string(at), at});
+    };
     std::string label;
     std::size_t label_start = 0;
     bool ended_by_dot = false;  // the last character read was an unescaped '.'
     auto finish_label = [&](std::size_t at) -> Expected<void, ParseError> {
-        if (label.empty()) return Unexpected(ParseError{"empty label in domain name", at});
+        if (label.empty()) return fail("empty label", at);
         if (label.size() > kDnsMaxLabelLength)
-            return Unexpected(ParseError{"label longer than 63 bytes", label_start});
+            return fail("label of " + std::to_string(label.size()) + " bytes exceeds " +
+                            std::to_string(kDnsMaxLabelLength),
+                        label_start);
         name.labels.push_back(std::move(label));
         label.clear();
         return {};
@@ -81,17 +116,17 @@ Expected<DnsName, ParseError> DnsName::from_text(std::string_view text) {
             label_start = i + 1;
             ended_by_dot = true;
         } else if (c == '\\') {
-            if (i + 1 >= text.size()) return Unexpected(ParseError{"dangling '\\' escape", i});
+            if (i + 1 >= text.size()) return fail("dangling '\\' escape", i);
             if (text[i + 1] >= '0' && text[i + 1] <= '9') {
                 // \DDD: exactly three decimal digits, 0-255.
-                if (text.size() - i < 4) return Unexpected(ParseError{"short \\DDD escape", i});
+                if (text.size() - i < 4) return fail("short \\DDD escape", i);
                 unsigned v = 0;
                 for (std::size_t k = 1; k <= 3; ++k) {
                     char d = text[i + k];
-                    if (d < '0' || d > '9') return Unexpected(ParseError{"bad \\DDD escape", i});
+                    if (d < '0' || d > '9') return fail("bad \\DDD escape", i);
                     v = v * 10 + static_cast<unsigned>(d - '0');
                 }
-                if (v > 255) return Unexpected(ParseError{"\\DDD escape above 255", i});
+                if (v > 255) return fail("\\DDD escape above 255", i);
                 label.push_back(static_cast<char>(v));
                 i += 3;
             } else {
@@ -107,7 +142,9 @@ Expected<DnsName, ParseError> DnsName::from_text(std::string_view text) {
         if (auto r = finish_label(text.size()); !r) return Unexpected(r.error());
     }
     if (name.wire_length() > kDnsMaxNameLength)
-        return Unexpected(ParseError{"name longer than 255 bytes in wire form", 0});
+        return fail("name of " + std::to_string(name.wire_length()) + " bytes exceeds " +
+                        std::to_string(kDnsMaxNameLength) + " in wire form",
+                    0);
     return name;
 }
 

@@ -35,8 +35,10 @@ struct DnsName {
     /// inside a label is escaped with '\', other bytes outside printable ASCII as \DDD.
     std::string to_text() const;
     /// Parses the text form (a trailing dot is optional; "." and "" are the root), with the
-    /// escapes to_text writes. Fails on an empty label, a label over 63 bytes, or a name
-    /// over 255 bytes in wire form.
+    /// escapes to_text writes. Fails on an empty label, a label over 63 bytes, a name over
+    /// 255 bytes in wire form, or a bad escape. The error's message quotes the input (cut
+    /// after 40 characters, non-printables as \DDD) and ends with the offset into `text`:
+    /// "invalid DNS name 'a..b': empty label at offset 2"; ParseError::offset holds it too.
     static Expected<DnsName, ParseError> from_text(std::string_view text);
 
     /// Bytes the name takes uncompressed on the wire (1 for the root).

@@ -47,6 +47,43 @@ TEST(DnsName, TextErrors) {
     EXPECT_TRUE(DnsName::from_text(l + "." + l + "." + l + "." + std::string(61, 'a')));
 }
 
+struct BadText {
+    std::string input;
+    std::size_t offset;
+    std::string message;
+};
+
+TEST(DnsName, TextErrorsQuoteTheInput) {
+    const std::string l63(63, 'a');
+    const std::string four63 = l63 + "." + l63 + "." + l63 + "." + l63;
+    const BadText cases[] = {
+        {"a..b", 2, "invalid DNS name 'a..b': empty label at offset 2"},
+        {".a", 0, "invalid DNS name '.a': empty label at offset 0"},
+        {"a.b..", 4, "invalid DNS name 'a.b..': empty label at offset 4"},
+        {"ok." + std::string(64, 'x'), 3,
+         "invalid DNS name 'ok." + std::string(37, 'x') + "...': label of 64 bytes exceeds 63 at offset 3"},
+        {four63, 0,
+         "invalid DNS name '" + std::string(40, 'a') + "...': name of 257 bytes exceeds 255 in wire form at offset 0"},
+        {"a\\", 1, "invalid DNS name 'a\\': dangling '\\' escape at offset 1"},
+        {"a\\25", 1, "invalid DNS name 'a\\25': short \\DDD escape at offset 1"},
+        {"a\\2x5", 1, "invalid DNS name 'a\\2x5': bad \\DDD escape at offset 1"},
+        {"a\\256", 1, "invalid DNS name 'a\\256': \\DDD escape above 255 at offset 1"},
+        // A control byte in the input is shown escaped, so the message stays one printable line.
+        {std::string("a\n..b"), 3, "invalid DNS name 'a\\010..b': empty label at offset 3"},
+    };
+    for (const auto& c : cases) {
+        auto r = DnsName::from_text(c.input);
+        ASSERT_FALSE(r) << c.input;
+        EXPECT_EQ(r.error().offset, c.offset) << c.input;
+        EXPECT_EQ(r.error().message, c.message);
+    }
+    // Exactly 40 characters are quoted whole, no "...".
+    std::string forty = std::string(38, 'b') + "..";
+    auto r = DnsName::from_text(forty);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message, "invalid DNS name '" + forty + "': empty label at offset 39");
+}
+
 TEST(DnsName, CaseInsensitiveEquality) {
     EXPECT_EQ(name("WWW.Example.COM"), name("www.example.com"));
     EXPECT_FALSE(name("www.example.com") == name("example.com"));
