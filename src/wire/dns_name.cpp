@@ -148,6 +148,14 @@ Expected<DnsName, ParseError> DnsName::from_text(std::string_view text) {
     return name;
 }
 
+std::string dns_name_key(const DnsName& name) {
+    // The wire form rather than the dotted text: a label may hold a '.', which text would
+    // have to escape, while length-prefixed labels can never run together.
+    std::string key = suffix_key(name, 0);
+    key.push_back('\0');
+    return key;
+}
+
 bool operator==(const DnsName& a, const DnsName& b) noexcept {
     if (a.labels.size() != b.labels.size()) return false;
     for (std::size_t i = 0; i < a.labels.size(); ++i) {

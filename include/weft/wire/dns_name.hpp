@@ -48,6 +48,14 @@ struct DnsName {
     friend bool operator==(const DnsName& a, const DnsName& b) noexcept;
 };
 
+/// A canonical key for looking names up (zones, caches, compression): the name's
+/// uncompressed wire form, root byte included, with ASCII letters lower-cased and every other
+/// byte kept (RFC 4343: DNS compares only A-Z/a-z case-insensitively). So
+/// "WWW.Example.TEST." and "www.example.test" give the same key, "\003www\007example\004test\000";
+/// two names have the same key exactly when operator== says they are equal. The root's key
+/// is a single zero byte. The key is bytes, not text: print a name with to_text().
+std::string dns_name_key(const DnsName& name);
+
 /// A name read from a message and where its in-place bytes end (after the terminating root
 /// byte or the first pointer), so the caller's cursor can go on from there.
 struct DnsNameRead {

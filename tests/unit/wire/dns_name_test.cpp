@@ -89,6 +89,33 @@ TEST(DnsName, CaseInsensitiveEquality) {
     EXPECT_FALSE(name("www.example.com") == name("example.com"));
 }
 
+TEST(DnsName, KeyIsLowerCasedWireForm) {
+    using namespace std::string_literals;
+    const std::pair<const char*, std::string> cases[] = {
+        {"www.example.test", "\3www\7example\4test\0"s},
+        {"WWW.Example.TEST.", "\3www\7example\4test\0"s},
+        {".", "\0"s},
+        {"", "\0"s},
+        // Only ASCII letters fold (RFC 4343): digits, '-', '_' and bytes >= 0x80 stay.
+        {"A-1_B.\\128X", "\5a-1_b\2\x80x\0"s},  // \128 in master-file text is decimal
+        // An escaped dot is part of its label, not a separator: a different name and key.
+        {"a\\.b", "\3a.b\0"s},
+    };
+    for (const auto& [text, key] : cases) EXPECT_EQ(dns_name_key(name(text)), key) << text;
+    EXPECT_EQ(dns_name_key(name("WWW.Example.TEST.")), dns_name_key(name("www.example.test")));
+    EXPECT_NE(dns_name_key(name("a\\.b")), dns_name_key(name("a.b")));
+    EXPECT_NE(dns_name_key(name("example.test")), dns_name_key(name("www.example.test")));
+    // 0xC0 and 0xE0 are Latin-1 'A-grave' and 'a-grave': not folded, so not the same key.
+    DnsName upper{{std::string("\xc0")}}, lower{{std::string("\xe0")}};
+    EXPECT_NE(dns_name_key(upper), dns_name_key(lower));
+    EXPECT_FALSE(upper == lower);
+    // The key of a name read off the wire is that wire form, lower-cased.
+    auto msg = bytes_of({3, 'W', 'w', 'W', 0});
+    auto r = read_dns_name(msg, 0);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(dns_name_key(r->name), "\3www\0"s);
+}
+
 TEST(DnsName, ReadsPlainAndCompressed) {
     // offset 0: 7example3com0 ; offset 13: 3www + pointer to 0
     auto msg = bytes_of({7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0, 3, 'w', 'w', 'w', 0xc0, 0});
