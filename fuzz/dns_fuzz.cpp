@@ -1,6 +1,7 @@
 // DNS: parse; every name's text form reads back to the same name; every record's text form
 // is produced; parse -> build (compressed) -> parse gives the same message (names compared
-// case-insensitively, as DNS does: compression may point at a differently cased suffix).
+// case-insensitively, as DNS does: compression may point at a differently cased suffix);
+// the size-limited build stays within its limit and parses.
 #include <cstddef>
 #include <cstdint>
 #include <variant>
@@ -116,5 +117,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(same_records(m->answers, n->answers), "dns answers round trip");
     check(same_records(m->authority, n->authority), "dns authority round trip");
     check(same_records(m->additional, n->additional), "dns additional round trip");
+
+    // The size-limited build: never over its limit, always a message parse_dns accepts
+    // (whole records only), and the same bytes as build_dns when everything fits.
+    for (std::size_t limit : {std::size_t{12}, std::size_t{512}, bytes.size() / 2, bytes.size()}) {
+        const auto cut = build_dns(*m, limit);
+        check(cut.size() <= limit, "size-limited build within its limit");
+        if (limit >= kDnsHeaderSize) check(parse_dns(cut).has_value(), "size-limited build parses");
+        if (limit >= bytes.size()) check(cut == bytes, "size-limited build of a message that fits is build_dns");
+    }
     return 0;
 }

@@ -1,10 +1,8 @@
 #include "weft/wire/dns.hpp"
 
 #include <algorithm>
-#include <limits>
 
 #include "weft/wire/byte_reader.hpp"
-#include "weft/wire/byte_writer.hpp"
 
 namespace weft::wire {
 namespace {
@@ -274,98 +272,6 @@ WireResult<DnsMessage> parse_dns(std::span<const std::byte> bytes) {
     if (auto s = parse_section(bytes, pos, h.nscount, m.authority); !s) return Unexpected(s.error());
     if (auto s = parse_section(bytes, pos, h.arcount, m.additional); !s) return Unexpected(s.error());
     return m;
-}
-
-// ---- building ----
-
-namespace {
-
-std::uint16_t clamp16(std::size_t n) {
-    return static_cast<std::uint16_t>(std::min<std::size_t>(n, std::numeric_limits<std::uint16_t>::max()));
-}
-
-void write_rdata(ByteWriter& w, DnsNameCompressor& names, const DnsRdata& data) {
-    struct Visitor {
-        ByteWriter& w;
-        DnsNameCompressor& names;
-        void operator()(const DnsRaw& d) { w.bytes(d.data); }
-        void operator()(const DnsA& d) {
-            for (auto b : d.address.to_bytes()) w.u8(b);
-        }
-        void operator()(const DnsAaaa& d) {
-            for (auto b : d.address.to_bytes()) w.u8(b);
-        }
-        void operator()(const DnsNs& d) { names.write(w, d.name); }
-        void operator()(const DnsCname& d) { names.write(w, d.name); }
-        void operator()(const DnsPtr& d) { names.write(w, d.name); }
-        void operator()(const DnsSoa& d) {
-            names.write(w, d.mname);
-            names.write(w, d.rname);
-            for (auto v : {d.serial, d.refresh, d.retry, d.expire, d.minimum}) w.u32(v);
-        }
-        void operator()(const DnsMx& d) {
-            w.u16(d.preference);
-            names.write(w, d.exchange);
-        }
-        void operator()(const DnsTxt& d) {
-            for (const auto& s : d.strings) {
-                std::size_t n = std::min<std::size_t>(s.size(), 255);
-                w.u8(static_cast<std::uint8_t>(n));
-                w.bytes(std::as_bytes(std::span(s.data(), n)));
-            }
-        }
-        void operator()(const DnsSrv& d) {
-            w.u16(d.priority);
-            w.u16(d.weight);
-            w.u16(d.port);
-            write_dns_name(w, d.target);  // never compressed (RFC 2782)
-        }
-        void operator()(const DnsOpt& d) {
-            for (const auto& o : d.options) {
-                w.u16(o.code);
-                w.u16(clamp16(o.data.size()));
-                w.bytes(std::span(o.data).first(clamp16(o.data.size())));
-            }
-        }
-    };
-    std::visit(Visitor{w, names}, data);
-}
-
-}  // namespace
-
-std::vector<std::byte> build_dns(const DnsMessage& message) {
-    std::vector<std::byte> out;
-    ByteWriter w(out);
-    DnsNameCompressor names;
-    const DnsHeader& h = message.header;
-    w.u16(h.id);
-    w.u8(static_cast<std::uint8_t>((h.qr ? 0x80 : 0) | (h.opcode & 0x0f) << 3 | (h.aa ? 0x04 : 0) |
-                                   (h.tc ? 0x02 : 0) | (h.rd ? 0x01 : 0)));
-    w.u8(static_cast<std::uint8_t>((h.ra ? 0x80 : 0) | (h.z ? 0x40 : 0) | (h.ad ? 0x20 : 0) |
-                                   (h.cd ? 0x10 : 0) | (h.rcode & 0x0f)));
-    w.u16(clamp16(message.questions.size()));
-    w.u16(clamp16(message.answers.size()));
-    w.u16(clamp16(message.authority.size()));
-    w.u16(clamp16(message.additional.size()));
-    for (const auto& q : message.questions) {
-        names.write(w, q.name);
-        w.u16(static_cast<std::uint16_t>(q.type));
-        w.u16(static_cast<std::uint16_t>(q.qclass));
-    }
-    for (const auto* section : {&message.answers, &message.authority, &message.additional}) {
-        for (const auto& rec : *section) {
-            names.write(w, rec.name);
-            w.u16(static_cast<std::uint16_t>(rec.type));
-            w.u16(static_cast<std::uint16_t>(rec.rclass));
-            w.u32(rec.ttl);
-            // rdlength is known only once the (compressed) rdata is written.
-            std::size_t len_at = w.size();
-            w.u16(0);
-            write_rdata(w, names, rec.data);
-            w.patch_u16(len_at, clamp16(w.size() - len_at - 2));
-        }
-    }
-    return out;
 }
 
 DnsRecord make_opt_record(const DnsEdns& edns) {

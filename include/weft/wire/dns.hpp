@@ -131,6 +131,19 @@ WireResult<DnsMessage> parse_dns(std::span<const std::byte> bytes);
 /// vectors. A DnsRaw payload is written as is; a TXT string over 255 bytes is cut at 255.
 std::vector<std::byte> build_dns(const DnsMessage& message);
 
+/// build_dns for a transport with a size limit (512 for plain UDP, RFC 1035 4.2.1; the
+/// requestor's EDNS payload size, RFC 6891). A message that fits comes out as build_dns
+/// gives it. One that does not keeps its header and questions and loses whole records from
+/// the end: the additional section first, then authority, then answers; no record is ever
+/// cut. OPT records in `additional` are kept (RFC 6891 section 7), moved to the end of it.
+/// TC is set when an answer or authority record had to go; records dropped only from the
+/// additional section leave TC as it was (RFC 2181 section 9: TC means the answer is
+/// incomplete, not that extra data was left out; a caller whose glue is required, RFC 9471,
+/// must check the additional count itself). Should the question and OPT not fit, OPT is
+/// dropped, then the questions, and TC is set. The result is never over `max_size` and
+/// parses with parse_dns; it is empty only when `max_size` is below the 12-byte header.
+std::vector<std::byte> build_dns(const DnsMessage& message, std::size_t max_size);
+
 /// The OPT record for `edns` (root owner name, type OPT).
 DnsRecord make_opt_record(const DnsEdns& edns);
 /// The EDNS fields of an OPT record; std::nullopt when `record` is not of type OPT.
