@@ -251,8 +251,11 @@ void DnsNameCompressor::write(ByteWriter& out, const DnsName& name) {
             out.u16(static_cast<std::uint16_t>(0xc000u | it->second));
             return;
         }
-        // Only offsets a 14-bit pointer can reach are worth remembering.
-        if (out.size() < 0x4000) suffixes_.emplace(std::move(key), static_cast<std::uint16_t>(out.size()));
+        // Remembered only now, as the suffix is about to be written: a later name can point
+        // here, this one never can (its shorter suffixes have other keys), so pointers only
+        // ever go backwards. Offsets past 14 bits are not remembered: no pointer reaches them.
+        if (out.size() <= kDnsMaxPointerOffset)
+            suffixes_.emplace(std::move(key), static_cast<std::uint16_t>(out.size()));
         const auto& label = name.labels[i];
         std::size_t n = std::min(label.size(), kDnsMaxLabelLength);
         out.u8(static_cast<std::uint8_t>(n));

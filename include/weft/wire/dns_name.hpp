@@ -73,9 +73,17 @@ WireResult<DnsNameRead> read_dns_name(std::span<const std::byte> message, std::s
 /// Appends `name` uncompressed.
 void write_dns_name(ByteWriter& out, const DnsName& name);
 
+/// Highest offset a compression pointer can hold: 14 bits (RFC 1035 section 4.1.4).
+inline constexpr std::size_t kDnsMaxPointerOffset = 0x3fff;
+
 /// Writes names with compression: remembers where each suffix was written and replaces a
 /// suffix written before by a pointer to it. One compressor per message, fed in the order
-/// the names are written; offsets are those of the message's writer.
+/// the names are written; offsets are those of the message's writer, so the message must
+/// start at offset 0 of it (write a TCP length prefix elsewhere). Every pointer written
+/// points backwards, at a suffix already in the output, never at one to come; suffixes
+/// written past kDnsMaxPointerOffset are not remembered, so names there are written in
+/// full unless an earlier copy is in reach. Matching ignores ASCII case (RFC 4343), so a
+/// pointer may lead to a differently cased copy.
 class DnsNameCompressor {
 public:
     void write(ByteWriter& out, const DnsName& name);

@@ -229,6 +229,49 @@ TEST(DnsName, CompressorSharesSuffixes) {
     EXPECT_EQ(a->name.to_text(), "mail.example.com");  // the suffix as first written is reused
 }
 
+// RFC 1035 section 4.1.4's example: F.ISI.ARPA at offset 20, FOO.F.ISI.ARPA at 40 as "FOO"
+// plus a pointer to 20, ARPA at 64 as a pointer to 26, the root at 92 as a zero byte.
+TEST(DnsName, CompressorRfc1035Example) {
+    std::vector<std::byte> out(20);
+    ByteWriter w(out);
+    DnsNameCompressor c;
+    c.write(w, name("F.ISI.ARPA"));
+    EXPECT_EQ(std::vector<std::byte>(out.begin() + 20, out.end()),
+              bytes_of({1, 'F', 3, 'I', 'S', 'I', 4, 'A', 'R', 'P', 'A', 0}));
+    out.resize(40);
+    c.write(w, name("FOO.F.ISI.ARPA"));
+    EXPECT_EQ(std::vector<std::byte>(out.begin() + 40, out.end()), bytes_of({3, 'F', 'O', 'O', 0xc0, 20}));
+    out.resize(64);
+    c.write(w, name("ARPA"));
+    EXPECT_EQ(std::vector<std::byte>(out.begin() + 64, out.end()), bytes_of({0xc0, 26}));
+    out.resize(92);
+    c.write(w, name("."));
+    EXPECT_EQ(out.size(), 93u);
+    EXPECT_EQ(out[92], std::byte{0});
+    for (std::size_t at : {20u, 40u, 64u}) EXPECT_TRUE(read_dns_name(out, at)) << at;
+    EXPECT_EQ(read_dns_name(out, 40)->name.to_text(), "FOO.F.ISI.ARPA");
+}
+
+TEST(DnsName, CompressorForgetsOffsetsPastFourteenBits) {
+    std::vector<std::byte> out(kDnsMaxPointerOffset);  // the next name starts at 0x3fff
+    ByteWriter w(out);
+    DnsNameCompressor c;
+    c.write(w, name("edge.test"));   // at 0x3fff: the last offset a pointer can hold
+    c.write(w, name("late.example"));  // at 0x400a: beyond reach
+    const std::size_t second = out.size();
+    c.write(w, name("late.example"));
+    // Written in full again: no pointer can reach the first copy.
+    EXPECT_EQ(std::vector<std::byte>(out.begin() + static_cast<std::ptrdiff_t>(second), out.end()),
+              bytes_of({4, 'l', 'a', 't', 'e', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0}));
+    const std::size_t third = out.size();
+    c.write(w, name("x.edge.test"));  // still points back at 0x3fff
+    EXPECT_EQ(std::vector<std::byte>(out.begin() + static_cast<std::ptrdiff_t>(third), out.end()),
+              bytes_of({1, 'x', 0xff, 0xff}));
+    auto r = read_dns_name(out, third);
+    ASSERT_TRUE(r) << r.error().to_string();
+    EXPECT_EQ(r->name.to_text(), "x.edge.test");
+}
+
 TEST(DnsName, UncompressedWrite) {
     std::vector<std::byte> out;
     ByteWriter w(out);
