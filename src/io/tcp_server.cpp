@@ -65,6 +65,7 @@ struct TcpServer::Worker : detail::StreamOwner {
     bool past_deadline = false;
     bool finished = false;
     bool walking = false;  // inside a walk over `connections`: finishing waits until it ends
+    void* accept_frame = nullptr;
 
     Worker(TcpServer& s, std::size_t i) : server(s), index(i), loop(s.pool_->loop(i)) {
         take_back = &Worker::take_back_fd;
@@ -81,6 +82,7 @@ struct TcpServer::Worker : detail::StreamOwner {
     void linger_ended(std::uint64_t id);
     void drain_timed_out();
     void maybe_finish();
+    void abandon() noexcept;
     static void take_back_fd(detail::StreamOwner& owner, std::uint64_t id, int fd) noexcept;
 };
 
@@ -335,6 +337,7 @@ Result<std::unique_ptr<TcpServer>> TcpServer::start(LoopPool& pool, const Endpoi
     }
     if (failed) {
         for (std::size_t i = 0; i < loops; ++i) pool.call(i, [&] { server->workers_[i]->listener.close(); });
+        server->stopping_ = true;  // nothing joined the pool: the destructor has nothing to stop
         return Unexpected(failed);
     }
     server->running_workers_ = loops;
@@ -342,7 +345,7 @@ Result<std::unique_ptr<TcpServer>> TcpServer::start(LoopPool& pool, const Endpoi
         Worker* w = server->workers_[i].get();
         pool.call(i, [w] {
             w->member = w->server.pool_->join(w->index, [w] { w->begin_stop(); });
-            if (w->listener.is_open()) w->loop.spawn(w->accept_loop());
+            if (w->listener.is_open()) w->accept_frame = LoopAccess::spawn_root(w->loop, w->accept_loop());
         });
     }
     return server;
@@ -353,8 +356,23 @@ TcpServer::~TcpServer() {
     wait();
 }
 
+// The pool never ran: nothing was accepted and nothing can drain. Undo what start() left on
+// the loop (the accept task, the listener, the membership) so that wait() returns and no
+// frame outlives this worker.
+void TcpServer::Worker::abandon() noexcept {
+    stopping = true;
+    if (accept_frame) LoopAccess::destroy_root(loop, std::exchange(accept_frame, nullptr));
+    listener.close();
+    maybe_finish();  // no connection was ever accepted: it finishes here
+}
+
 void TcpServer::stop() noexcept {
     if (stopping_.exchange(true)) return;
+    if (!pool_->started()) {
+        for (auto& w : workers_)
+            if (w->member != 0) w->abandon();  // a failed start() left no member behind
+        return;
+    }
     try {
         if (options_.accept_mode == AcceptMode::single_acceptor) {
             // Worker 0 hands connections out; it passes the stop on (see begin_stop).

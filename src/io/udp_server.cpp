@@ -208,6 +208,7 @@ struct UdpServer::Worker {
     std::uint64_t next_task = 1;
     bool receiving = true;
     bool walking = false;
+    void* serve_frame = nullptr;
     bool stopping = false;
     bool finished = false;
     TimerId drain_timer = 0;
@@ -219,6 +220,7 @@ struct UdpServer::Worker {
     Task<> run_handler(std::uint64_t id, OwnedDatagram datagram);
     void begin_stop();
     void maybe_finish();
+    void abandon() noexcept;
 };
 
 Task<> UdpServer::Worker::serve() {
@@ -383,6 +385,7 @@ Result<std::unique_ptr<UdpServer>> UdpServer::start_on(LoopPool& pool, const End
     }
     if (failed) {
         for (auto& w : server->workers_) pool.call(w->index, [&] { w->socket.close(); });
+        server->stopped_ = true;  // nothing joined the pool: the destructor has nothing to stop
         return Unexpected(failed);
     }
     server->running_workers_ = loops;
@@ -390,7 +393,7 @@ Result<std::unique_ptr<UdpServer>> UdpServer::start_on(LoopPool& pool, const End
         Worker* worker = w.get();
         pool.call(worker->index, [worker] {
             worker->member = worker->server.pool_->join(worker->index, [worker] { worker->begin_stop(); });
-            worker->loop.spawn(worker->serve());
+            worker->serve_frame = detail::LoopAccess::spawn_root(worker->loop, worker->serve());
         });
     }
     return server;
@@ -401,8 +404,23 @@ UdpServer::~UdpServer() {
     wait();
 }
 
+// The pool never ran: no datagram was read and no handler runs. Undo what start_on() left on
+// the loop so that wait() returns and no frame outlives this worker.
+void UdpServer::Worker::abandon() noexcept {
+    stopping = true;
+    // The serve task's guard finishes the worker as its frame goes (receiving ends there).
+    if (serve_frame) detail::LoopAccess::destroy_root(loop, std::exchange(serve_frame, nullptr));
+    receiving = false;
+    maybe_finish();  // no-op when the guard already finished it
+}
+
 void UdpServer::stop() noexcept {
     if (stopped_.exchange(true)) return;
+    if (!pool_->started()) {
+        for (auto& w : workers_)
+            if (w->member != 0) w->abandon();  // a failed start() left no member behind
+        return;
+    }
     for (auto& w : workers_) {
         try {
             pool_->post(w->index, [worker = w.get()] { worker->begin_stop(); });

@@ -210,6 +210,48 @@ TEST(LoopPool, UdpAndTcpShareLoopsAndOneStop) {
     ::close(u);
 }
 
+// Servers set up on a pool that never starts can still be stopped and destroyed (nothing
+// runs, so nothing drains: the stop must not wait for loops that never turn).
+TEST(LoopPool, ServersOnAPoolThatNeverStartsStopAtOnce) {
+    auto pool = LoopPool::create(2);
+    ASSERT_TRUE(pool);
+    {
+        auto tcp = TcpServer::start(**pool, kLoopback, {}, echo);
+        auto udp = UdpServer::start(**pool, kLoopback, [](const InboundDatagram&, DatagramReplies&) {});
+        ASSERT_TRUE(tcp && udp);
+        const auto port = (*tcp)->local_endpoint().port();
+        (*tcp)->stop();
+        (*tcp)->wait();
+        EXPECT_LT(test::connect_blocking(port, 1s), 0) << "the listener should be closed";
+    }  // the UDP server's destructor stops and waits too
+    (*pool)->start();  // the pool is still usable afterwards
+    auto later = TcpServer::start(**pool, kLoopback, {}, echo);
+    ASSERT_TRUE(later);
+    const int c = test::connect_blocking((*later)->local_endpoint().port());
+    ASSERT_GE(c, 0);
+    ASSERT_TRUE(test::send_all(c, "hi"));
+    EXPECT_EQ(test::recv_n(c, 2), "hi");
+    ::close(c);
+}
+
+// A server that cannot bind on a running pool leaves nothing behind on it.
+TEST(LoopPool, AFailedStartOnARunningPoolLeavesNothing) {
+    auto pool = LoopPool::create(2);
+    ASSERT_TRUE(pool);
+    (*pool)->start();
+    auto first = TcpServer::start(**pool, kLoopback, {}, echo);
+    ASSERT_TRUE(first);
+    auto clash = TcpServer::start(**pool, (*first)->local_endpoint(), {}, echo);
+    ASSERT_FALSE(clash);
+    EXPECT_EQ(clash.error(), std::errc::address_in_use);
+    auto udp = UdpServer::start(**pool, kLoopback, [](const InboundDatagram&, DatagramReplies&) {});
+    ASSERT_TRUE(udp);
+    auto udp_clash = UdpServer::start(**pool, (*udp)->local_endpoint(), [](const InboundDatagram&, DatagramReplies&) {});
+    ASSERT_FALSE(udp_clash);
+    (*pool)->stop();  // the two servers that started drain; the failed ones are not waited for
+    (*pool)->wait();
+}
+
 // A server stopped alone leaves the pool's other members running.
 TEST(LoopPool, OneServerStopsWhileTheOtherServes) {
     auto pool = LoopPool::create(1);
