@@ -165,11 +165,8 @@ def _socket_inodes(pid):
     return inodes
 
 
-def bound_ports(pid, proto="tcp"):
-    """The local ports of process pid's sockets, from /proc: listening ones for "tcp", bound
-    ones for "udp"."""
-    inodes = _socket_inodes(pid)
-    ports = set()
+def _proc_net_sockets(proto):
+    """(local port, state, inode) of every IPv4 and IPv6 socket in /proc/net/PROTO(6)."""
     for table in (proto, proto + "6"):
         try:
             with open("/proc/net/" + table) as f:
@@ -178,10 +175,28 @@ def bound_ports(pid, proto="tcp"):
             continue
         for row in rows:
             f = row.split()
-            local, state, inode = f[1], f[3], f[9]
-            if inode in inodes and (proto == "udp" or state == "0A"):  # 0A: TCP_LISTEN
-                ports.add(int(local.rsplit(":", 1)[1], 16))
-    return ports
+            yield int(f[1].rsplit(":", 1)[1], 16), f[3], f[9]
+
+
+def echo_exchange(port, payload=b"ping", timeout=10):
+    """One echo round trip on a new connection to 127.0.0.1:port; returns the socket, still open."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    s.sendall(payload)
+    got = b""
+    while len(got) < len(payload):
+        part = s.recv(65536)
+        check(part, "server closed during the exchange")
+        got += part
+    check(got == payload, "echo differs")
+    return s
+
+
+def bound_ports(pid, proto="tcp"):
+    """The local ports of process pid's sockets, from /proc: listening ones for "tcp", bound
+    ones for "udp"."""
+    inodes = _socket_inodes(pid)
+    return {port for port, state, inode in _proc_net_sockets(proto)
+            if inode in inodes and (proto == "udp" or state == "0A")}  # 0A: TCP_LISTEN
 
 
 def wait_for_bound_port(proc, proto="tcp", timeout=10):
@@ -201,18 +216,7 @@ def wait_for_bound_port(proc, proto="tcp", timeout=10):
 
 def time_wait_ports():
     """Local ports that have a TCP connection in TIME_WAIT on this machine's loopback."""
-    ports = set()
-    for table in ("tcp", "tcp6"):
-        try:
-            with open("/proc/net/" + table) as f:
-                rows = f.read().splitlines()[1:]
-        except OSError:
-            continue
-        for row in rows:
-            f = row.split()
-            if f[3] == "06":  # TCP_TIME_WAIT
-                ports.add(int(f[1].rsplit(":", 1)[1], 16))
-    return ports
+    return {port for port, state, _ in _proc_net_sockets("tcp") if state == "06"}  # 06: TCP_TIME_WAIT
 
 
 def wait_for(cond, timeout=10, what="condition"):

@@ -13,26 +13,13 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from weft_testlib import *  # noqa: E402,F403
 
 
-def exchange(port, payload=b"ping", timeout=10):
-    """One round trip on a new connection; returns the socket (still open)."""
-    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-    s.sendall(payload)
-    got = b""
-    while len(got) < len(payload):
-        part = s.recv(65536)
-        check(part, "server closed during the exchange")
-        got += part
-    check(got == payload, "echo differs")
-    return s
-
-
 def test_threads_2_second_server_still_in_use():
     srv = weft_serve("tcp", "--threads", "2", "-q")
     try:
         rc, _, err = run([WEFT, "tcp", "serve", "--port", str(srv.port), "--threads", "2"], timeout=10)
         check(rc == 1, "second server rc %d (stderr %r)" % (rc, err))
         check("in use" in err and str(srv.port) in err, "stderr: %r" % err)
-        exchange(srv.port).close()  # the first one is unharmed
+        echo_exchange(srv.port).close()  # the first one is unharmed
     finally:
         srv.stop()
 
@@ -47,14 +34,14 @@ def test_idle_timeout_closes_silent_client():
         # turn began, which may be a little before the bytes arrived (0.1 s allows for a turn
         # preempted on a busy machine).
         t0 = time.monotonic()
-        s = exchange(srv.port)  # accepted and served
+        s = echo_exchange(srv.port)  # accepted and served
         data, how = recv_until_closed(s, timeout=15)
         elapsed = time.monotonic() - t0
         check(data == b"" and how == "eof", "silent client got %r / %s" % (data, how))
         check(elapsed >= 0.9, "closed after %.3fs, before the 1s idle timeout" % elapsed)
         s.close()
         # A client that keeps talking, for longer than the idle timeout, is not idle.
-        s = exchange(srv.port)
+        s = echo_exchange(srv.port)
         t0 = time.monotonic()
         i = 0
         while time.monotonic() - t0 < 2.0:
@@ -78,7 +65,7 @@ def test_max_connections_refuses_the_next_one_at_once():
     # (EOF, no data), instead of hanging in the backlog.
     srv = weft_serve("tcp", "--max-connections", "3", "--threads", "1", "-q")
     try:
-        held = [exchange(srv.port, b"conn %d" % i) for i in range(3)]
+        held = [echo_exchange(srv.port, b"conn %d" % i) for i in range(3)]
         extra = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
         data, how = recv_until_closed(extra, timeout=5)
         check(data == b"" and how == "eof", "4th connection got %r / %s" % (data, how))
@@ -91,7 +78,7 @@ def test_max_connections_refuses_the_next_one_at_once():
         # One slot freed: a new client is served once the server has seen the close.
         def served():
             try:
-                exchange(srv.port, b"after", timeout=2).close()
+                echo_exchange(srv.port, b"after", timeout=2).close()
                 return True
             except (AssertionError, OSError):
                 return False
@@ -228,7 +215,7 @@ def test_udp_burst_from_8_sockets():
 
 def test_logs_each_connection_unless_quiet():
     srv = weft_serve("tcp")
-    s = exchange(srv.port, b"12345")
+    s = echo_exchange(srv.port, b"12345")
     local = "%s:%d" % s.getsockname()
     s.close()
     # The close is logged by the server once it has seen it; SIGTERM then ends the server.
@@ -305,7 +292,7 @@ def test_async_example_server():
     proc = subprocess.Popen([example("async_echo_server"), "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         port = wait_for_bound_port(proc)
-        conns = [exchange(port, b"client %d" % i) for i in range(6)]  # all open at once
+        conns = [echo_exchange(port, b"client %d" % i) for i in range(6)]  # all open at once
         for s in conns:
             s.close()
         proc.send_signal(signal.SIGINT)

@@ -11,19 +11,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from weft_testlib import *  # noqa: E402,F403
 
 
-def exchange_once(port, payload):
-    """A new connection that has had one echo; returned still open."""
-    s = socket.create_connection(("127.0.0.1", port), timeout=10)
-    s.sendall(payload)
-    got = b""
-    while len(got) < len(payload):
-        part = s.recv(65536)
-        check(part, "server closed during the exchange")
-        got += part
-    check(got == payload, "echo differs")
-    return s
-
-
 def test_piped_connect_echoes_everything_and_exits_0():
     srv = weft_serve("tcp")
     try:
@@ -87,7 +74,7 @@ def test_restart_binds_at_once_while_time_wait():
     # idle timeout makes it close the connection, and the client closes after.
     srv = weft_serve("tcp", "--idle-timeout", "0.2")
     port = srv.port
-    s = exchange_once(port, b"x")
+    s = echo_exchange(port, b"x")
     data, how = recv_until_closed(s, timeout=10)
     check(data == b"" and how == "eof", "server did not close the idle connection: %r / %s" % (data, how))
     s.close()
