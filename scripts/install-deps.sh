@@ -9,9 +9,13 @@ set -euo pipefail
 # The default build configures the tests too, so GoogleTest belongs to the build set.
 build_pkgs=(g++ cmake ninja-build make pkg-config libcli11-dev nlohmann-json3-dev
             googletest libgtest-dev libgmock-dev)
-test_pkgs=(python3 socat netcat-openbsd iproute2 procps python3-scapy tshark)
+# DNS peers: dig and kdig judge `weft dns serve`; dnsmasq and unbound answer `weft dns query`
+# and unbound resolves through weft's servers. Their daemons never run as system services
+# (see policy-rc.d below): the tests start them with their own configs and ports.
+test_pkgs=(python3 socat netcat-openbsd iproute2 procps python3-scapy tshark
+           dnsutils knot-dnsutils dnsmasq-base unbound)
 bench_pkgs=(libbenchmark-dev libasio-dev libevent-dev libuv1-dev libtins-dev gnuplot-nox
-            liburing-dev util-linux)
+            liburing-dev util-linux nsd knot dnsperf)
 fuzz_pkgs=(clang libclang-rt-14-dev)
 
 want=()
@@ -39,6 +43,17 @@ if [[ $(id -u) -ne 0 ]]; then
   sudo=(sudo)
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Packages such as unbound, nsd and knot start their daemon as a system service when
+# installed (on port 53, the one the lab needs inside its namespace). The standard way to say
+# no is a policy-rc.d that forbids every start (exit 101) while apt runs; an existing one is
+# left alone.
+policy=/usr/sbin/policy-rc.d
+if [[ ! -e $policy ]]; then
+  printf '#!/bin/sh\n# written by weft scripts/install-deps.sh while apt-get runs\nexit 101\n' |
+    "${sudo[@]}" tee "$policy" >/dev/null
+  "${sudo[@]}" chmod 755 "$policy"
+  trap '"${sudo[@]}" rm -f "$policy"' EXIT
+fi
 # tshark asks whether non-root users may capture; answer before it asks.
 echo "wireshark-common wireshark-common/install-setuid boolean false" | "${sudo[@]}" debconf-set-selections 2>/dev/null || true
 "${sudo[@]}" apt-get update -qq

@@ -1,0 +1,73 @@
+#pragma once
+// A DNS zone as read from an RFC 1035 master file (section 5): the records and the origin.
+//
+//   auto zone = weft::dns::load_zone_file("example.test.zone");
+//   if (!zone) { std::cerr << zone.error().to_string() << '\n'; return 1; }  // "file:12: ..."
+//   for (const auto& rr : zone->records) ...
+//
+// The parser accepts what authoritative servers' users write: $ORIGIN, $TTL (RFC 2308), "@"
+// for the origin, names relative to the origin, an owner left blank to repeat the previous
+// one, TTL and class in either order and optional, parentheses that continue a record across
+// lines, ';' comments, quoted strings with escapes, and the types A AAAA NS CNAME SOA PTR MX
+// TXT SRV (others fail, naming the type). It checks what a server needs to serve the zone:
+// exactly one SOA, at the origin; every name at or below the origin; no CNAME beside other
+// data at a name (RFC 1034 section 3.6.2); class IN only. Every error names the file and the
+// line it is on ("zones/example.test:12: MX preference '70000' is out of range 0-65535").
+//
+// Untrusted files cannot exhaust memory: a line is at most ZoneLimits::max_line_length bytes,
+// a name holds at most max_records_per_name records, a zone at most max_records.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "weft/expected.hpp"
+#include "weft/wire/dns.hpp"
+
+namespace weft::dns {
+
+struct ZoneLimits {
+    std::size_t max_line_length = 64 * 1024;      ///< bytes in one physical line
+    std::size_t max_records_per_name = 10'000;    ///< records at one owner name, all types
+    std::size_t max_records = 1'000'000;          ///< records in the whole zone
+};
+
+struct ZoneParseOptions {
+    /// Shown in errors ("<input>" when empty). load_zone_file sets it to the path.
+    std::string file_name;
+    /// The origin before any $ORIGIN line; without it, a relative name or "@" before the
+    /// first $ORIGIN is an error.
+    std::optional<wire::DnsName> origin;
+    /// TTL of records that give none before any $TTL (RFC 2308 makes $TTL the default; a
+    /// record without a TTL and without $TTL otherwise takes the previous record's TTL,
+    /// as RFC 1035 section 5.1 says).
+    std::optional<std::uint32_t> default_ttl;
+    ZoneLimits limits{};
+};
+
+/// Where and what: "file:line: message" in to_string().
+struct ZoneError {
+    std::string file;
+    std::size_t line = 0;  ///< 1-based; 0 when the error is about the whole zone or the file
+    std::string message;
+    std::string to_string() const;
+};
+
+struct Zone {
+    /// The zone's apex: the owner of its SOA record.
+    wire::DnsName origin;
+    /// Every record in file order, owner names absolute, class IN.
+    std::vector<wire::DnsRecord> records;
+};
+
+/// Parses master-file text.
+Expected<Zone, ZoneError> parse_zone(std::string_view text, const ZoneParseOptions& options = {});
+
+/// Reads and parses `path`; an unreadable file is an error naming the path and the reason
+/// ("zones/x: No such file or directory", line 0). options.file_name defaults to `path`.
+Expected<Zone, ZoneError> load_zone_file(const std::string& path, ZoneParseOptions options = {});
+
+}  // namespace weft::dns
