@@ -49,7 +49,7 @@ struct DnsServerOptions {
     std::uint16_t edns_payload = 1232;
     /// One line per event worth seeing (a TCP connection ended by an error); called from the
     /// loop threads, so it must be thread-safe. Empty: none.
-    std::function<void(std::string_view)> log;
+    std::function<void(std::string_view)> log{};
 };
 
 /// Counters summed over the loops.

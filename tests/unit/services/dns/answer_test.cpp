@@ -243,11 +243,13 @@ TEST(AnswerSize, UdpAnswersAreTruncatedWithTcAndCompleteOverTcp) {
     ASSERT_TRUE(zones);
     std::vector<std::byte> out;
     auto check = [&](QuerySpec spec, QueryTransport transport, std::size_t limit, bool tc, std::size_t answers) {
-        ASSERT_TRUE(answer_query(*zones, make_query(spec), {.transport = transport}, out));
+        EXPECT_TRUE(answer_query(*zones, make_query(spec), {.transport = transport}, out));
         EXPECT_LE(out.size(), limit);
         auto r = wire::parse_dns(out).value();
         EXPECT_EQ(r.header.tc, tc) << out.size();
-        if (answers != 0) EXPECT_EQ(r.answers.size(), answers);
+        if (answers != 0) {
+            EXPECT_EQ(r.answers.size(), answers);
+        }
         return r;
     };
     check({.name = "many.big.test", .type = DnsType::TXT}, QueryTransport::udp, 512, true, 0);

@@ -48,7 +48,9 @@ ns.sub   A     198.18.0.77
 )";
 
 inline Zone parse_or_fail(std::string_view text) {
-    auto zone = parse_zone(text, {.file_name = "test.zone"});
+    ZoneParseOptions options;
+    options.file_name = "test.zone";
+    auto zone = parse_zone(text, options);
     if (!zone) ADD_FAILURE() << zone.error().to_string();
     return zone ? std::move(*zone) : Zone{};
 }
