@@ -214,29 +214,35 @@ Task<Expected<Final, std::string>> walk(Walk& w, DnsName qname, DnsType qtype, s
                     // Follow the chain as far as this response carries it for names inside
                     // the zone this server was asked as a server of (it is authoritative
                     // there, RFC 1034 section 4.3.2); a name elsewhere starts a new walk.
-                    step.outcome = StepOutcome::cname;
                     step.detail = "CNAME to " + name_text(std::get<wire::DnsCname>(cname->data).name);
-                    record(w, std::move(step));
-                    while (cname) {
+                    std::string chain_error;
+                    bool chain_done = false;
+                    while (cname && chain_error.empty() && !chain_done) {
                         chain.push_back(*cname);
                         const DnsName cname_target = std::get<wire::DnsCname>(cname->data).name;
                         const std::string target_key = wire::dns_name_key(cname_target);
-                        if (std::find(seen.begin(), seen.end(), target_key) != seen.end())
-                            co_return Unexpected("CNAME loop: " + name_text(target) + " points back to " +
-                                                 name_text(cname_target));
-                        if (chain.size() > kMaxCnameChain)
-                            co_return Unexpected("CNAME chain longer than " + std::to_string(kMaxCnameChain) +
-                                                 " resolving " + name_text(qname));
-                        seen.push_back(target_key);
-                        target = cname_target;
                         cname = nullptr;
-                        if (!at_or_below(target, servers.zone)) break;
-                        if (auto chained = records_for(m, target, qtype); !chained.empty()) {
+                        if (std::find(seen.begin(), seen.end(), target_key) != seen.end()) {
+                            chain_error = "CNAME loop: " + name_text(target) + " points back to " +
+                                          name_text(cname_target);
+                        } else if (chain.size() > kMaxCnameChain) {
+                            chain_error = "CNAME chain longer than " + std::to_string(kMaxCnameChain) +
+                                          " resolving " + name_text(qname);
+                        } else {
+                            seen.push_back(target_key);
+                            target = cname_target;
+                            if (!at_or_below(target, servers.zone)) break;
+                            auto chained = records_for(m, target, qtype);
                             chain.insert(chain.end(), chained.begin(), chained.end());
-                            co_return make_final(StepOutcome::answer, chain, std::move(*r));
+                            chain_done = !chained.empty();
+                            if (!chain_done) cname = cname_for(m, target);
                         }
-                        cname = cname_for(m, target);
                     }
+                    step.outcome = chain_done ? StepOutcome::answer : StepOutcome::cname;
+                    if (chain_done) step.detail += ", answered in the same response";
+                    record(w, std::move(step));
+                    if (!chain_error.empty()) co_return Unexpected(chain_error);
+                    if (chain_done) co_return make_final(StepOutcome::answer, chain, std::move(*r));
                     restart = true;
                     break;
                 }
