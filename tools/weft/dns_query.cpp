@@ -216,6 +216,7 @@ void print_step(const dns::ResolutionStep& s, std::size_t number) {
     }
     case dns::StepOutcome::answer:
         std::cout << (s.result->response.header.aa ? "authoritative answer" : "answer (not authoritative)");
+        if (!s.detail.empty()) std::cout << " (" << s.detail << ')';
         break;
     case dns::StepOutcome::cname: std::cout << s.detail; break;
     case dns::StepOutcome::nxdomain: std::cout << "NXDOMAIN (no such name)"; break;

@@ -97,6 +97,23 @@ const DnsRecord* cname_for(const wire::DnsMessage& m, const DnsName& owner) {
 
 Task<Expected<Final, std::string>> walk(Walk& w, DnsName qname, DnsType qtype, std::size_t depth);
 
+// Built outside the coroutines, which then hold no braced temporaries (g++ 12 mishandles them
+// there; see the question in walk()).
+Final make_final(StepOutcome outcome, const std::vector<DnsRecord>& answers, QueryResult last) {
+    Final f;
+    f.outcome = outcome;
+    f.answers = answers;
+    f.last = std::move(last);
+    return f;
+}
+
+ResolveFailure make_failure(std::string message, std::vector<ResolutionStep> steps) {
+    ResolveFailure f;
+    f.message = std::move(message);
+    f.steps = std::move(steps);
+    return f;
+}
+
 // The A addresses of a name server that came without glue, from a nested walk; empty when
 // it cannot be resolved (the error, when the whole resolution must stop, goes to `fatal`).
 Task<std::vector<IpAddress>> look_up_server(Walk& w, DnsName server, std::size_t depth, std::string& fatal) {
@@ -123,11 +140,15 @@ Task<Expected<Final, std::string>> walk(Walk& w, DnsName qname, DnsType qtype, s
     QueryOptions per_server = w.options.query;
     per_server.recursion_desired = false;  // we do the recursion ourselves
     std::vector<DnsRecord> chain;          // CNAMEs followed so far
-    std::vector<std::string> seen{wire::dns_name_key(qname)};
+    // Locals are filled by statements rather than braced temporaries (see the question below).
+    std::vector<std::string> seen;
+    seen.push_back(wire::dns_name_key(qname));
     DnsName target = qname;
 
     for (;;) {  // once per start at the roots (again after each CNAME)
-        ZoneServers servers{*DnsName::from_text("."), w.options.roots, {}};
+        ZoneServers servers;
+        servers.zone = *DnsName::from_text(".");
+        servers.addresses = w.options.roots;
         if (servers.addresses.empty()) servers.addresses = default_root_servers();
         bool restart = false;
         while (!restart) {  // once per zone, root first
@@ -138,13 +159,13 @@ Task<Expected<Final, std::string>> walk(Walk& w, DnsName qname, DnsType qtype, s
                 if (i == servers.addresses.size()) {
                     // Glued servers are used up: look up the next glue-less one, if any.
                     if (servers.unresolved.empty()) break;
-                    DnsName next = servers.unresolved.front();
+                    DnsName ns_name = servers.unresolved.front();
                     servers.unresolved.erase(servers.unresolved.begin());
                     std::string fatal;
-                    auto found = co_await look_up_server(w, next, depth, fatal);
+                    auto ns_addresses = co_await look_up_server(w, ns_name, depth, fatal);
                     if (!fatal.empty()) co_return Unexpected(fatal);
-                    if (found.empty()) last_problem = "no address found for name server " + name_text(next);
-                    servers.addresses.insert(servers.addresses.end(), found.begin(), found.end());
+                    if (ns_addresses.empty()) last_problem = "no address found for name server " + name_text(ns_name);
+                    servers.addresses.insert(servers.addresses.end(), ns_addresses.begin(), ns_addresses.end());
                     --i;  // the same index now holds the first new address, if any
                     continue;
                 }
@@ -155,8 +176,12 @@ Task<Expected<Final, std::string>> walk(Walk& w, DnsName qname, DnsType qtype, s
                 step.zone = servers.zone;
                 step.server = Endpoint(servers.addresses[i], w.options.port);
                 ++asked;
-                auto r = co_await query(*w.loop, step.server, wire::DnsQuestion{target, qtype, wire::DnsClass::IN},
-                                        per_server);
+                // A named question, not a braced temporary inside the co_await: g++ 12
+                // destroys such a temporary twice when the coroutine resumes.
+                wire::DnsQuestion question;
+                question.name = target;
+                question.type = qtype;
+                auto r = co_await query(*w.loop, step.server, question, per_server);
                 if (!r) {
                     step.outcome = StepOutcome::no_response;
                     step.detail = r.error().message;
@@ -170,7 +195,7 @@ Task<Expected<Final, std::string>> walk(Walk& w, DnsName qname, DnsType qtype, s
                 if (rcode == wire::kDnsRcodeNxDomain) {
                     step.outcome = StepOutcome::nxdomain;
                     record(w, std::move(step));
-                    co_return Final{StepOutcome::nxdomain, chain, std::move(*r)};
+                    co_return make_final(StepOutcome::nxdomain, chain, std::move(*r));
                 }
                 if (rcode != wire::kDnsRcodeNoError) {
                     step.outcome = StepOutcome::rejected;
@@ -179,39 +204,45 @@ Task<Expected<Final, std::string>> walk(Walk& w, DnsName qname, DnsType qtype, s
                     record(w, std::move(step));
                     continue;
                 }
-                if (auto found = records_for(m, target, qtype); !found.empty()) {
+                if (auto answered = records_for(m, target, qtype); !answered.empty()) {
                     step.outcome = StepOutcome::answer;
                     record(w, std::move(step));
-                    chain.insert(chain.end(), found.begin(), found.end());
-                    co_return Final{StepOutcome::answer, chain, std::move(*r)};
+                    chain.insert(chain.end(), answered.begin(), answered.end());
+                    co_return make_final(StepOutcome::answer, chain, std::move(*r));
                 }
                 if (const DnsRecord* cname = qtype == DnsType::CNAME ? nullptr : cname_for(m, target)) {
                     // Follow the chain as far as this response carries it for names inside
                     // the zone this server was asked as a server of (it is authoritative
                     // there, RFC 1034 section 4.3.2); a name elsewhere starts a new walk.
-                    step.outcome = StepOutcome::cname;
                     step.detail = "CNAME to " + name_text(std::get<wire::DnsCname>(cname->data).name);
-                    record(w, std::move(step));
-                    while (cname) {
+                    std::string chain_error;
+                    bool chain_done = false;
+                    while (cname && chain_error.empty() && !chain_done) {
                         chain.push_back(*cname);
-                        const DnsName next = std::get<wire::DnsCname>(cname->data).name;
-                        const std::string key = wire::dns_name_key(next);
-                        if (std::find(seen.begin(), seen.end(), key) != seen.end())
-                            co_return Unexpected("CNAME loop: " + name_text(target) + " points back to " +
-                                                 name_text(next));
-                        if (chain.size() > kMaxCnameChain)
-                            co_return Unexpected("CNAME chain longer than " + std::to_string(kMaxCnameChain) +
-                                                 " resolving " + name_text(qname));
-                        seen.push_back(key);
-                        target = next;
+                        const DnsName cname_target = std::get<wire::DnsCname>(cname->data).name;
+                        const std::string target_key = wire::dns_name_key(cname_target);
                         cname = nullptr;
-                        if (!at_or_below(target, servers.zone)) break;
-                        if (auto found = records_for(m, target, qtype); !found.empty()) {
-                            chain.insert(chain.end(), found.begin(), found.end());
-                            co_return Final{StepOutcome::answer, chain, std::move(*r)};
+                        if (std::find(seen.begin(), seen.end(), target_key) != seen.end()) {
+                            chain_error = "CNAME loop: " + name_text(target) + " points back to " +
+                                          name_text(cname_target);
+                        } else if (chain.size() > kMaxCnameChain) {
+                            chain_error = "CNAME chain longer than " + std::to_string(kMaxCnameChain) +
+                                          " resolving " + name_text(qname);
+                        } else {
+                            seen.push_back(target_key);
+                            target = cname_target;
+                            if (!at_or_below(target, servers.zone)) break;
+                            auto chained = records_for(m, target, qtype);
+                            chain.insert(chain.end(), chained.begin(), chained.end());
+                            chain_done = !chained.empty();
+                            if (!chain_done) cname = cname_for(m, target);
                         }
-                        cname = cname_for(m, target);
                     }
+                    step.outcome = chain_done ? StepOutcome::answer : StepOutcome::cname;
+                    if (chain_done) step.detail += ", answered in the same response";
+                    record(w, std::move(step));
+                    if (!chain_error.empty()) co_return Unexpected(chain_error);
+                    if (chain_done) co_return make_final(StepOutcome::answer, chain, std::move(*r));
                     restart = true;
                     break;
                 }
@@ -230,7 +261,8 @@ Task<Expected<Final, std::string>> walk(Walk& w, DnsName qname, DnsType qtype, s
                         record(w, std::move(step));
                         continue;
                     }
-                    ZoneServers next{zone, {}, {}};
+                    ZoneServers delegated;
+                    delegated.zone = zone;
                     for (const DnsName& ns : names) {
                         // Glue counts only from inside the referring server's zone: anything
                         // else is data it has no authority over (cache poisoning's old door).
@@ -239,12 +271,12 @@ Task<Expected<Final, std::string>> walk(Walk& w, DnsName qname, DnsType qtype, s
                             const auto* v4 = std::get_if<wire::DnsA>(&a.data);
                             if (a.type != DnsType::A || !v4 || !(a.name == ns) || !at_or_below(a.name, servers.zone))
                                 continue;
-                            if (std::find(next.addresses.begin(), next.addresses.end(), IpAddress(v4->address)) ==
-                                next.addresses.end())
-                                next.addresses.emplace_back(v4->address);
+                            if (std::find(delegated.addresses.begin(), delegated.addresses.end(), IpAddress(v4->address)) ==
+                                delegated.addresses.end())
+                                delegated.addresses.emplace_back(v4->address);
                             glued = true;
                         }
-                        if (!glued) next.unresolved.push_back(ns);
+                        if (!glued) delegated.unresolved.push_back(ns);
                     }
                     step.outcome = StepOutcome::referral;
                     step.referral_zone = zone;
@@ -256,18 +288,21 @@ Task<Expected<Final, std::string>> walk(Walk& w, DnsName qname, DnsType qtype, s
                                              " referrals resolving " + name_text(qname) + " (last to " +
                                              name_text(zone) + ")");
                     }
-                    servers = std::move(next);
+                    servers = std::move(delegated);
                     referred = true;
                     break;
                 }
                 step.outcome = StepOutcome::nodata;
                 record(w, std::move(step));
-                co_return Final{StepOutcome::nodata, chain, std::move(*r)};
+                co_return make_final(StepOutcome::nodata, chain, std::move(*r));
             }
             if (restart) break;
             if (!referred)
-                co_return Unexpected("no usable answer from " + std::to_string(asked) + " server" +
-                                     (asked == 1 ? "" : "s") + " of zone " + name_text(servers.zone) + " for " +
+                co_return Unexpected((asked == 0 ? "no name server of zone " + name_text(servers.zone) +
+                                                       " has an address, resolving "
+                                                 : "no usable answer from " + std::to_string(asked) + " server" +
+                                                       (asked == 1 ? "" : "s") + " of zone " +
+                                                       name_text(servers.zone) + " for ") +
                                      name_text(target) + " " + wire::dns_type_to_string(qtype) + " (last: " +
                                      last_problem + ")");
         }
@@ -286,7 +321,7 @@ Task<IterativeOutcome> run_walk(EventLoop& loop, DnsName name, DnsType type, Ite
     w.loop = &loop;
     w.options = std::move(options);
     auto found = co_await walk(w, name, type, 0);
-    if (!found) co_return Unexpected(ResolveFailure{found.error(), std::move(w.steps)});
+    if (!found) co_return Unexpected(make_failure(found.error(), std::move(w.steps)));
     IterativeResult result;
     result.outcome = found->outcome;
     result.answers = std::move(found->answers);

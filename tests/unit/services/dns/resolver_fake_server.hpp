@@ -71,8 +71,9 @@ inline wire::DnsRecord cname_record(std::string_view owner, std::string_view tar
 }
 inline wire::DnsRecord soa_record(std::string_view zone) {
     wire::DnsSoa soa;
-    soa.mname = name("ns." + std::string(zone));
-    soa.rname = name("hostmaster." + std::string(zone));
+    const std::string suffix = zone == "." ? "" : "." + std::string(zone);
+    soa.mname = name("ns" + suffix);
+    soa.rname = name("hostmaster" + suffix);
     soa.serial = 1;
     soa.refresh = 3600;
     soa.retry = 600;
