@@ -5,8 +5,10 @@ CNAME, and to NXDOMAIN. The example script itself runs too."""
 import json
 import os
 import subprocess
+import sys
 
-from weft_testlib import SOURCE, WEFT, Server, check, main, run
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from weft_testlib import SOURCE, WEFT, Server, check, main, run  # noqa: E402
 
 ZONES = os.path.join(SOURCE, "examples", "dns_hierarchy")
 LEVELS = [("root.zone", "127.0.0.2"), ("test.zone", "127.0.0.3"), ("example.test.zone", "127.0.0.4")]
