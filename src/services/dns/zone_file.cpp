@@ -172,14 +172,11 @@ Expected<void, ZoneError> ZoneParser::record(const ZoneEntry& entry) {
     }
     if (i >= f.size()) return fail(entry.line, "the record has no type");
     const auto type = f[i].quoted ? std::nullopt : detail::zone_type_from_text(f[i].text);
-    if (!type) {
-        const std::string_view t = f[i].text;
-        const bool generic = t.size() > 4 && (t[0] == 'T' || t[0] == 't') && (t[1] == 'Y' || t[1] == 'y') &&
-                             (t[2] == 'P' || t[2] == 'p') && (t[3] == 'E' || t[3] == 'e') &&
-                             t.find_first_not_of("0123456789", 4) == std::string_view::npos;
-        return fail(entry.line, "unsupported type " + detail::quote_field(t) +
-                                    (generic ? " (RFC 3597 generic types are not supported)" : ""));
-    }
+    if (!type)
+        return fail(entry.line, "unsupported type " + detail::quote_field(f[i].text) +
+                                    (detail::zone_type_is_generic(f[i].text)
+                                         ? " (RFC 3597 generic types are not supported)"
+                                         : ""));
     rr.type = *type;
     rr.rclass = wire::DnsClass::IN;
 
