@@ -158,6 +158,8 @@ TEST(ZoneFile, EveryRecordErrorNamesFileLineAndWhat) {
         {"x 60 IN\n", "example.test.zone:6: the record has no type"},
         {"x MX 70000 mail\n", "example.test.zone:6: MX preference '70000' is out of range 0-65535"},
         {"x MX ten mail\n", "example.test.zone:6: MX preference 'ten' is not a number"},
+        // Bytes outside printable ASCII are quoted as \DDD, so the message stays one clean line.
+        {"x MX 1\x7f\x01 mail\n", "example.test.zone:6: MX preference '1\\127\\001' is not a number"},
         {"x MX 10\n", "example.test.zone:6: MX record needs 2 fields (preference exchange), got 1"},
         {"x A 1.2.3.4 5.6.7.8\n", "example.test.zone:6: A record has an extra field '5.6.7.8' after its address"},
         {"x SRV 1 2 65536 t\n", "example.test.zone:6: SRV port '65536' is out of range 0-65535"},
