@@ -49,13 +49,14 @@ public:
     Responder(const ZoneSet& zones, const DnsMessage& query, const AnswerOptions& options)
         : zones_(zones), query_(query), options_(options), edns_(query.edns()) {}
 
+    /// Decides what the response holds and writes it into `out`.
     void respond(std::vector<std::byte>& out) {
         out_ = &out;
-        respond();
+        decide();
     }
 
 private:
-    void respond() {
+    void decide() {
         const auto opts = std::count_if(query_.additional.begin(), query_.additional.end(),
                                         [](const DnsRecord& r) { return r.type == DnsType::OPT; });
         if (query_.header.opcode != wire::kDnsOpcodeQuery) {
