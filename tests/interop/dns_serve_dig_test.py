@@ -40,6 +40,8 @@ b        MX    20 mail
 c        TXT   "c text"
 alias    CNAME www
 chain    CNAME alias
+tosub    CNAME host.sub
+toout    CNAME www.elsewhere.test.
 short 7  A     198.18.0.7
 _sip._udp 120 SRV 10 20 5060 www
 txt      TXT   "hello world" "second"
@@ -251,6 +253,17 @@ def test_cname_chain_followed():
     expect(msg, "chain MX")
     check([r[3] for r in msg.rr("ANSWER")] == ["CNAME", "CNAME"] and [r[3] for r in msg.rr("AUTHORITY")] == ["SOA"],
           "chain MX: %r" % msg)
+    # A CNAME into a delegated child: the CNAME (authoritative, aa), then the child's referral.
+    msg, _ = dig(E("tosub"), "A")
+    expect(msg, "tosub A")
+    check([(r[0], r[3], r[4]) for r in msg.rr("ANSWER")] == [(E("tosub"), "CNAME", E("host.sub"))] and
+          sorted(r[4] for r in msg.rr("AUTHORITY")) == sorted([E("ns.sub"), "ns.other.test."]) and
+          [r[4] for r in msg.rr("ADDITIONAL")] == ["198.18.0.77"], "tosub A: %r" % msg)
+    # A CNAME out of every zone: the CNAME alone, NOERROR; the resolver chases the rest.
+    msg, _ = dig(E("toout"), "A")
+    expect(msg, "toout A")
+    check([(r[0], r[3], r[4]) for r in msg.rr("ANSWER")] == [(E("toout"), "CNAME", "www.elsewhere.test.")] and
+          not msg.rr("AUTHORITY"), "toout A: %r" % msg)
 
 
 def test_referral_at_delegation():
@@ -351,6 +364,29 @@ def test_edns_sizes():
         msg, _ = dig(E("big"), "TXT", "+bufsize=4096", "+ignore", tool=tool)
         expect(msg, tool + " big TXT +bufsize=4096", tc=True)
         check(msg.edns_udp == 1232 and 512 < msg.size <= 1232, "%s big over EDNS 4096: %r" % (tool, msg))
+
+
+def test_edns_version_do_bit_any_class_and_transfers():
+    # EDNS version 1: BADVERS (RFC 6891 6.1.3), answered with the server's version-0 OPT.
+    msg, _ = dig(E("www"), "A", "+edns=1", "+noednsneg")
+    check(msg.status == "BADVERS" and msg.edns_udp == 1232 and not msg.rr("ANSWER"), "EDNS version 1: %r" % msg)
+    # The DO bit is echoed in the OPT (RFC 3225).
+    _, text = dig(E("www"), "A", "+dnssec")
+    check(re.search(r"; EDNS: version: 0, flags: do; udp: 1232", text), "DO bit not echoed:\n" + text)
+    # ANY: every RRset at the name.
+    msg, _ = dig(E("www"), "ANY")
+    expect(msg, "www ANY")
+    check(sorted((r[3], r[4]) for r in msg.rr("ANSWER")) == [("A", "198.18.0.10"), ("AAAA", "2001:db8::10")],
+          "www ANY: %r" % msg)
+    # Another class, and zone transfers: REFUSED.
+    msg, _ = dig("version.bind.", "TXT", "-c", "CH")
+    expect(msg, "CH TXT version.bind", status="REFUSED", aa=False)
+    msg, _ = dig(E("www"), "A", "-c", "HS")
+    expect(msg, "HS A www", status="REFUSED", aa=False)
+    kdig = require_tool("kdig", "knot-dnsutils")
+    for rtype in ("AXFR", "IXFR=2026120700"):
+        rc, out, err = run([kdig, "@127.0.0.1", "-p", str(server().port), "+time=3", E(""), rtype], timeout=20)
+        check("REFUSED" in out.decode(errors="replace") + err, "kdig %s: rc %d %s %s" % (rtype, rc, out, err))
 
 
 def test_notimp_for_other_opcodes():
@@ -522,6 +558,7 @@ if __name__ == "__main__":
         main([test_every_type_answer_and_ttl, test_nxdomain_and_nodata_carry_the_soa, test_cname_chain_followed,
               test_referral_at_delegation, test_required_glue_that_does_not_fit_sets_tc, test_refused_outside_the_zones,
               test_query_case_kept, test_truncation_over_udp_full_over_tcp, test_edns_sizes,
+              test_edns_version_do_bit_any_class_and_transfers,
               test_notimp_for_other_opcodes, test_formerr_and_silence_for_raw_packets, test_pipelined_tcp_raw,
               test_dig_keepopen_several_queries_one_connection, test_kdig_agrees_with_dig, test_sigterm_exits_0])
     finally:
