@@ -523,7 +523,7 @@ def test_dig_keepopen_several_queries_one_connection():
         srv.signal(signal.SIGTERM)
         rc, _, err = srv.wait()
         check(rc == 0, "exit %d after SIGTERM: %s" % (rc, err))
-        m = re.search(r"stopped: (\d+) udp queries, (\d+) tcp queries on (\d+) connections", err)
+        m = re.search(r"stopped: (\d+) udp queries in \d+ batches, (\d+) tcp queries on (\d+) connections", err)
         check(m is not None, "no stop line: %r" % err)
         check(m.groups() == ("0", "5", "1"), "dig +keepopen: expected 5 tcp queries on 1 connection, server says %r"
               % m.group(0))

@@ -263,7 +263,7 @@ def test_unbound_resolves_through_three_weft_servers():
             srv.signal(signal.SIGTERM)
             rc, _, err = srv.wait()
             check(rc == 0, "%s server: exit %d after SIGTERM: %s" % (name, rc, err))
-            m = re.search(r"stopped: (\d+) udp queries, (\d+) tcp queries", err)
+            m = re.search(r"stopped: (\d+) udp queries in \d+ batches, (\d+) tcp queries", err)
             check(m is not None, "%s server: no stop line: %r" % (name, err))
             print("%s server: %s" % (name, m.group(0)))
             check(int(m.group(1)) > 0, "%s server was never asked: %s" % (name, m.group(0)))

@@ -30,7 +30,8 @@
 //   with the first one's TTL (RFC 2181 section 5).
 // - The line of an error is the line the record starts on, except a line over the length
 //   limit (that line) and a '(' never closed (the line of the '('); errors about the whole
-//   zone (no SOA) and about the file have line 0.
+//   zone (no SOA) and about the file have line 0, which to_string() leaves out
+//   ("zones/x: the zone has no SOA record").
 
 #include <cstddef>
 #include <cstdint>
@@ -85,8 +86,9 @@ struct Zone {
 /// the first error found ends the parse.
 Expected<Zone, ZoneError> parse_zone(std::string_view text, const ZoneParseOptions& options = {});
 
-/// Reads and parses `path`; an unreadable file is an error naming the path and the reason
-/// ("zones/x: No such file or directory", line 0), as is a file over kZoneMaxFileSize.
+/// Reads and parses `path`; an unreadable file is an error at line 0 whose to_string() names
+/// the path and the reason ("zones/x: No such file or directory"), as is a file over
+/// kZoneMaxFileSize.
 /// options.file_name defaults to `path`.
 Expected<Zone, ZoneError> load_zone_file(const std::string& path, ZoneParseOptions options = {});
 
