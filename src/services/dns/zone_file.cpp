@@ -31,9 +31,9 @@ using wire::DnsName;
 using wire::DnsType;
 
 // Whether the name with canonical key `key` is `apex` or below it. Keys are wire form, so a
-// suffix match must also fall on a label boundary: "\003xab\000" ends with "\002ab\000"'s
-// bytes "ab\000" only by accident. Walking the length bytes from the start finds the
-// boundaries.
+// suffix match must also fall on a label boundary: the one-label name "x\002ab" has the key
+// "\004x\002ab\000", which ends with the key of "ab", "\002ab\000", yet is not below "ab".
+// Walking the length bytes from the start finds the boundaries.
 bool at_or_below(std::string_view key, std::string_view apex) noexcept {
     if (key.size() < apex.size()) return false;
     const std::size_t start = key.size() - apex.size();

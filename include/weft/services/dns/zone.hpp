@@ -57,8 +57,9 @@ struct ZoneLimits {
 struct ZoneParseOptions {
     /// Shown in errors ("<input>" when empty). load_zone_file sets it to the path.
     std::string file_name;
-    /// The origin before any $ORIGIN line; without it, a relative name or "@" before the
-    /// first $ORIGIN is an error.
+    /// The origin before any $ORIGIN line, and the zone's apex: the SOA must be at it.
+    /// Without it, a relative name or "@" before the first $ORIGIN is an error and the
+    /// SOA's owner is the apex.
     std::optional<wire::DnsName> origin;
     /// TTL of records that give none before any $TTL (RFC 2308 makes $TTL the default; a
     /// record without a TTL and without $TTL otherwise takes the previous record's TTL,
@@ -78,7 +79,8 @@ struct ZoneError {
 struct Zone {
     /// The zone's apex: the owner of its SOA record.
     wire::DnsName origin;
-    /// Every record in file order, owner names absolute, class IN.
+    /// Every record in file order, owner names absolute, class IN; a record identical to an
+    /// earlier one (RFC 2181 section 5) is left out.
     std::vector<wire::DnsRecord> records;
 };
 

@@ -251,9 +251,12 @@ TEST(ZoneFile, WholeZoneErrors) {
     EXPECT_EQ(error_of("$TTL 1\nwww.example.test. A 1.2.3.4\nns.test. A 1.2.3.5\n"
                        "example.test. SOA ns.example.test. hm.example.test. 1 2 3 4 5\n"),
               "example.test.zone:3: 'ns.test' is out of zone (not at or below 'example.test')");
-    // Wire-form suffix without a label boundary: "xexample.test" is not below "example.test".
+    // Text and wire-form suffixes that are not on a label boundary: neither name is below
+    // "example.test", though the second one's key ends with the bytes of the apex's key.
     EXPECT_EQ(error_of(std::string(kHead) + "xexample.test. A 1.2.3.4\n"),
               "example.test.zone:6: 'xexample.test' is out of zone (not at or below 'example.test')");
+    EXPECT_EQ(error_of(std::string(kHead) + "a\\007example.test. A 1.2.3.4\n"),
+              "example.test.zone:6: 'a\\007example.test' is out of zone (not at or below 'example.test')");
 }
 
 TEST(ZoneFile, OwnerAndOriginErrors) {
