@@ -142,12 +142,13 @@ std::size_t AnswerCache::answer(const ZoneSet& zones, std::span<const std::byte>
     if (!answer_query(zones, query, options, scratch_)) return 0;
     if (scratch_.size() > out.size()) return 0;
     std::memcpy(out.data(), scratch_.data(), scratch_.size());
-    // Keep it only when the response starts with the question, as the patching assumes.
-    const bool has_question = scratch_.size() >= key.name_end + 4 && u16_at(scratch_, 4) == 1 &&
+    // Keep it only when the response starts with the question, as the patching assumes
+    // (key.name_end is meaningful only for a plain query).
+    const bool has_question = plain && scratch_.size() >= key.name_end + 4 && u16_at(scratch_, 4) == 1 &&
                               std::equal(scratch_.begin() + wire::kDnsHeaderSize,
                                          scratch_.begin() + static_cast<std::ptrdiff_t>(key.name_end),
                                          query.begin() + wire::kDnsHeaderSize);
-    if (plain && has_question) {
+    if (has_question) {
         if (used_ >= max_entries_) clear();  // a flood of distinct names: start over
         auto* entry = new std::byte[kEntryHeader + key.size + scratch_.size()];
         entry[0] = std::byte(key.size & 0xff);
