@@ -14,9 +14,56 @@ const RRset* ZoneNode::find(wire::DnsType type) const noexcept {
     return nullptr;
 }
 
-const ZoneNode* IndexedZone::find(std::string_view key) const noexcept {
-    auto it = nodes.find(key);
-    return it == nodes.end() ? nullptr : &it->second;
+NodeTable::NodeTable() : slots_(16) {}
+
+NodeTable::Entry* NodeTable::lookup(std::string_view key, std::uint64_t hash) const noexcept {
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+        const Slot& slot = slots_[i];
+        if (slot.entry == nullptr) return nullptr;
+        if (slot.hash == hash && slot.entry->key() == key) return slot.entry;
+    }
+}
+
+const ZoneNode* NodeTable::find(std::string_view key) const noexcept {
+    const Entry* e = lookup(key, std::hash<std::string_view>{}(key));
+    return e ? &e->node : nullptr;
+}
+
+ZoneNode* NodeTable::find(std::string_view key) noexcept {
+    Entry* e = lookup(key, std::hash<std::string_view>{}(key));
+    return e ? &e->node : nullptr;
+}
+
+void NodeTable::grow() {
+    std::vector<Slot> bigger(slots_.size() * 2);
+    const std::size_t mask = bigger.size() - 1;
+    for (const Slot& slot : slots_) {
+        if (slot.entry == nullptr) continue;
+        std::size_t i = slot.hash & mask;
+        while (bigger[i].entry != nullptr) i = (i + 1) & mask;
+        bigger[i] = slot;
+    }
+    slots_ = std::move(bigger);
+}
+
+std::pair<ZoneNode*, bool> NodeTable::emplace(std::string_view key, const wire::DnsName& name) {
+    const std::uint64_t hash = std::hash<std::string_view>{}(key);
+    if (Entry* e = lookup(key, hash)) return {&e->node, false};
+    if (2 * (entries_.size() + 1) > slots_.size()) grow();
+    Entry& e = entries_.emplace_back();
+    e.node.name = name;
+    if (key.size() <= Entry::kInline) {
+        std::copy(key.begin(), key.end(), e.inline_key.begin());
+        e.inline_size = static_cast<std::uint8_t>(key.size());
+    } else {
+        e.long_key.assign(key);
+    }
+    const std::size_t mask = slots_.size() - 1;
+    std::size_t i = hash & mask;
+    while (slots_[i].entry != nullptr) i = (i + 1) & mask;
+    slots_[i] = Slot{hash, &e};
+    return {&e.node, true};
 }
 
 std::string_view parent_key(std::string_view key) noexcept {
@@ -57,18 +104,18 @@ Expected<ZoneSet, std::string> ZoneSet::build(std::vector<Zone> zones) {
             return Unexpected(std::string("zone ") + zone.origin.to_text() + ". is given twice");
         }
         auto& nodes = indexed->nodes;
-        nodes.emplace(indexed->apex_key, ZoneNode{zone.origin, {}});
+        nodes.emplace(indexed->apex_key, zone.origin);
         for (auto& record : zone.records) {
             std::string key = wire::dns_name_key(record.name);
             // Empty non-terminals: every name between this owner and the apex exists.
             for (std::string_view up = parent_key(key);
                  up.size() > indexed->apex_key.size() && key_is_at_or_below(up, indexed->apex_key);
                  up = parent_key(up)) {
-                if (nodes.find(up) != nodes.end()) break;  // and so does everything above it
-                nodes.emplace(std::string(up), ZoneNode{name_of_key(up), {}});
+                if (nodes.find(up) != nullptr) break;  // and so does everything above it
+                nodes.emplace(up, name_of_key(up));
             }
-            auto [it, fresh] = nodes.try_emplace(std::move(key), ZoneNode{record.name, {}});
-            auto& node = it->second;
+            auto [found, fresh] = nodes.emplace(key, record.name);
+            auto& node = *found;
             if (!fresh && node.rrsets.empty()) node.name = record.name;  // the file's case
             RRset* rrset = nullptr;
             for (auto& s : node.rrsets) {
@@ -82,12 +129,12 @@ Expected<ZoneSet, std::string> ZoneSet::build(std::vector<Zone> zones) {
             rrset->records.push_back(std::move(record));
         }
         // One TTL per RRset on the wire too.
-        for (auto& [key, node] : nodes) {
+        nodes.for_each([](ZoneNode& node) {
             for (auto& s : node.rrsets) {
                 for (auto& r : s.records) r.ttl = s.ttl;
             }
-        }
-        indexed->soa = nodes.at(indexed->apex_key).find(wire::DnsType::SOA);
+        });
+        indexed->soa = nodes.find(indexed->apex_key)->find(wire::DnsType::SOA);
         if (indexed->soa == nullptr) {
             return Unexpected(std::string("zone ") + zone.origin.to_text() + ". has no SOA record at its apex");
         }

@@ -12,12 +12,15 @@
 // such a name answers NODATA, not NXDOMAIN. A ZoneSet is immutable once built: the server's
 // threads read it without locks.
 
+#include <array>
 #include <cstddef>
+#include <deque>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "weft/expected.hpp"
@@ -43,21 +46,66 @@ struct ZoneNode {
     const RRset* find(wire::DnsType type) const noexcept;
 };
 
-/// Heterogeneous lookup: find a std::string key with a std::string_view, no allocation.
-struct KeyHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view key) const noexcept { return std::hash<std::string_view>{}(key); }
+/// The nodes of one zone by name key. Open addressing over (hash, node) pairs with linear
+/// probing, the key kept inside the node's own memory when it is short (most are): a lookup
+/// touches the probed slot and the node, two cache lines, where std::unordered_map walks a
+/// bucket, a list node and a separately allocated key. On a zone too big for the cache that
+/// is the difference that shows (the benchmark's 40,000-name zone: 12% of the server's
+/// cycles went to the node map's find).
+class NodeTable {
+public:
+    NodeTable();
+    NodeTable(NodeTable&&) noexcept = default;
+    NodeTable& operator=(NodeTable&&) noexcept = default;
+
+    const ZoneNode* find(std::string_view key) const noexcept;
+    ZoneNode* find(std::string_view key) noexcept;
+    /// The node of `key`, made with `name` when new; second: whether it was new.
+    std::pair<ZoneNode*, bool> emplace(std::string_view key, const wire::DnsName& name);
+    std::size_t size() const noexcept { return entries_.size(); }
+
+    /// Every node, in the order they were made.
+    template <class F>
+    void for_each(F&& f) {
+        for (auto& e : entries_) f(e.node);
+    }
+
+private:
+    struct Entry {
+        static constexpr std::size_t kInline = 46;  // most names' keys: no second allocation
+        ZoneNode node;
+        std::array<char, kInline> inline_key{};
+        std::uint8_t inline_size = 0;
+        std::string long_key;  // when the key is longer than kInline
+        std::string_view key() const noexcept {
+            return long_key.empty() ? std::string_view(inline_key.data(), inline_size) : std::string_view(long_key);
+        }
+    };
+    struct Slot {
+        std::uint64_t hash = 0;
+        Entry* entry = nullptr;
+    };
+    Entry* lookup(std::string_view key, std::uint64_t hash) const noexcept;
+    void grow();
+
+    std::deque<Entry> entries_;  // stable addresses
+    std::vector<Slot> slots_;    // a power of two, at most half full
 };
-using NodeMap = std::unordered_map<std::string, ZoneNode, KeyHash, std::equal_to<>>;
 
 /// One zone, indexed.
 struct IndexedZone {
     wire::DnsName apex;
     std::string apex_key;
-    NodeMap nodes;               ///< by name key; the apex is always there
+    NodeTable nodes;             ///< by name key; the apex is always there
     const RRset* soa = nullptr;  ///< the apex SOA (a zone always has one)
 
-    const ZoneNode* find(std::string_view key) const noexcept;
+    const ZoneNode* find(std::string_view key) const noexcept { return nodes.find(key); }
+};
+
+/// Heterogeneous lookup: find a std::string key with a std::string_view, no allocation.
+struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const noexcept { return std::hash<std::string_view>{}(key); }
 };
 
 class ZoneSet {
