@@ -1,0 +1,767 @@
+#!/usr/bin/env python3
+"""bench_dns.py: the DNS part of `make bench`, run by scripts/bench-dns.sh (see its header for
+the environment variables). `weft dns serve` against NSD and Knot DNS serving the same zone
+(bench/dns/bench.test.zone), driven by dnsperf, as shared/DESIGN.md's "Performance method"
+says:
+
+- every server is started by this script with its own config in a temporary directory, on its
+  own loopback port, pinned to core 0, with one worker for queries; NSD's response rate
+  limiting is off (rrl-ratelimit: 0);
+- before measuring, a sample of queries is asked of every server with dig and the answers
+  (rcode, AA, answer section) are compared;
+- dnsperf, pinned to core 1, drives the servers in turn in short slices (SLICE_S seconds, a
+  new dnsperf process per slice), the order rotating every round, ROUNDS rounds per cell; a
+  cell is a transport (UDP, TCP);
+- per slice: dnsperf's counts (sent, completed, lost, rcodes), its queries/s, the server's CPU
+  time from /proc/PID/task/*/schedstat of all its processes (NSD forks) before and after, and
+  dnsperf's own CPU time (wait4 rusage);
+- medians over the slices; ratios against the peers measured in the same run.
+
+Writes docs/perf/dns.md and docs/perf/dns.png. Every process it starts is ended by PID.
+"""
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HERE = os.path.join(ROOT, "bench", "dns")
+ZONE_SRC = os.path.join(HERE, "bench.test.zone")
+QUERIES = os.path.join(HERE, "queries.txt")
+ORIGIN = "bench.test"
+OUT = os.path.join(ROOT, "docs", "perf")
+
+BUILD = sys.argv[1] if len(sys.argv) > 1 else "build/bench"
+WEFT = os.environ.get("DNS_BENCH_WEFT") or os.path.join(BUILD, "bin", "weft")
+SLICE_S = float(os.environ.get("SLICE_S", "0.6"))
+ROUNDS = int(os.environ.get("ROUNDS", "10"))
+PORT0 = int(os.environ.get("DNS_BENCH_PORT", "29300"))
+CELLS = os.environ.get("DNS_BENCH_CELLS", "udp tcp").split()
+STANDIN = os.environ.get("DNS_BENCH_STANDIN", "1") != "0"
+CLIENTS = int(os.environ.get("DNS_BENCH_CLIENTS", "8"))
+INFLIGHT = int(os.environ.get("DNS_BENCH_INFLIGHT", "64"))
+MAX_S = float(os.environ.get("DNS_BENCH_MAX_S", "170"))  # measuring stops after this
+RAW = os.environ.get("DNS_BENCH_RAW", "")
+NOTE = os.environ.get("DNS_BENCH_NOTE", "")
+NCPU = os.cpu_count() or 1
+SERVER_CPU = "0"
+CLIENT_CPU = "1" if NCPU > 1 else "0"
+PEERS = ["nsd", "knot"]
+
+
+def log(msg):
+    print(f"bench-dns: {msg}", flush=True)
+
+
+# ---- processes we start, and only those ----------------------------------------------------
+
+STARTED = []  # Popen objects, every process this script started (servers, dnsperf)
+
+
+def children_of(pid):
+    """PIDs of pid's descendants (NSD forks its xfrd and server processes)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for t in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{t}/children") as f:
+                    kids = [int(x) for x in f.read().split()]
+                out += kids
+                todo += kids
+        except OSError:
+            pass
+    return out
+
+
+def start_time(pid):
+    """The kernel's start time of pid (field 22 of /proc/PID/stat), None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def stop_all():
+    """SIGTERM to every process started here (a server ends its own helpers), SIGKILL after
+    5 s; then SIGKILL to any helper still there, identified by PID and start time."""
+    helpers = []
+    for proc in STARTED:
+        if proc.poll() is None:
+            helpers += [(k, start_time(k)) for k in children_of(proc.pid)]
+            try:
+                proc.send_signal(signal.SIGTERM)
+            except OSError:
+                pass
+    deadline = time.time() + 5
+    for proc in STARTED:
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.time()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    for pid, st in helpers:
+        if st is not None and start_time(pid) == st:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+
+def on_signal(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+# ---- CPU accounting -----------------------------------------------------------------------
+
+def schedstat(pids):
+    """(run ns, run-queue wait ns) summed over every thread of pids."""
+    run = wait = 0
+    for p in pids:
+        try:
+            tasks = os.listdir(f"/proc/{p}/task")
+        except OSError:
+            continue
+        for t in tasks:
+            try:
+                with open(f"/proc/{p}/task/{t}/schedstat") as f:
+                    a, b, _ = f.read().split()
+                run += int(a)
+                wait += int(b)
+            except (OSError, ValueError):
+                pass
+    return run, wait
+
+
+def core_ticks():
+    """{cpu: (busy, total)} in USER_HZ ticks from /proc/stat."""
+    res = {}
+    with open("/proc/stat") as f:
+        for line in f:
+            m = re.match(r"cpu(\d+) (.*)", line)
+            if m:
+                v = [int(x) for x in m.group(2).split()]
+                idle = v[3] + v[4]
+                res[m.group(1)] = (sum(v[:8]) - idle, sum(v[:8]))
+    return res
+
+
+# ---- a minimal DNS probe (readiness: no dependency on dig) ------------------------------
+
+def probe(port, tcp=False, timeout=0.5):
+    """True when 127.0.0.1:port answers bench.test SOA with NOERROR and AA."""
+    qid = os.getpid() & 0xFFFF
+    q = struct.pack(">HHHHHH", qid, 0, 1, 0, 0, 0)
+    q += b"".join(bytes([len(x)]) + x.encode() for x in ORIGIN.split(".")) + b"\0"
+    q += struct.pack(">HH", 6, 1)
+    try:
+        if tcp:
+            with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+                s.sendall(struct.pack(">H", len(q)) + q)
+                buf = b""
+                while len(buf) < 2 or len(buf) < 2 + struct.unpack(">H", buf[:2])[0]:
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        return False
+                    buf += chunk
+                r = buf[2:]
+        else:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                s.settimeout(timeout)
+                s.sendto(q, ("127.0.0.1", port))
+                r, _ = s.recvfrom(4096)
+    except OSError:
+        return False
+    if len(r) < 12:
+        return False
+    rid, flags = struct.unpack(">HH", r[:4])
+    return rid == qid and flags & 0x8000 and flags & 0x0400 and flags & 0xF == 0
+
+
+def port_free(port):
+    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+        with socket.socket(socket.AF_INET, kind) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+    return True
+
+
+# ---- the servers ----------------------------------------------------------------------------
+
+def nsd_conf(d, name, port, zone):
+    path = os.path.join(d, f"{name}.conf")
+    with open(path, "w") as f:
+        f.write(f"""# {name}: NSD for bench-dns (written by bench/dns/bench_dns.py)
+server:
+  ip-address: 127.0.0.1
+  port: {port}
+  do-ip4: yes
+  do-ip6: no
+  server-count: 1          # one server process answers queries
+  reuseport: no
+  username: ""             # no privilege drop: the files are in a temporary directory
+  chroot: ""
+  database: ""             # zones read from the master file, no nsd.db
+  zonesdir: "{d}"
+  zonelistfile: "{d}/{name}.zonelist"
+  xfrdfile: "{d}/{name}.xfrd"
+  xfrdir: "{d}"
+  pidfile: "{d}/{name}.pid"
+  logfile: "{d}/{name}.log"
+  verbosity: 0
+  rrl-ratelimit: 0         # response rate limiting off (on by default, drops answers)
+  rrl-whitelist-ratelimit: 0
+remote-control:
+  control-enable: no
+zone:
+  name: {ORIGIN}
+  zonefile: "{zone}"
+""")
+    return ["nsd", "-d", "-c", path]
+
+
+def knot_conf(d, name, port, zone):
+    run = os.path.join(d, name)
+    os.makedirs(run, exist_ok=True)
+    path = os.path.join(d, f"{name}.conf")
+    with open(path, "w") as f:
+        f.write(f"""# {name}: Knot DNS for bench-dns (written by bench/dns/bench_dns.py)
+server:
+    rundir: "{run}"
+    listen: 127.0.0.1@{port}
+    udp-workers: 1
+    tcp-workers: 1
+    background-workers: 1
+log:
+  - target: stderr
+    any: warning
+database:
+    storage: "{run}"
+control:
+    listen: "{run}/knot.sock"
+template:
+  - id: default
+    storage: "{d}"
+    semantic-checks: off
+    journal-content: none
+    zonefile-sync: -1
+zone:
+  - domain: {ORIGIN}
+    file: "{zone}"
+""")
+    return ["knotd", "-c", path]
+
+
+def weft_cmd(d, name, port, zone):
+    return [WEFT, "dns", "serve", "--zone", zone, "--host", "127.0.0.1", "--port", str(port),
+            "--threads", "1", "--quiet"]
+
+
+def weft_supports_dns_serve():
+    if not os.access(WEFT, os.X_OK):
+        return f"{WEFT} not built"
+    r = subprocess.run([WEFT, "dns", "serve", "--help"], capture_output=True, text=True, timeout=10)
+    if r.returncode != 0:
+        return f"{WEFT} has no `dns serve` ({(r.stderr or r.stdout).strip().splitlines()[0:1]})"
+    return None
+
+
+class Server:
+    def __init__(self, name, kind, port, proc):
+        self.name, self.kind, self.port, self.proc = name, kind, port, proc
+        self.pids = [proc.pid]
+
+    def refresh_pids(self):
+        self.pids = [self.proc.pid] + children_of(self.proc.pid)
+
+
+def start_server(d, name, kind, port):
+    zone = os.path.join(d, "bench.test.zone")
+    make = {"nsd": nsd_conf, "knot": knot_conf, "weft": weft_cmd}[kind]
+    while not port_free(port):
+        port += 1
+    cmd = ["taskset", "-c", SERVER_CPU] + make(d, name, port, zone)
+    errf = open(os.path.join(d, f"{name}.stderr"), "w")
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=errf, stderr=errf, cwd=d)
+    STARTED.append(proc)
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            errf.close()
+            msg = open(os.path.join(d, f"{name}.stderr")).read().strip().splitlines()[-3:]
+            raise RuntimeError(f"{name} exited with {proc.returncode}: {' / '.join(msg)}")
+        if probe(port) and probe(port, tcp=True):
+            s = Server(name, kind, port, proc)
+            time.sleep(0.2)  # NSD may still be forking its helpers
+            s.refresh_pids()
+            return s, port + 1
+        time.sleep(0.05)
+    raise RuntimeError(f"{name} did not answer on 127.0.0.1:{port} within 15 s")
+
+
+# ---- answers: a sample compared across servers with dig -------------------------------------
+
+def sample_queries():
+    q = [l.split() for l in open(QUERIES).read().splitlines()[:80]]
+    q += [["www.bench.test", "A"], ["alias-chain.bench.test", "A"], ["bench.test", "SOA"],
+          ["bench.test", "NS"], ["bench.test", "MX"], ["host-0000.bench.test", "MX"],
+          ["host-0001.bench.test", "AAAA"], ["nx-none.bench.test", "A"],
+          ["deep.nx.bench.test", "AAAA"], ["ns1.bench.test", "AAAA"]]
+    return q
+
+
+def dig_answers(port, queries, tcp=False):
+    """[(status, aa, sorted answer lines)] per query, in order, via one `dig -f`."""
+    batch = "\n".join(f"{n} {t}" for n, t in queries) + "\n"
+    args = ["dig", "-f", "-", f"@127.0.0.1", "-p", str(port), "+norec", "+noedns", "+noall",
+            "+comments", "+answer", "+time=2", "+tries=2"] + (["+tcp"] if tcp else [])
+    out = subprocess.run(args, input=batch, capture_output=True, text=True, timeout=60).stdout
+    res, cur = [], None
+    for line in out.splitlines():
+        m = re.search(r"->>HEADER<<- opcode: \w+, status: (\w+)", line)
+        if m:
+            cur = [m.group(1), False, []]
+            res.append(cur)
+            continue
+        if cur is None:
+            continue
+        m = re.match(r";; flags: ([a-z ]+);", line)
+        if m:
+            cur[1] = "aa" in m.group(1).split()
+        elif line and not line.startswith(";"):
+            cur[2].append(" ".join(line.split()))
+    return [(s, aa, sorted(a)) for s, aa, a in res]
+
+
+def check_answers(servers):
+    """Compares every server's answers with the first peer's; returns (n, [differences])."""
+    if subprocess.run(["sh", "-c", "command -v dig"], capture_output=True).returncode != 0:
+        return 0, ["dig missing (dnsutils): answers not compared"]
+    queries = sample_queries()
+    diffs = []
+    ref_srv = next((s for s in servers if s.kind != "weft"), servers[0])
+    for tcp in (False, True):
+        qs = queries if not tcp else queries[:20]
+        ref = dig_answers(ref_srv.port, qs, tcp)
+        if len(ref) != len(qs):
+            diffs.append(f"{ref_srv.name}: {len(ref)} answers to {len(qs)} queries")
+        for s in servers:
+            if s is ref_srv:
+                continue
+            got = dig_answers(s.port, qs, tcp)
+            if len(got) != len(qs):
+                diffs.append(f"{s.name} ({'tcp' if tcp else 'udp'}): {len(got)} answers to {len(qs)} queries")
+            for q, a, b in zip(qs, ref, got):
+                if a != b:
+                    diffs.append(f"{s.name} ({'tcp' if tcp else 'udp'}) `{q[0]} {q[1]}`: {b[0]}"
+                                 f"{' aa' if b[1] else ''} {b[2]} vs {ref_srv.name}'s {a[0]}"
+                                 f"{' aa' if a[1] else ''} {a[2]}")
+    return len(queries) + 20, diffs
+
+
+# ---- slices ---------------------------------------------------------------------------------
+
+QUERY_NX = [l.startswith("nx-") for l in open(QUERIES).read().splitlines() if l.strip()]
+NX_PREFIX = [0]
+for x in QUERY_NX:
+    NX_PREFIX.append(NX_PREFIX[-1] + x)
+
+
+def expected_nx(sent):
+    """NXDOMAIN answers due for the first `sent` queries of the file (dnsperf cycles it)."""
+    n = len(QUERY_NX)
+    return (sent // n) * NX_PREFIX[n] + NX_PREFIX[sent % n]
+
+
+def parse_dnsperf(text):
+    def num(pat, cast=int, default=0):
+        m = re.search(pat, text)
+        return cast(m.group(1)) if m else default
+    rcodes = dict((k, int(v)) for k, v in re.findall(r"(\w+) (\d+) \([\d.]+%\)",
+                  (re.search(r"Response codes:(.*)", text) or re.search("()", "")).group(1)))
+    return {"sent": num(r"Queries sent:\s+(\d+)"), "completed": num(r"Queries completed:\s+(\d+)"),
+            "lost": num(r"Queries lost:\s+(\d+)"), "run_s": num(r"Run time \(s\):\s+([\d.]+)", float),
+            "qps": num(r"Queries per second:\s+([\d.]+)", float),
+            "resp_size": num(r"response (\d+)"), "rcodes": rcodes}
+
+
+def run_slice(server, cell):
+    args = ["taskset", "-c", CLIENT_CPU, "dnsperf", "-m", cell, "-s", "127.0.0.1", "-p",
+            str(server.port), "-d", QUERIES, "-l", f"{SLICE_S}", "-c", str(CLIENTS), "-q",
+            str(INFLIGHT), "-t", "1"]
+    if server.proc.poll() is not None:
+        raise RuntimeError(f"{server.name} died (exit {server.proc.returncode})")
+    ticks0 = core_ticks()
+    run0, wait0 = schedstat(server.pids)
+    t0 = time.monotonic()
+    out = tempfile.TemporaryFile(mode="w+")
+    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+    STARTED.append(proc)
+    deadline = time.monotonic() + SLICE_S + 10
+    while True:
+        pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.monotonic() > deadline:
+            proc.kill()
+            pid, status, ru = os.wait4(proc.pid, 0)
+            break
+        time.sleep(0.01)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    STARTED.remove(proc)
+    wall = time.monotonic() - t0
+    run1, wait1 = schedstat(server.pids)
+    ticks1 = core_ticks()
+    out.seek(0)
+    text = out.read()
+    r = parse_dnsperf(text)
+    if proc.returncode != 0 or not r["sent"]:
+        raise RuntimeError(f"dnsperf against {server.name} ({cell}) failed: {text.strip()[-300:]}")
+    r.update(server=server.name, cell=cell, wall_s=wall, cpu_ns=run1 - run0, wait_ns=wait1 - wait0,
+             gen_cpu_ns=int((ru.ru_utime + ru.ru_stime) * 1e9))
+    for c, key in ((SERVER_CPU, "core_server"), (CLIENT_CPU, "core_client")):
+        b = ticks1[c][0] - ticks0[c][0]
+        t = ticks1[c][1] - ticks0[c][1]
+        r[key] = b / t if t else float("nan")
+    other = {k: v for k, v in r["rcodes"].items() if k not in ("NOERROR", "NXDOMAIN")}
+    nx = r["rcodes"].get("NXDOMAIN", 0)
+    if r["lost"] == 0:
+        r["wrong"] = sum(other.values()) + abs(nx - expected_nx(r["sent"]))
+        r["checked"] = True
+    else:  # which queries were lost is unknown: only the rcodes nobody should get count
+        r["wrong"] = sum(other.values()) + max(0, nx - expected_nx(r["sent"]))
+        r["checked"] = False
+    return r
+
+
+# ---- report ---------------------------------------------------------------------------------
+
+def med(xs):
+    xs = [x for x in xs if x == x]
+    return statistics.median(xs) if xs else float("nan")
+
+
+def summarize(rows):
+    done = [r for r in rows if r["completed"]]
+    return {
+        "qps": med([r["qps"] for r in rows]),
+        "cpu_us": med([r["cpu_ns"] / r["completed"] / 1e3 for r in done]),
+        "gen_us": med([r["gen_cpu_ns"] / r["completed"] / 1e3 for r in done]),
+        "busy": med([r["cpu_ns"] / 1e9 / r["run_s"] for r in rows if r["run_s"]]),
+        "waited": med([r["wait_ns"] / 1e9 / r["run_s"] for r in rows if r["run_s"]]),
+        "gen_busy": med([r["gen_cpu_ns"] / 1e9 / r["wall_s"] for r in rows]),
+        "core_server": med([r["core_server"] for r in rows]),
+        "core_client": med([r["core_client"] for r in rows]),
+        "sent": sum(r["sent"] for r in rows), "completed": sum(r["completed"] for r in rows),
+        "lost": sum(r["lost"] for r in rows), "wrong": sum(r["wrong"] for r in rows),
+        "unchecked": sum(1 for r in rows if not r["checked"]),
+        "resp_size": med([r["resp_size"] for r in rows]),
+        "slices": len(rows), "seconds": sum(r["run_s"] for r in rows),
+    }
+
+
+def limiter(s):
+    """Which side limited a cell: the server's core, dnsperf's core, or neither (the window)."""
+    srv = s["busy"] + s["waited"] >= 0.85
+    gen = s["gen_busy"] >= 0.85 or s["core_client"] >= 0.95
+    if srv and gen:
+        return "both"
+    if srv:
+        return "server" + (" (core shared)" if s["waited"] >= 0.1 else "")
+    if gen:
+        return "dnsperf"
+    return "neither (latency)"
+
+
+def versions():
+    def first(cmd, pat=None):
+        try:
+            r = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
+            text = r.stdout + r.stderr
+        except OSError:
+            return "missing"
+        if pat:
+            m = re.search(pat, text)
+            return m.group(1) if m else "?"
+        return text.strip().splitlines()[0] if text.strip() else "?"
+    v = {
+        "nsd": first(["nsd", "-v"], r"NSD version (\S+)"),
+        "knot": first(["knotd", "-V"], r"version (\S+)"),
+        "dnsperf": first(["dnsperf", "-h"], r"Version (\S+)"),
+        "dig": first(["dig", "-v"], r"DiG (\S+)"),
+        "weft": first(["git", "-C", ROOT, "log", "-1", "--format=%h %cd", "--date=short"]),
+    }
+    rrl = first(["nsd", "-v"], r"(--(?:enable|disable)-ratelimit)")
+    v["nsd_rrl"] = rrl
+    return v
+
+
+def write_report(results, servers, skipped, answers, started_at, elapsed, vers):
+    cells = [c for c in CELLS if any(r["cell"] == c for r in results)]
+    names = [s.name for s in servers]
+    summ = {c: {n: summarize([r for r in results if r["cell"] == c and r["server"] == n])
+                for n in names if any(r["cell"] == c and r["server"] == n for r in results)}
+            for c in cells}
+    peers = [p for p in PEERS if p in names]
+    machine = subprocess.run(["sh", "-c", "lscpu | sed -n 's/^Model name: *//p' | head -1"],
+                             capture_output=True, text=True).stdout.strip()
+    L = []
+    L.append("# DNS: `weft dns serve` vs NSD and Knot DNS, driven by dnsperf\n")
+    cmd = f"SLICE_S={SLICE_S} ROUNDS={ROUNDS} scripts/bench-dns.sh {BUILD}"
+    L.append(f"Generated by `scripts/bench-dns.sh` on {started_at}. Reproduce: `make bench` (all "
+             f"benchmarks), or this one alone: `{cmd}` (~{elapsed:.0f} s).{(' ' + NOTE) if NOTE else ''}\n")
+    L.append(f"- Machine: {machine}, {NCPU} cores (nproc); kernel {os.uname().release}. **The machine "
+             "was shared** with other work (builds) while this ran: absolute figures drift, the ratios "
+             "of servers measured in the same interleaved slices are what compare; columns `core 0` / "
+             "`core 1` give how busy each core was in total, `waited` how long the server was runnable "
+             "but not running (another task held its core).")
+    L.append(f"- Versions: NSD {vers['nsd']} (Debian build, `{vers['nsd_rrl']}`), Knot DNS {vers['knot']}, "
+             f"dnsperf {vers['dnsperf']}, dig {vers['dig']}; weft at {vers['weft']}.")
+    L.append("- Zone: bench/dns/bench.test.zone (bench/dns/gen.py, deterministic): 3,000 hosts with an A "
+             "record each, every 4th with an AAAA, every 25th with an MX; apex SOA, NS, MX with in-zone "
+             "glue; CNAMEs inside the zone; a delegation with glue. Every server loads the same RFC 1035 "
+             "master file.")
+    L.append("- Queries: bench/dns/queries.txt (20,000, fixed seed): ~77 % A for existing names, 8 % AAAA, "
+             "4 % MX, 1 % A through a CNAME, 10 % names that do not exist (NXDOMAIN). No EDNS (dnsperf's "
+             "default), no recursion desired. dnsperf reads the file from its first line in every slice.")
+    L.append(f"- Method (shared/DESIGN.md, \"Performance method\"): all servers run at once, each pinned to "
+             f"core {SERVER_CPU} with **one worker**: NSD `server-count: 1` (NSD answers in one forked "
+             "server process; its parent and xfrd process idle), Knot `udp-workers: 1`, `tcp-workers: 1`, "
+             "`background-workers: 1`, weft `--threads 1`. dnsperf (one thread, "
+             f"`-c {CLIENTS} -q {INFLIGHT}`: {CLIENTS} sockets or TCP connections, {INFLIGHT} queries in "
+             f"flight) is pinned to core {CLIENT_CPU} and drives the servers in turn in {SLICE_S:g} s "
+             f"slices (a new dnsperf per slice, `-l {SLICE_S:g}`), the order rotating every round, "
+             f"{ROUNDS} rounds per cell, so each server has ~{SLICE_S * ROUNDS:.0f} s counted per cell. "
+             "A cell is a transport: UDP, and TCP (`dnsperf -m tcp`: the connections are opened at the "
+             "start of every slice, queries pipelined on them).")
+    L.append("- **NSD's response rate limiting is off** (`rrl-ratelimit: 0`, `rrl-whitelist-ratelimit: 0`): "
+             "this NSD is built with it and would otherwise drop answers under load. Knot runs no "
+             "module (its RRL is a module, not loaded). Otherwise every server has its defaults; NSD "
+             "puts the apex NS and their addresses in every positive answer, Knot does not (minimal "
+             "responses): the mean response size is in the tables.")
+    L.append("- Server CPU: /proc/PID/task/*/schedstat of every process and thread of the server, read "
+             "before and after each slice (ns; includes the kernel's work in its system calls). dnsperf's "
+             "CPU: its rusage (wait4). Every figure is the **median over the slices**; counts (sent, "
+             "lost, wrong) are sums.")
+    L.append("- Correctness: dnsperf counts every query sent, answered and lost (timeout 1 s); a wrong "
+             "answer is any rcode other than NOERROR/NXDOMAIN plus the difference between the "
+             "NXDOMAIN count and the number of `nx-` names among the queries sent (known exactly "
+             "because dnsperf sends the file in order). Target: no query lost or answered wrong.")
+    L.append("- Limited by: `server` when the server's core was saturated (server run + waited ≥ 85 % of "
+             "the slice), `dnsperf` when dnsperf used ≥ 85 % of its core (or core 1 was ≥ 95 % busy), "
+             "`both`, or `neither` (the window of queries in flight and loopback latency set the "
+             "rate). Where dnsperf limits, queries/s bunch together and server CPU per query is the "
+             "figure that separates servers.\n")
+
+    if skipped:
+        L.append("Not measured: " + "; ".join(skipped) + ".\n")
+    n_checked, diffs = answers
+    if n_checked:
+        if diffs:
+            L.append(f"Answers compared before measuring ({n_checked} queries over UDP and TCP, dig, "
+                     f"rcode + AA + answer section): **{len(diffs)} differences**:\n")
+            L += [f"- {d}" for d in diffs[:30]]
+            if len(diffs) > 30:
+                L.append(f"- ... and {len(diffs) - 30} more")
+            L.append("")
+        else:
+            L.append(f"Answers compared before measuring: {n_checked} queries (the first 80 of the mix "
+                     "and the apex, CNAME chains, NODATA and NXDOMAIN cases; 20 of them again over TCP) "
+                     f"asked of every server with dig: rcode, AA flag and answer section **identical** "
+                     f"across {', '.join(names)}.\n")
+    else:
+        L.append(f"Answers not compared: {diffs[0] if diffs else 'no servers'}.\n")
+
+    ratios = {}
+    for c in cells:
+        s = summ[c]
+        if "weft" in s and any(p in s for p in peers):
+            present = [p for p in peers if p in s]
+            bq = max(present, key=lambda p: s[p]["qps"])
+            bc = min(present, key=lambda p: s[p]["cpu_us"])
+            ratios[c] = {"qps": s["weft"]["qps"] / s[bq]["qps"], "qps_peer": bq,
+                         "cpu": s["weft"]["cpu_us"] / s[bc]["cpu_us"], "cpu_peer": bc}
+            for p in present:
+                ratios[c][f"qps_{p}"] = s["weft"]["qps"] / s[p]["qps"]
+                ratios[c][f"cpu_{p}"] = s["weft"]["cpu_us"] / s[p]["cpu_us"]
+    L.append("## Summary\n")
+    if ratios:
+        L.append("| cell | weft queries/s ÷ best peer | weft CPU/query ÷ best peer | " +
+                 " | ".join(f"÷ {p} (q/s, CPU)" for p in peers) + " | weft lost | weft wrong |")
+        L.append("|---|---|---|" + "---|" * len(peers) + "---|---|")
+        for c, r in ratios.items():
+            L.append(f"| {c.upper()} | **{r['qps']:.3f}** ({r['qps_peer']}) | **{r['cpu']:.3f}** "
+                     f"({r['cpu_peer']}) | " + " | ".join(
+                         f"{r.get('qps_' + p, float('nan')):.3f}, {r.get('cpu_' + p, float('nan')):.3f}"
+                         for p in peers) + f" | {summ[c]['weft']['lost']} | {summ[c]['weft']['wrong']} |")
+        L.append("\nRatios are weft ÷ peer in the same run: above 1 is better for queries/s, below 1 "
+                 "is better for CPU per query. \"Best peer\" is the peer with the higher queries/s, "
+                 "and the one with the lower CPU per query, per cell.\n")
+    else:
+        L.append("weft was not measured in this run (see above): the tables compare the peers only.\n")
+
+    if STANDIN and "nsd_b" in names:
+        L.append("Stand-in check (a second NSD, identical, under the name `nsd_b`, measured in the same "
+                 "slices; a harness without bias scores 1.0× within a few percent):")
+        for c in cells:
+            s = summ[c]
+            if "nsd" in s and "nsd_b" in s:
+                L.append(f"- {c.upper()}: nsd_b ÷ nsd queries/s **{s['nsd_b']['qps'] / s['nsd']['qps']:.3f}**, "
+                         f"CPU per query **{s['nsd_b']['cpu_us'] / s['nsd']['cpu_us']:.3f}**")
+        L.append("")
+
+    for c in cells:
+        s = summ[c]
+        L.append(f"## {c.upper()}\n")
+        L.append("| server | queries/s | server CPU µs/query | server busy | waited | dnsperf CPU "
+                 "µs/query | dnsperf busy | core 0 | core 1 | limited by | sent | lost | wrong | "
+                 "response bytes |")
+        L.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for n in names:
+            if n not in s:
+                continue
+            x = s[n]
+            L.append(f"| {n} | {x['qps']:,.0f} | {x['cpu_us']:.2f} | {x['busy']:.0%} | {x['waited']:.0%} | "
+                     f"{x['gen_us']:.2f} | {x['gen_busy']:.0%} | {x['core_server']:.0%} | "
+                     f"{x['core_client']:.0%} | {limiter(x)} | {x['sent']:,} | {x['lost']} | "
+                     f"{x['wrong']}{'*' if x['unchecked'] else ''} | {x['resp_size']:.0f} |")
+        L.append(f"\n{s[names[0]]['slices'] if names[0] in s else 0} slices per server, "
+                 f"~{med([x['seconds'] for x in s.values()]):.1f} s counted per server.\n")
+    if any(x["unchecked"] for s in summ.values() for x in s.values()):
+        L.append("\\* in slices that lost queries the NXDOMAIN count can only be checked as an upper "
+                 "bound.\n")
+    L.append("![queries/s and server CPU per query](dns.png)\n")
+    os.makedirs(OUT, exist_ok=True)
+    with open(os.path.join(OUT, "dns.md"), "w") as f:
+        f.write("\n".join(L) + "\n")
+    plot(summ, cells, names)
+    return summ, ratios
+
+
+def plot(summ, cells, names):
+    d = tempfile.mkdtemp(prefix="dnsplot.")
+    dat = os.path.join(d, "dns.dat")
+    with open(dat, "w") as f:
+        f.write("# cell " + " ".join(f"{n}_kqps {n}_cpu" for n in names) + "\n")
+        for c in cells:
+            f.write(c.upper() + " " + " ".join(
+                f"{summ[c][n]['qps'] / 1e3:.3f} {summ[c][n]['cpu_us']:.3f}" if n in summ[c] else "NaN NaN"
+                for n in names) + "\n")
+    q = ", ".join(f"'{dat}' using {2 + 2 * i}:xtic(1) title '{n}'" for i, n in enumerate(names))
+    u = ", ".join(f"'{dat}' using {3 + 2 * i}:xtic(1) title '{n}'" for i, n in enumerate(names))
+    script = f"""
+set terminal pngcairo noenhanced size 1100,460 font 'sans,10'
+set output '{os.path.join(OUT, "dns.png")}'
+set multiplot layout 1,2 title 'DNS, one server thread on core 0, dnsperf on core 1 (medians over slices)'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set grid ytics
+set yrange [0:*]
+set key top right
+set title 'thousand queries/s (higher is better)'
+plot {q}
+set title 'server CPU µs per query (lower is better)'
+plot {u}
+unset multiplot
+"""
+    subprocess.run(["gnuplot"], input=script, text=True, check=False)
+    for x in os.listdir(d):
+        os.unlink(os.path.join(d, x))
+    os.rmdir(d)
+
+
+# ---- main -----------------------------------------------------------------------------------
+
+def main():
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    started_at = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    t_start = time.monotonic()
+    vers = versions()
+    d = tempfile.mkdtemp(prefix="bench-dns.")
+    with open(ZONE_SRC) as src, open(os.path.join(d, "bench.test.zone"), "w") as dst:
+        dst.write(src.read())
+    skipped, servers, results = [], [], []
+    try:
+        plan = []
+        why = weft_supports_dns_serve()
+        if why:
+            skipped.append(f"weft ({why})")
+            log(f"weft left out: {why}")
+        else:
+            plan.append(("weft", "weft"))
+        plan += [("nsd", "nsd"), ("knot", "knot")]
+        if STANDIN:
+            plan.append(("nsd_b", "nsd"))
+        port = PORT0
+        for name, kind in plan:
+            try:
+                s, port = start_server(d, name, kind, port)
+            except RuntimeError as e:
+                if kind != "weft":
+                    raise
+                skipped.append(f"weft ({e})")
+                log(f"weft left out: {e}")
+                continue
+            servers.append(s)
+            log(f"{name} answers on 127.0.0.1:{s.port} (pids {' '.join(map(str, s.pids))})")
+        answers = check_answers(servers)
+        log(f"answers compared ({answers[0]} queries): "
+            + ("identical" if not answers[1] else f"{len(answers[1])} differences"))
+        for line in answers[1][:10]:
+            log("  " + line)
+        log(f"measuring: cells {' '.join(CELLS)}, {ROUNDS} rounds x {SLICE_S:g} s slices, "
+            f"servers on core {SERVER_CPU}, dnsperf on core {CLIENT_CPU}")
+        stop = False
+        for cell in CELLS:
+            for rnd in range(ROUNDS):
+                order = servers[rnd % len(servers):] + servers[:rnd % len(servers)]
+                for s in order:
+                    results.append(run_slice(s, cell))
+                if time.monotonic() - t_start > MAX_S:
+                    log(f"time budget ({MAX_S:.0f} s) spent: stopping after round {rnd + 1} of {cell}")
+                    stop = True
+                    break
+            if stop:
+                break
+            log(f"{cell}: done ({time.monotonic() - t_start:.0f} s)")
+    finally:
+        stop_all()
+        if RAW:
+            os.makedirs(RAW, exist_ok=True)
+            with open(os.path.join(RAW, "slices.json"), "w") as f:
+                json.dump(results, f, indent=1)
+        for root, dirs, files in os.walk(d, topdown=False):
+            for x in files:
+                os.unlink(os.path.join(root, x))
+            for x in dirs:
+                os.rmdir(os.path.join(root, x))
+        os.rmdir(d)
+    elapsed = time.monotonic() - t_start
+    summ, ratios = write_report(results, servers, skipped, answers, started_at, elapsed, vers)
+    for c in summ:
+        log(f"{c}: " + "; ".join(f"{n} {x['qps'] / 1e3:.1f} kq/s {x['cpu_us']:.2f} us/q lost {x['lost']} "
+                                 f"wrong {x['wrong']}" for n, x in summ[c].items()))
+        if c in ratios:
+            r = ratios[c]
+            log(f"{c}: weft / best peer: queries/s {r['qps']:.3f} ({r['qps_peer']}), CPU/query "
+                f"{r['cpu']:.3f} ({r['cpu_peer']})")
+        if "nsd" in summ[c] and "nsd_b" in summ[c]:
+            log(f"{c}: stand-in nsd_b / nsd: queries/s {summ[c]['nsd_b']['qps'] / summ[c]['nsd']['qps']:.3f}, "
+                f"CPU/query {summ[c]['nsd_b']['cpu_us'] / summ[c]['nsd']['cpu_us']:.3f}")
+    log(f"wrote docs/perf/dns.md and docs/perf/dns.png in {elapsed:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
