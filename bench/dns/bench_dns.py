@@ -272,7 +272,8 @@ def weft_supports_dns_serve():
         return f"{WEFT} not built"
     r = subprocess.run([WEFT, "dns", "serve", "--help"], capture_output=True, text=True, timeout=10)
     if r.returncode != 0:
-        return f"{WEFT} has no `dns serve` ({(r.stderr or r.stdout).strip().splitlines()[0:1]})"
+        said = (r.stderr or r.stdout).strip().splitlines()
+        return f"{WEFT} has no `dns serve`: it says \"{said[0] if said else r.returncode}\""
     return None
 
 
@@ -486,16 +487,15 @@ def paired(results, cell, a, b):
 
 
 def limiter(s):
-    """Which side limited a cell: the server's core, dnsperf's core, or neither (the window)."""
+    """Which side limited a cell: the server's core, dnsperf's core, both, or neither (the
+    window of queries in flight and the round trip set the rate). "cores shared": other work
+    took a tenth or more of the limiting core."""
     srv = s["busy"] + s["waited"] >= 0.85
     gen = s["gen_busy"] >= 0.85 or s["core_client"] >= 0.95
-    if srv and gen:
-        return "both"
-    if srv:
-        return "server" + (" (core shared)" if s["waited"] >= 0.1 else "")
-    if gen:
-        return "dnsperf"
-    return "neither (latency)"
+    shared = (srv and s["waited"] >= 0.1) or (gen and s["core_client"] - s["gen_busy"] >= 0.1)
+    name = {(True, True): "both", (True, False): "server", (False, True): "dnsperf"}.get(
+        (srv, gen), "neither (latency)")
+    return name + (" (cores shared)" if shared else "")
 
 
 def versions():
@@ -566,7 +566,7 @@ def write_report(results, servers, skipped, answers, started_at, elapsed, vers):
              "responses): the mean response size is in the tables.")
     L.append("- Server CPU: /proc/PID/task/*/schedstat of every process and thread of the server, read "
              "before and after each slice (ns; includes the kernel's work in its system calls). dnsperf's "
-             "CPU: its rusage (wait4). Every figure is the **median over the slices**; counts (sent, "
+             "CPU: its rusage (wait4), which includes its start and exit (10-20 ms per process). Every figure is the **median over the slices**; counts (sent, "
              "lost, wrong) are sums.")
     L.append("- Correctness: dnsperf counts every query sent, answered and lost (timeout 1 s); a wrong "
              "answer is any rcode other than NOERROR/NXDOMAIN plus the difference between the "
@@ -618,6 +618,15 @@ def write_report(results, servers, skipped, answers, started_at, elapsed, vers):
                      f"({r['cpu_peer']}) | " + " | ".join(
                          f"{r.get('qps_' + p, float('nan')):.3f}, {r.get('cpu_' + p, float('nan')):.3f}"
                          for p in peers) + f" | {summ[c]['weft']['lost']} | {summ[c]['weft']['wrong']} |")
+        bad = {c: (summ[c]["weft"]["lost"], summ[c]["weft"]["wrong"]) for c in ratios}
+        if any(l or w for l, w in bad.values()):
+            L.append("\n**weft lost or answered wrong** (" + "; ".join(
+                f"{c.upper()}: {l} lost, {w} wrong" for c, (l, w) in bad.items()) +
+                "): target \"no query lost or answered wrong\" **not met**; its speed does not count "
+                "until it is.")
+        else:
+            L.append(f"\nweft lost no query and answered none wrong in "
+                     f"{sum(summ[c]['weft']['sent'] for c in ratios):,} queries: target **met**.")
         L.append("\nRatios are weft ÷ peer in the same run, each the **median over the rounds of the "
                  "ratio within a round** (the two servers measured seconds apart): above 1 is better "
                  "for queries/s, below 1 is better for CPU per query. \"Best peer\" is the peer with "
