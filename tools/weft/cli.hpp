@@ -32,6 +32,7 @@ void add_tour(CLI::App& app);
 void tour_wire_section(int number, const Endpoint& client, const Endpoint& server);
 void add_decode(CLI::App& app);
 void add_explain(CLI::App& app);
+void add_dns_serve(CLI::App& dns);
 
 /// "invalid port '99999': must be 0-65535" as a UsageError.
 std::uint16_t port_arg(const std::string& text);

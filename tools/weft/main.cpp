@@ -23,6 +23,10 @@ int main(int argc, char** argv) {
     weft::cli::add_udp_serve(*udp);
     weft::cli::add_udp_connect(*udp);
 
+    CLI::App* dns = app.add_subcommand("dns", "DNS resolver and authoritative server");
+    dns->require_subcommand(1);
+    weft::cli::add_dns_serve(*dns);
+
     weft::cli::add_ipcalc(app);
     weft::cli::add_tour(app);
     weft::cli::add_decode(app);

@@ -14,8 +14,23 @@
 // data at a name (RFC 1034 section 3.6.2); class IN only. Every error names the file and the
 // line it is on ("zones/example.test:12: MX preference '70000' is out of range 0-65535").
 //
-// Untrusted files cannot exhaust memory: a line is at most ZoneLimits::max_line_length bytes,
-// a name holds at most max_records_per_name records, a zone at most max_records.
+// The details a zone's author may need:
+// - TTLs and the SOA timers take seconds or BIND's units ("1h30m", "2d", "1w"); a TTL is at
+//   most 2^31-1 (RFC 2181 section 8). A record without a TTL takes $TTL; before any $TTL,
+//   ZoneParseOptions::default_ttl, else the previous record's TTL (RFC 1035 section 5.1); an
+//   SOA with none of these takes its own minimum field, as BIND does.
+// - $ORIGIN takes an absolute name or one relative to the current origin. $INCLUDE and
+//   other directives are refused ("$INCLUDE is not supported"): a zone file reads no other
+//   file. So is RFC 3597's generic TYPEnnn / \# syntax, as an unsupported type.
+// - The zone's origin (its apex) is ZoneParseOptions::origin when given, which the SOA must
+//   then be at; otherwise the SOA's owner. Names inside record data (NS, CNAME, PTR, MX,
+//   SOA, SRV) are relative to the current $ORIGIN like owners; "@" works there too.
+// - A quoted string ends on its line; a '(' must be closed ("( ... )" does not nest).
+// - Identical records (owner, type and data; names compared ignoring case) are kept once,
+//   with the first one's TTL (RFC 2181 section 5).
+// - The line of an error is the line the record starts on, except a line over the length
+//   limit (that line) and a '(' never closed (the line of the '('); errors about the whole
+//   zone (no SOA) and about the file have line 0.
 
 #include <cstddef>
 #include <cstdint>
@@ -28,6 +43,9 @@
 #include "weft/wire/dns.hpp"
 
 namespace weft::dns {
+
+/// load_zone_file refuses larger files: 1 GiB holds several million records.
+inline constexpr std::uint64_t kZoneMaxFileSize = std::uint64_t{1} << 30;
 
 struct ZoneLimits {
     std::size_t max_line_length = 64 * 1024;      ///< bytes in one physical line
@@ -63,11 +81,13 @@ struct Zone {
     std::vector<wire::DnsRecord> records;
 };
 
-/// Parses master-file text.
+/// Parses master-file text. Never throws for any input (only std::bad_alloc could escape);
+/// the first error found ends the parse.
 Expected<Zone, ZoneError> parse_zone(std::string_view text, const ZoneParseOptions& options = {});
 
 /// Reads and parses `path`; an unreadable file is an error naming the path and the reason
-/// ("zones/x: No such file or directory", line 0). options.file_name defaults to `path`.
+/// ("zones/x: No such file or directory", line 0), as is a file over kZoneMaxFileSize.
+/// options.file_name defaults to `path`.
 Expected<Zone, ZoneError> load_zone_file(const std::string& path, ZoneParseOptions options = {});
 
 }  // namespace weft::dns

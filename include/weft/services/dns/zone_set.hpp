@@ -1,0 +1,91 @@
+#pragma once
+// ZoneSet: the zones an authoritative server holds, indexed for answering.
+//
+//   std::vector<weft::dns::Zone> zones = ...;            // from load_zone_file
+//   auto set = weft::dns::ZoneSet::build(std::move(zones));
+//   if (!set) { std::cerr << set.error() << '\n'; }      // "zone example.test. is given twice"
+//
+// Names are looked up by their canonical key (wire::dns_name_key: the wire form, ASCII
+// lower-cased), so a query matches whatever its case. Each zone maps every owner name to its
+// node (the records grouped into RRsets by type), and every name between an owner and the
+// apex that owns nothing itself (an empty non-terminal, RFC 8020) to an empty node, so that
+// such a name answers NODATA, not NXDOMAIN. A ZoneSet is immutable once built: the server's
+// threads read it without locks.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "weft/expected.hpp"
+#include "weft/services/dns/zone.hpp"
+#include "weft/wire/dns.hpp"
+
+namespace weft::dns {
+
+/// The records of one name and type, in file order, with one TTL (RFC 2181 section 5.2: the
+/// lowest TTL given wins when a file disagrees).
+struct RRset {
+    wire::DnsType type = wire::DnsType::A;
+    std::uint32_t ttl = 0;
+    std::vector<wire::DnsRecord> records;
+};
+
+/// A name in a zone and what it owns (nothing, for an empty non-terminal).
+struct ZoneNode {
+    wire::DnsName name;
+    std::vector<RRset> rrsets;
+
+    /// The RRset of `type`, or nullptr.
+    const RRset* find(wire::DnsType type) const noexcept;
+};
+
+/// Heterogeneous lookup: find a std::string key with a std::string_view, no allocation.
+struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const noexcept { return std::hash<std::string_view>{}(key); }
+};
+using NodeMap = std::unordered_map<std::string, ZoneNode, KeyHash, std::equal_to<>>;
+
+/// One zone, indexed.
+struct IndexedZone {
+    wire::DnsName apex;
+    std::string apex_key;
+    NodeMap nodes;               ///< by name key; the apex is always there
+    const RRset* soa = nullptr;  ///< the apex SOA (a zone always has one)
+
+    const ZoneNode* find(std::string_view key) const noexcept;
+};
+
+class ZoneSet {
+public:
+    /// Indexes `zones`. Fails, naming the zone, when two zones have the same apex or a zone
+    /// has no SOA at its apex.
+    static Expected<ZoneSet, std::string> build(std::vector<Zone> zones);
+
+    ZoneSet(ZoneSet&&) noexcept = default;
+    ZoneSet& operator=(ZoneSet&&) noexcept = default;
+
+    /// The zone whose apex is the longest suffix of the name with key `key` (at a label
+    /// boundary), or nullptr when the name is outside every zone.
+    const IndexedZone* find_zone(std::string_view key) const noexcept;
+
+    std::size_t size() const noexcept { return zones_.size(); }
+    const std::vector<std::unique_ptr<IndexedZone>>& zones() const noexcept { return zones_; }
+
+private:
+    ZoneSet() = default;
+    std::vector<std::unique_ptr<IndexedZone>> zones_;
+    std::unordered_map<std::string, const IndexedZone*, KeyHash, std::equal_to<>> by_apex_;
+};
+
+/// The key of the name one label up (the root's parent is the root): the key without its
+/// first label.
+std::string_view parent_key(std::string_view key) noexcept;
+/// Whether the name with key `key` is `ancestor_key`'s name or below it.
+bool key_is_at_or_below(std::string_view key, std::string_view ancestor_key) noexcept;
+
+}  // namespace weft::dns

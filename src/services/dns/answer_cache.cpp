@@ -1,0 +1,119 @@
+// AnswerCache: answer_query memoised on the shape of query clients send (see answer.hpp).
+//
+// Why it is exact: answer_query's response depends on the question (compared by name key,
+// type and class), RD and CD (echoed), whether the query has OPT, its DO bit and the size
+// limit it implies, and the transport. The key holds all of those. The ID and the question's
+// bytes are the only parts of the response copied from the query, and they are patched in:
+// the question is written uncompressed at offset 12 and every owner name equal to it is a
+// pointer to it, so copying the new query's name bytes over it also gives the answer the new
+// query's case.
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "weft/services/dns/answer.hpp"
+
+namespace weft::dns {
+namespace {
+
+std::uint16_t u16_at(std::span<const std::byte> b, std::size_t at) noexcept {
+    return static_cast<std::uint16_t>((std::to_integer<unsigned>(b[at]) << 8) | std::to_integer<unsigned>(b[at + 1]));
+}
+
+// Key bytes: lower-cased name in wire form, type, class, flags, size limit.
+struct QueryKey {
+    std::array<char, wire::kDnsMaxNameLength + 8> bytes{};
+    std::size_t size = 0;
+    std::size_t name_end = 0;  // offset just past the question's name in the query
+
+    std::string_view view() const noexcept { return {bytes.data(), size}; }
+};
+
+// Reads a query of the plain shape, or says no (then answer_query decides everything).
+bool plain_query_key(std::span<const std::byte> q, const AnswerOptions& options, QueryKey& key) noexcept {
+    if (q.size() < wire::kDnsHeaderSize + 5) return false;
+    const auto flags = std::to_integer<std::uint8_t>(q[2]);
+    if ((flags & 0xf8) != 0) return false;  // a response, or an opcode other than QUERY
+    if (u16_at(q, 4) != 1 || u16_at(q, 6) != 0 || u16_at(q, 8) != 0 || u16_at(q, 10) > 1) return false;
+    std::size_t at = wire::kDnsHeaderSize;
+    std::size_t n = 0;
+    for (;;) {
+        if (at >= q.size()) return false;
+        const auto len = std::to_integer<std::uint8_t>(q[at]);
+        if (len > wire::kDnsMaxLabelLength) return false;  // a pointer or a reserved type
+        if (at + 1 + len > q.size() || n + 1 + len > wire::kDnsMaxNameLength) return false;
+        key.bytes[n++] = static_cast<char>(len);
+        for (std::size_t i = 0; i < len; ++i) {
+            auto c = std::to_integer<char>(q[at + 1 + i]);
+            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+            key.bytes[n++] = c;
+        }
+        at += 1 + len;
+        if (len == 0) break;
+    }
+    key.name_end = at;
+    if (at + 4 > q.size()) return false;
+    for (std::size_t i = 0; i < 4; ++i) key.bytes[n++] = std::to_integer<char>(q[at + i]);  // type, class
+    at += 4;
+    bool edns = false, dnssec_ok = false;
+    std::size_t limit = options.transport == QueryTransport::tcp ? 65535 : 512;
+    if (u16_at(q, 10) == 1) {
+        // Only an OPT of version 0 (BADVERS and anything else take the full path).
+        if (at + 11 > q.size() || q[at] != std::byte{0} || u16_at(q, at + 1) != 41) return false;
+        if (q[at + 6] != std::byte{0}) return false;
+        const std::size_t payload = u16_at(q, at + 3);
+        dnssec_ok = (std::to_integer<unsigned>(q[at + 7]) & 0x80) != 0;
+        const std::size_t rdlength = u16_at(q, at + 9);
+        at += 11 + rdlength;
+        edns = true;
+        if (options.transport == QueryTransport::udp) {
+            limit = std::max<std::size_t>(512, std::min<std::size_t>(payload, options.edns_payload));
+        }
+    }
+    if (at != q.size()) return false;  // trailing bytes, or an OPT that overruns
+    const auto flags2 = std::to_integer<std::uint8_t>(q[3]);
+    key.bytes[n++] = static_cast<char>((flags & 0x01) | ((flags2 & 0x10) ? 0x02 : 0) | (edns ? 0x04 : 0) |
+                                       (dnssec_ok ? 0x08 : 0) |
+                                       (options.transport == QueryTransport::tcp ? 0x10 : 0));
+    key.bytes[n++] = static_cast<char>(limit >> 8);
+    key.bytes[n++] = static_cast<char>(limit & 0xff);
+    key.size = n;
+    return true;
+}
+
+}  // namespace
+
+std::size_t AnswerCache::answer(const ZoneSet& zones, std::span<const std::byte> query, const AnswerOptions& options,
+                                std::span<std::byte> out) {
+    QueryKey key;
+    const bool plain = plain_query_key(query, options, key);
+    if (plain) {
+        auto it = entries_.find(key.view());
+        if (it != entries_.end()) {
+            const auto& cached = it->second;
+            if (cached.size() > out.size()) return 0;
+            std::memcpy(out.data(), cached.data(), cached.size());
+            std::memcpy(out.data(), query.data(), 2);  // the ID
+            std::memcpy(out.data() + wire::kDnsHeaderSize, query.data() + wire::kDnsHeaderSize,
+                        key.name_end - wire::kDnsHeaderSize);  // the question's name, its case
+            ++hits_;
+            return cached.size();
+        }
+    }
+    ++misses_;
+    if (!answer_query(zones, query, options, scratch_)) return 0;
+    if (scratch_.size() > out.size()) return 0;
+    std::memcpy(out.data(), scratch_.data(), scratch_.size());
+    // Keep it only when the response starts with the question, as the patching assumes.
+    const bool has_question = scratch_.size() >= key.name_end + 4 && u16_at(scratch_, 4) == 1 &&
+                              std::equal(scratch_.begin() + wire::kDnsHeaderSize, scratch_.begin() + static_cast<std::ptrdiff_t>(key.name_end),
+                                         query.begin() + wire::kDnsHeaderSize);
+    if (plain && has_question) {
+        if (entries_.size() >= max_entries_) entries_.clear();
+        entries_.emplace(std::string(key.view()), scratch_);
+    }
+    return scratch_.size();
+}
+
+}  // namespace weft::dns
