@@ -10,8 +10,10 @@ says:
 - before measuring, a sample of queries is asked of every server with dig and the answers
   (rcode, AA, answer section) are compared;
 - dnsperf, pinned to core 1, drives the servers in turn in short slices (SLICE_S seconds, a
-  new dnsperf process per slice), the order rotating every round, ROUNDS rounds per cell; a
-  cell is a transport (UDP, TCP);
+  new dnsperf process per slice), the order rotating every round, ROUNDS rounds per cell; the
+  cells: `udp` and `tcp` (bench/dns/queries.txt: ~5,000 distinct queries, so they repeat) and
+  `udp-distinct` (many.test, 44,444 queries none of which repeats within a pass: no server
+  can answer from a memo of earlier responses);
 - per slice: dnsperf's counts (sent, completed, lost, rcodes), its queries/s, the server's CPU
   time from /proc/PID/task/*/schedstat of all its processes (NSD forks) before and after, and
   dnsperf's own CPU time (wait4 rusage);
@@ -36,14 +38,17 @@ HERE = os.path.join(ROOT, "bench", "dns")
 ZONE_SRC = os.path.join(HERE, "bench.test.zone")
 QUERIES = os.path.join(HERE, "queries.txt")
 ORIGIN = "bench.test"
+sys.path.insert(0, HERE)
+import gen  # noqa: E402  (bench/dns/gen.py: many.test and its queries)
+ORIGINS = [ORIGIN, gen.MANY_ORIGIN]
 OUT = os.path.join(ROOT, "docs", "perf")
 
 BUILD = sys.argv[1] if len(sys.argv) > 1 else "build/bench"
-WEFT = os.environ.get("DNS_BENCH_WEFT") or os.path.join(BUILD, "bin", "weft")
+WEFT = os.path.abspath(os.environ.get("DNS_BENCH_WEFT") or os.path.join(BUILD, "bin", "weft"))
 SLICE_S = float(os.environ.get("SLICE_S", "0.5"))
 ROUNDS = int(os.environ.get("ROUNDS", "12"))
 PORT0 = int(os.environ.get("DNS_BENCH_PORT", "29300"))
-CELLS = os.environ.get("DNS_BENCH_CELLS", "udp tcp").split()
+CELLS = os.environ.get("DNS_BENCH_CELLS", "udp tcp udp-distinct").split()
 STANDIN = os.environ.get("DNS_BENCH_STANDIN", "1") != "0"
 CLIENTS = int(os.environ.get("DNS_BENCH_CLIENTS", "8"))
 INFLIGHT = int(os.environ.get("DNS_BENCH_INFLIGHT", "64"))
@@ -156,11 +161,11 @@ def core_ticks():
 
 # ---- a minimal DNS probe (readiness: no dependency on dig) ------------------------------
 
-def probe(port, tcp=False, timeout=0.5):
-    """True when 127.0.0.1:port answers bench.test SOA with NOERROR and AA."""
+def probe(port, origin, tcp=False, timeout=0.5):
+    """True when 127.0.0.1:port answers origin's SOA with NOERROR and AA."""
     qid = os.getpid() & 0xFFFF
     q = struct.pack(">HHHHHH", qid, 0, 1, 0, 0, 0)
-    q += b"".join(bytes([len(x)]) + x.encode() for x in ORIGIN.split(".")) + b"\0"
+    q += b"".join(bytes([len(x)]) + x.encode() for x in origin.split(".")) + b"\0"
     q += struct.pack(">HH", 6, 1)
     try:
         if tcp:
@@ -198,7 +203,7 @@ def port_free(port):
 
 # ---- the servers ----------------------------------------------------------------------------
 
-def nsd_conf(d, name, port, zone):
+def nsd_conf(d, name, port):
     path = os.path.join(d, f"{name}.conf")
     with open(path, "w") as f:
         f.write(f"""# {name}: NSD for bench-dns (written by bench/dns/bench_dns.py)
@@ -223,14 +228,14 @@ server:
   rrl-whitelist-ratelimit: 0
 remote-control:
   control-enable: no
-zone:
-  name: {ORIGIN}
-  zonefile: "{zone}"
-""")
+""" + "".join(f"""zone:
+  name: {o}
+  zonefile: "{d}/{o}.zone"
+""" for o in ORIGINS))
     return ["nsd", "-d", "-c", path]
 
 
-def knot_conf(d, name, port, zone):
+def knot_conf(d, name, port):
     run = os.path.join(d, name)
     os.makedirs(run, exist_ok=True)
     path = os.path.join(d, f"{name}.conf")
@@ -256,15 +261,15 @@ template:
     journal-content: none
     zonefile-sync: -1
 zone:
-  - domain: {ORIGIN}
-    file: "{zone}"
-""")
+""" + "".join(f"""  - domain: {o}
+    file: "{d}/{o}.zone"
+""" for o in ORIGINS))
     return ["knotd", "-c", path]
 
 
-def weft_cmd(d, name, port, zone):
-    return [WEFT, "dns", "serve", "--zone", zone, "--host", "127.0.0.1", "--port", str(port),
-            "--threads", "1", "--quiet"]
+def weft_cmd(d, name, port):
+    return [WEFT, "dns", "serve"] + [a for o in ORIGINS for a in ("--zone", f"{d}/{o}.zone")] + [
+        "--host", "127.0.0.1", "--port", str(port), "--threads", "1", "--quiet"]
 
 
 def weft_supports_dns_serve():
@@ -287,11 +292,10 @@ class Server:
 
 
 def start_server(d, name, kind, port):
-    zone = os.path.join(d, "bench.test.zone")
     make = {"nsd": nsd_conf, "knot": knot_conf, "weft": weft_cmd}[kind]
     while not port_free(port):
         port += 1
-    cmd = ["taskset", "-c", SERVER_CPU] + make(d, name, port, zone)
+    cmd = ["taskset", "-c", SERVER_CPU] + make(d, name, port)
     errf = open(os.path.join(d, f"{name}.stderr"), "w")
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=errf, stderr=errf, cwd=d)
     STARTED.append(proc)
@@ -301,7 +305,7 @@ def start_server(d, name, kind, port):
             errf.close()
             msg = open(os.path.join(d, f"{name}.stderr")).read().strip().splitlines()[-3:]
             raise RuntimeError(f"{name} exited with {proc.returncode}: {' / '.join(msg)}")
-        if probe(port) and probe(port, tcp=True):
+        if all(probe(port, o) and probe(port, o, tcp=True) for o in ORIGINS):
             s = Server(name, kind, port, proc)
             s.refresh_pids()
             return s, port + 1
@@ -316,7 +320,8 @@ def sample_queries():
     q += [["www.bench.test", "A"], ["alias-chain.bench.test", "A"], ["bench.test", "SOA"],
           ["bench.test", "NS"], ["bench.test", "MX"], ["host-0000.bench.test", "MX"],
           ["host-0001.bench.test", "AAAA"], ["nx-none.bench.test", "A"],
-          ["deep.nx.bench.test", "AAAA"], ["ns1.bench.test", "AAAA"]]
+          ["deep.nx.bench.test", "AAAA"], ["ns1.bench.test", "AAAA"], ["h00000.many.test", "A"],
+          ["h39999.many.test", "A"], ["nx-1.many.test", "A"], ["many.test", "NS"]]
     return q
 
 
@@ -371,16 +376,21 @@ def check_answers(servers):
 
 # ---- slices ---------------------------------------------------------------------------------
 
-QUERY_NX = [l.startswith("nx-") for l in open(QUERIES).read().splitlines() if l.strip()]
-NX_PREFIX = [0]
-for x in QUERY_NX:
-    NX_PREFIX.append(NX_PREFIX[-1] + x)
+CELL_DEFS = {}  # cell -> (dnsperf mode, query file); filled in by main()
+NX_PREFIX = {}  # query file -> running count of its nx- queries
 
 
-def expected_nx(sent):
-    """NXDOMAIN answers due for the first `sent` queries of the file (dnsperf cycles it)."""
-    n = len(QUERY_NX)
-    return (sent // n) * NX_PREFIX[n] + NX_PREFIX[sent % n]
+def expected_nx(path, sent):
+    """NXDOMAIN answers due for the first `sent` queries of a file (dnsperf cycles it)."""
+    if path not in NX_PREFIX:
+        acc = [0]
+        for line in open(path).read().splitlines():
+            if line.strip():
+                acc.append(acc[-1] + line.startswith("nx-"))
+        NX_PREFIX[path] = acc
+    acc = NX_PREFIX[path]
+    n = len(acc) - 1
+    return (sent // n) * acc[n] + acc[sent % n]
 
 
 def parse_dnsperf(text):
@@ -396,8 +406,9 @@ def parse_dnsperf(text):
 
 
 def run_slice(server, cell):
-    args = ["taskset", "-c", CLIENT_CPU, "dnsperf", "-m", cell, "-s", "127.0.0.1", "-p",
-            str(server.port), "-d", QUERIES, "-l", f"{SLICE_S}", "-c", str(CLIENTS), "-q",
+    mode, queries = CELL_DEFS[cell]
+    args = ["taskset", "-c", CLIENT_CPU, "dnsperf", "-m", mode, "-s", "127.0.0.1", "-p",
+            str(server.port), "-d", queries, "-l", f"{SLICE_S}", "-c", str(CLIENTS), "-q",
             str(INFLIGHT), "-t", "1"]
     if server.proc.poll() is not None:
         raise RuntimeError(f"{server.name} died (exit {server.proc.returncode})")
@@ -435,10 +446,10 @@ def run_slice(server, cell):
     other = {k: v for k, v in r["rcodes"].items() if k not in ("NOERROR", "NXDOMAIN")}
     nx = r["rcodes"].get("NXDOMAIN", 0)
     if r["lost"] == 0:
-        r["wrong"] = sum(other.values()) + abs(nx - expected_nx(r["sent"]))
+        r["wrong"] = sum(other.values()) + abs(nx - expected_nx(queries, r["sent"]))
         r["checked"] = True
     else:  # which queries were lost is unknown: only the rcodes nobody should get count
-        r["wrong"] = sum(other.values()) + max(0, nx - expected_nx(r["sent"]))
+        r["wrong"] = sum(other.values()) + max(0, nx - expected_nx(queries, r["sent"]))
         r["checked"] = False
     return r
 
@@ -533,20 +544,34 @@ def write_report(results, servers, skipped, answers, started_at, elapsed, vers):
     cmd = f"SLICE_S={SLICE_S} ROUNDS={ROUNDS} scripts/bench-dns.sh {BUILD}"
     L.append(f"Generated by `scripts/bench-dns.sh` on {started_at}. Reproduce: `make bench` (all "
              f"benchmarks), or this one alone: `{cmd}` (~{elapsed:.0f} s).{(' ' + NOTE) if NOTE else ''}\n")
-    L.append(f"- Machine: {machine}, {NCPU} cores (nproc); kernel {os.uname().release}. **The machine "
-             "was shared** with other work (builds) while this ran: absolute figures drift, the ratios "
-             "of servers measured in the same interleaved slices are what compare; columns `core 0` / "
-             "`core 1` give how busy each core was in total, `waited` how long the server was runnable "
-             "but not running (another task held its core).")
+    other0 = med([r["core_server"] - r["cpu_ns"] / 1e9 / r["wall_s"] for r in results])
+    waited = med([r["wait_ns"] / 1e9 / r["run_s"] for r in results if r["run_s"]])
+    if other0 >= 0.05 or waited >= 0.05:
+        shared = (f"**The machine was shared**: other work took ~{max(other0, 0):.0%} of core "
+                  f"{SERVER_CPU} beside the servers, which waited ~{waited:.0%} of the time for it "
+                  "(medians over all slices). Absolute figures drift under such load; the ratios of "
+                  "servers measured in the same interleaved slices are what compare.")
+    else:
+        shared = (f"Other work took ~{max(other0, 0):.0%} of core {SERVER_CPU} (median over all "
+                  "slices): a quiet machine.")
+    L.append(f"- Machine: {machine}, {NCPU} cores (nproc); kernel {os.uname().release}. {shared} "
+             "Columns `core 0` / `core 1` give how busy each core was in total, `waited` how long the "
+             "server was runnable but not running (another task held its core).")
     L.append(f"- Versions: NSD {vers['nsd']} (Debian build, `{vers['nsd_rrl']}`), Knot DNS {vers['knot']}, "
              f"dnsperf {vers['dnsperf']}, dig {vers['dig']}; weft at {vers['weft']}.")
-    L.append("- Zone: bench/dns/bench.test.zone (bench/dns/gen.py, deterministic): 3,000 hosts with an A "
-             "record each, every 4th with an AAAA, every 25th with an MX; apex SOA, NS, MX with in-zone "
-             "glue; CNAMEs inside the zone; a delegation with glue. Every server loads the same RFC 1035 "
-             "master file.")
-    L.append("- Queries: bench/dns/queries.txt (20,000, fixed seed): ~77 % A for existing names, 8 % AAAA, "
-             "4 % MX, 1 % A through a CNAME, 10 % names that do not exist (NXDOMAIN). No EDNS (dnsperf's "
-             "default), no recursion desired. dnsperf reads the file from its first line in every slice.")
+    L.append("- Zones (bench/dns/gen.py, deterministic; every server loads the same two RFC 1035 master "
+             "files): bench/dns/bench.test.zone, 3,000 hosts with an A record each, every 4th with an "
+             "AAAA, every 25th with an MX; apex SOA, NS, MX with in-zone glue; CNAMEs inside the zone; a "
+             "delegation with glue. many.test (written at run time): 40,000 hosts with an A record each.")
+    L.append("- Cells: **UDP** and **TCP** ask bench/dns/queries.txt (20,000 queries, ~5,000 distinct, fixed "
+             "seed): ~77 % A for existing names, 8 % AAAA, 4 % MX, 1 % A through a CNAME, 10 % names that "
+             "do not exist (NXDOMAIN). **UDP-DISTINCT** asks every name of many.test once in a fixed "
+             "shuffled order with a different nonexistent name after every 9th (44,444 queries, 10 % "
+             "NXDOMAIN): no query repeats within 44,444, so a memo of earlier answers (weft keeps up to "
+             "16,384 per thread and empties it when full) never helps and the cell measures the answer "
+             "path itself. No EDNS (dnsperf's default), no recursion desired; dnsperf reads its file "
+             "from the first line in every slice. TCP: `dnsperf -m tcp`, the connections opened at "
+             "the start of every slice, queries pipelined on them.")
     L.append(f"- Method (shared/DESIGN.md, \"Performance method\"): all servers run at once, each pinned to "
              f"core {SERVER_CPU} with **one worker**: NSD `server-count: 1` (NSD answers in one forked "
              "server process; its parent and xfrd process idle), Knot `udp-workers: 1`, `tcp-workers: 1`, "
@@ -555,8 +580,9 @@ def write_report(results, servers, skipped, answers, started_at, elapsed, vers):
              f"flight) is pinned to core {CLIENT_CPU} and drives the servers in turn in {SLICE_S:g} s "
              f"slices (a new dnsperf per slice, `-l {SLICE_S:g}`), the order rotating every round, "
              f"{ROUNDS} rounds per cell, so each server has ~{SLICE_S * ROUNDS:.0f} s counted per cell. "
-             "A cell is a transport: UDP, and TCP (`dnsperf -m tcp`: the connections are opened at the "
-             "start of every slice, queries pipelined on them).")
+             "weft: `weft dns serve` (services/dns: the answer engine behind a per-thread memo of "
+             "responses keyed by the query's bytes, case-folded; UDP in recvmmsg/sendmmsg batches; "
+             "TCP per RFC 7766).")
     L.append("- **NSD's response rate limiting is off** (`rrl-ratelimit: 0`, `rrl-whitelist-ratelimit: 0`): "
              "this NSD is built with it and would otherwise drop answers under load. Knot runs no "
              "module (its RRL is a module, not loaded). Otherwise every server has its defaults; NSD "
@@ -564,8 +590,8 @@ def write_report(results, servers, skipped, answers, started_at, elapsed, vers):
              "responses): the mean response size is in the tables.")
     L.append("- Server CPU: /proc/PID/task/*/schedstat of every process and thread of the server, read "
              "before and after each slice (ns; includes the kernel's work in its system calls). dnsperf's "
-             "CPU: its rusage (wait4), which includes its start and exit (10-20 ms per process). Every figure is the **median over the slices**; counts (sent, "
-             "lost, wrong) are sums.")
+             "CPU: its rusage (wait4), which includes its start and exit (10-20 ms per process). "
+             "Every figure is the **median over the slices**; counts (sent, lost, wrong) are sums.")
     L.append("- Correctness: dnsperf counts every query sent, answered and lost (timeout 1 s); a wrong "
              "answer is any rcode other than NOERROR/NXDOMAIN plus the difference between the "
              "NXDOMAIN count and the number of `nx-` names among the queries sent (known exactly "
@@ -718,8 +744,18 @@ def main():
     t_start = time.monotonic()
     vers = versions()
     d = tempfile.mkdtemp(prefix="bench-dns.")
-    with open(ZONE_SRC) as src, open(os.path.join(d, "bench.test.zone"), "w") as dst:
+    with open(ZONE_SRC) as src, open(os.path.join(d, f"{ORIGIN}.zone"), "w") as dst:
         dst.write(src.read())
+    with open(os.path.join(d, f"{gen.MANY_ORIGIN}.zone"), "w") as f:
+        f.write(gen.many_zone_text())
+    many_queries = os.path.join(d, "many-queries.txt")
+    with open(many_queries, "w") as f:
+        f.write(gen.many_queries_text())
+    CELL_DEFS.update({"udp": ("udp", QUERIES), "tcp": ("tcp", QUERIES),
+                      "udp-distinct": ("udp", many_queries)})
+    for c in CELLS:
+        if c not in CELL_DEFS:
+            raise SystemExit(f"bench-dns: unknown cell {c!r} (udp, tcp, udp-distinct)")
     skipped, servers, results = [], [], []
     try:
         plan = []
@@ -792,4 +828,8 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except RuntimeError as e:  # a server or dnsperf failed: everything started is stopped
+        print(f"bench-dns: {e}", file=sys.stderr)
+        sys.exit(1)

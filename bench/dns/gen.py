@@ -12,10 +12,13 @@ Zone bench.test (RFC 1035 master file, loaded as is by NSD, Knot and `weft dns s
   a few CNAMEs inside the zone (www, ftp, api -> hosts; alias-chain -> www -> host);
   a delegation sub.bench.test with NS ns.sub.bench.test and its glue A.
 
-Query mix (dnsperf's "NAME TYPE" lines, 20,000 of them):
+Query mix (dnsperf's "NAME TYPE" lines, 20,000 of them; about 5,000 distinct):
   ~77 % A for existing hosts, ~8 % AAAA for hosts that have one, ~4 % MX for hosts that
   have one, ~1 % A through a CNAME, ~10 % A for names that do not exist (NXDOMAIN; their
   first label starts with "nx-", which is how bench-dns.sh knows how many to expect).
+
+many.test and its queries (many_zone_text, many_queries_text) are written by bench_dns.py
+into its temporary directory at every run.
 """
 import os
 
@@ -97,6 +100,42 @@ def queries_text():
             q.append(f"{('www', 'ftp', 'api', 'alias-chain')[rng.below(4)]}.bench.test A")
         else:
             q.append(f"nx-{rng.below(1 << 30):08x}.bench.test A")
+    return "\n".join(q) + "\n"
+
+
+# A second zone, generated at run time by bench_dns.py (not committed: 40,000 names), for the
+# cell where no query repeats soon: a server that memoises answers by query (weft does, up to
+# 16,384 of them) gets no help there, so the cell measures the answer path itself.
+MANY = 40000
+MANY_ORIGIN = "many.test"
+
+
+def many_zone_text():
+    z = ["; many.test: the distinct-names zone of weft's DNS benchmark (bench/dns/gen.py).",
+         f"$ORIGIN {MANY_ORIGIN}.",
+         "$TTL 3600",
+         "@\tIN\tSOA\tns1 hostmaster 2026120701 7200 3600 1209600 300",
+         "\tIN\tNS\tns1",
+         "ns1\tIN\tA\t198.19.2.1"]
+    base = (198 << 24) | (18 << 16) | 0x8000  # 198.18.128.0 onward, inside 198.18.0.0/15
+    z += [f"h{i:05d}\tIN\tA\t" + ".".join(str((base + i) >> s & 255) for s in (24, 16, 8, 0))
+          for i in range(MANY)]
+    return "\n".join(z) + "\n"
+
+
+def many_queries_text():
+    """Every name of many.test once, in a fixed shuffled order, and after every 9th an A for a
+    name that does not exist (each different): 44,444 queries, none repeated within a pass."""
+    rng = XorShift(0xD157_1AC7)
+    order = list(range(MANY))
+    for i in range(MANY - 1, 0, -1):  # Fisher-Yates with the fixed generator
+        j = rng.below(i + 1)
+        order[i], order[j] = order[j], order[i]
+    q = []
+    for k, i in enumerate(order):
+        q.append(f"h{i:05d}.{MANY_ORIGIN} A")
+        if k % 9 == 8:
+            q.append(f"nx-{k:05d}-{rng.below(1 << 20):05x}.{MANY_ORIGIN} A")
     return "\n".join(q) + "\n"
 
 
