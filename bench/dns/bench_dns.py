@@ -523,7 +523,7 @@ def versions():
         "knot": first(["knotd", "-V"], r"version (\S+)"),
         "dnsperf": first(["dnsperf", "-h"], r"Version (\S+)"),
         "dig": first(["dig", "-v"], r"DiG (\S+)"),
-        "weft": first(["git", "-C", ROOT, "log", "-1", "--format=%h %cd", "--date=short"]),
+        "weft": first(["git", "-C", ROOT, "describe", "--always", "--dirty"]),
     }
     rrl = first(["nsd", "-v"], r"(--(?:enable|disable)-ratelimit)")
     v["nsd_rrl"] = rrl
@@ -558,7 +558,8 @@ def write_report(results, servers, skipped, answers, started_at, elapsed, vers):
              "Columns `core 0` / `core 1` give how busy each core was in total, `waited` how long the "
              "server was runnable but not running (another task held its core).")
     L.append(f"- Versions: NSD {vers['nsd']} (Debian build, `{vers['nsd_rrl']}`), Knot DNS {vers['knot']}, "
-             f"dnsperf {vers['dnsperf']}, dig {vers['dig']}; weft at {vers['weft']}.")
+             f"dnsperf {vers['dnsperf']}, dig {vers['dig']}; weft: `{os.path.relpath(WEFT, ROOT)}`, built "
+             f"from the checkout at {vers['weft']}.")
     L.append("- Zones (bench/dns/gen.py, deterministic; every server loads the same two RFC 1035 master "
              "files): bench/dns/bench.test.zone, 3,000 hosts with an A record each, every 4th with an "
              "AAAA, every 25th with an MX; apex SOA, NS, MX with in-zone glue; CNAMEs inside the zone; a "
@@ -614,8 +615,9 @@ def write_report(results, servers, skipped, answers, started_at, elapsed, vers):
                 L.append(f"- ... and {len(diffs) - 30} more")
             L.append("")
         else:
-            L.append(f"Answers compared before measuring: {n_checked} queries (the first 80 of the mix "
-                     "and the apex, CNAME chains, NODATA and NXDOMAIN cases; 20 of them again over TCP) "
+            L.append(f"Answers compared before measuring: {n_checked} queries (the first 80 of the mix, "
+                     "the apex, CNAME chains, NODATA, NXDOMAIN and many.test cases; 20 of them again over "
+                     "TCP) "
                      f"asked of every server with dig: rcode, AA flag and answer section **identical** "
                      f"across {', '.join(names)}.\n")
     else:
