@@ -489,10 +489,21 @@ def paired(results, cell, a, b):
         if r["cell"] == cell and r["server"] in (a, b) and r["completed"]:
             by.setdefault(r["round"], {})[r["server"]] = r
     pairs = [(x[a], x[b]) for x in by.values() if a in x and b in x]
-    q = med([ra["qps"] / rb["qps"] for ra, rb in pairs if rb["qps"]])
-    c = med([(ra["cpu_ns"] / ra["completed"]) / (rb["cpu_ns"] / rb["completed"])
-             for ra, rb in pairs if rb["cpu_ns"]])
+    q = Ratio([ra["qps"] / rb["qps"] for ra, rb in pairs if rb["qps"]])
+    c = Ratio([(ra["cpu_ns"] / ra["completed"]) / (rb["cpu_ns"] / rb["completed"])
+               for ra, rb in pairs if rb["cpu_ns"]])
     return q, c
+
+
+class Ratio(float):
+    """The median of per-round ratios, with their quartiles in .lo and .hi."""
+    def __new__(cls, xs):
+        r = super().__new__(cls, med(xs))
+        r.lo, r.hi = (statistics.quantiles(xs, n=4)[0::2] if len(xs) >= 2 else (float(r), float(r)))
+        return r
+
+    def spread(self):
+        return f"{self.lo:.2f}–{self.hi:.2f}"
 
 
 def limiter(s):
@@ -640,8 +651,8 @@ def write_report(results, servers, skipped, answers, started_at, elapsed, vers):
                  " | ".join(f"÷ {p} (q/s, CPU)" for p in peers) + " | weft lost | weft wrong |")
         L.append("|---|---|---|" + "---|" * len(peers) + "---|---|")
         for c, r in ratios.items():
-            L.append(f"| {c.upper()} | **{r['qps']:.3f}** ({r['qps_peer']}) | **{r['cpu']:.3f}** "
-                     f"({r['cpu_peer']}) | " + " | ".join(
+            L.append(f"| {c.upper()} | **{r['qps']:.3f}** ({r['qps_peer']}; {r['qps'].spread()}) | "
+                     f"**{r['cpu']:.3f}** ({r['cpu_peer']}; {r['cpu'].spread()}) | " + " | ".join(
                          f"{r.get('qps_' + p, float('nan')):.3f}, {r.get('cpu_' + p, float('nan')):.3f}"
                          for p in peers) + f" | {summ[c]['weft']['lost']} | {summ[c]['weft']['wrong']} |")
         bad = {c: (summ[c]["weft"]["lost"], summ[c]["weft"]["wrong"]) for c in ratios}
@@ -654,7 +665,8 @@ def write_report(results, servers, skipped, answers, started_at, elapsed, vers):
             L.append(f"\nweft lost no query and answered none wrong in "
                      f"{sum(summ[c]['weft']['sent'] for c in ratios):,} queries: target **met**.")
         L.append("\nRatios are weft ÷ peer in the same run, each the **median over the rounds of the "
-                 "ratio within a round** (the two servers measured seconds apart): above 1 is better "
+                 "ratio within a round** (the two servers measured seconds apart; after the best "
+                 "peer's name, the quartiles of those per-round ratios): above 1 is better "
                  "for queries/s, below 1 is better for CPU per query. \"Best peer\" is the peer with "
                  "the higher median queries/s, and the one with the lower median CPU per query, per "
                  "cell.\n")
@@ -668,8 +680,9 @@ def write_report(results, servers, skipped, answers, started_at, elapsed, vers):
             s = summ[c]
             if "nsd" in s and "nsd_b" in s:
                 q, u = paired(results, c, "nsd_b", "nsd")
-                L.append(f"- {c.upper()}: nsd_b ÷ nsd queries/s **{q:.3f}**, CPU per query **{u:.3f}** "
-                         f"(the same ratios as weft's above); ratio of the medians: "
+                L.append(f"- {c.upper()}: nsd_b ÷ nsd queries/s **{q:.3f}** (quartiles {q.spread()}), CPU "
+                         f"per query **{u:.3f}** ({u.spread()}), the same ratios as weft's above; ratio of "
+                         f"the medians: "
                          f"{s['nsd_b']['qps'] / s['nsd']['qps']:.3f} and "
                          f"{s['nsd_b']['cpu_us'] / s['nsd']['cpu_us']:.3f}")
         L.append("")
