@@ -5,10 +5,15 @@
 set(weft_fuzz_dir ${PROJECT_SOURCE_DIR}/fuzz)
 file(GLOB weft_fuzz_sources CONFIGURE_DEPENDS ${weft_fuzz_dir}/*_fuzz.cpp)
 weft_layer_objects(weft_fuzz_objects wire)
+# Service engines' own sources, as in fuzz/CMakeLists.txt (the services objects carry io/).
+file(GLOB weft_fuzz_engine_zone_file CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/services/dns/zone_*.cpp)
+file(GLOB weft_fuzz_engine_dns_answer CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/services/dns/zone_*.cpp
+     ${PROJECT_SOURCE_DIR}/src/services/dns/answer*.cpp)
 foreach(source IN LISTS weft_fuzz_sources)
   get_filename_component(name ${source} NAME_WE)
   string(REGEX REPLACE "_fuzz$" "" target ${name})
-  add_executable(${target}_replay ${weft_fuzz_dir}/replay_main.cpp ${source} ${weft_fuzz_objects})
+  add_executable(${target}_replay ${weft_fuzz_dir}/replay_main.cpp ${source} ${weft_fuzz_objects}
+                 ${weft_fuzz_engine_${target}})
   target_include_directories(${target}_replay PRIVATE ${PROJECT_SOURCE_DIR}/include ${weft_fuzz_dir})
   target_compile_features(${target}_replay PRIVATE cxx_std_20)
   weft_warnings(${target}_replay)

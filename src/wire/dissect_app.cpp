@@ -153,25 +153,8 @@ void dissect_dns(DissectedFrame& frame, std::span<const std::byte> bytes, std::s
     }
     const DnsMessage& m = *parsed;
     DissectLayer& l = add_layer(frame, "dns", base, prefix + message.size());
-    add(l, "id", unsigned{m.header.id});
-    add(l, "qr", m.header.qr);
-    add(l, "aa", m.header.aa);
-    add(l, "tc", m.header.tc);
-    add(l, "rd", m.header.rd);
-    add(l, "ra", m.header.ra);
-    add(l, "ad", m.header.ad);
-    add(l, "cd", m.header.cd);
-    add(l, "opcode", unsigned{m.header.opcode});
-    add(l, "rcode", unsigned{m.header.rcode});
-    DissectValue::List questions;
-    for (const DnsQuestion& q : m.questions)
-        questions.emplace_back(DissectValue::Object{{"name", q.name.to_text()},
-                                                    {"type", dns_type_to_string(q.type)},
-                                                    {"class", dns_class_to_string(q.qclass)}});
-    add(l, "questions", std::move(questions));
-    add(l, "answers", dns_records(m.answers));
-    add(l, "authority", dns_records(m.authority));
-    add(l, "additional", dns_records(m.additional));
+    DissectValue value = dns_value(m);
+    l.fields = std::move(std::get<DissectValue::Object>(value.value));
     // Over TCP a segment may carry more than one message; the rest is shown as payload.
     if (over_tcp) add_payload(frame, base + prefix + message.size(), bytes.size() - prefix - message.size());
 }
@@ -203,3 +186,31 @@ bool dissect_http(DissectedFrame& frame, std::span<const std::byte> bytes, std::
 }
 
 }  // namespace weft::wire::detail
+
+namespace weft::wire {
+
+DissectValue dns_value(const DnsMessage& m) {
+    DissectValue::Object o;
+    o.push_back({"id", unsigned{m.header.id}});
+    o.push_back({"qr", m.header.qr});
+    o.push_back({"aa", m.header.aa});
+    o.push_back({"tc", m.header.tc});
+    o.push_back({"rd", m.header.rd});
+    o.push_back({"ra", m.header.ra});
+    o.push_back({"ad", m.header.ad});
+    o.push_back({"cd", m.header.cd});
+    o.push_back({"opcode", unsigned{m.header.opcode}});
+    o.push_back({"rcode", unsigned{m.header.rcode}});
+    DissectValue::List questions;
+    for (const DnsQuestion& q : m.questions)
+        questions.emplace_back(DissectValue::Object{{"name", q.name.to_text()},
+                                                    {"type", dns_type_to_string(q.type)},
+                                                    {"class", dns_class_to_string(q.qclass)}});
+    o.push_back({"questions", std::move(questions)});
+    o.push_back({"answers", detail::dns_records(m.answers)});
+    o.push_back({"authority", detail::dns_records(m.authority)});
+    o.push_back({"additional", detail::dns_records(m.additional)});
+    return o;
+}
+
+}  // namespace weft::wire

@@ -26,6 +26,7 @@ void add_tcp_serve(CLI::App& tcp);
 void add_tcp_connect(CLI::App& tcp);
 void add_udp_serve(CLI::App& udp);
 void add_udp_connect(CLI::App& udp);
+void add_dns_query(CLI::App& dns);
 void add_ipcalc(CLI::App& app);
 void add_tour(CLI::App& app);
 /// The tour's last section (tour_wire.cpp): the first exchange's "hello!" segment, rebuilt.

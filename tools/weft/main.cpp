@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
 
     CLI::App* dns = app.add_subcommand("dns", "DNS resolver and authoritative server");
     dns->require_subcommand(1);
+    weft::cli::add_dns_query(*dns);
     weft::cli::add_dns_serve(*dns);
 
     weft::cli::add_ipcalc(app);

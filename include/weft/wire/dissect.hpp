@@ -21,6 +21,7 @@
 namespace weft::wire {
 
 struct DissectField;
+struct DnsMessage;
 
 /// A field value: what a JSON value can be, minus floating point (no field needs one).
 struct DissectValue {
@@ -82,6 +83,11 @@ DissectedFrame dissect_frame(std::span<const std::byte> frame, std::size_t origi
 /// The frame as the JSON object of DESIGN.md: frame (counted from 1), length,
 /// original_length, layers (each with "layer" first, then its fields).
 DissectValue frame_value(const DissectedFrame& frame, std::size_t number);
+
+/// The fields of a DNS message as the `dns` layer of decode's JSON shows them (id, qr, aa,
+/// tc, rd, ra, ad, cd, opcode, rcode, questions, answers, authority, additional), as one
+/// object: what `weft dns query --json` prints, so both commands share one schema.
+DissectValue dns_value(const DnsMessage& message);
 
 /// Compact JSON text (no spaces), keys in order, strings escaped per RFC 8259.
 std::string to_json(const DissectValue& value);

@@ -1,11 +1,11 @@
 // parse_zone: master-file entries (zone_lexer) to records (zone_fields, zone_rdata), and the
 // checks that make the records a zone a server can answer from. load_zone_file reads a file.
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <functional>
 #include <memory>
-#include <unordered_map>
 #include <utility>
 
 #include <sys/stat.h>
@@ -13,6 +13,7 @@
 #include "weft/services/dns/zone.hpp"
 #include "zone_fields.hpp"
 #include "zone_lexer.hpp"
+#include "zone_owners.hpp"
 
 namespace weft::dns {
 
@@ -47,16 +48,6 @@ std::string quote_name(const DnsName& name) {
     return out;
 }
 
-// What the zone-wide checks remember about one owner name.
-struct NameState {
-    std::size_t cname_line = 0;  // line of its CNAME, 0 when none
-    std::size_t other_line = 0;  // line of its first record of another type, 0 when none
-    // Hash of (type, canonical data) and index into Zone::records of each record kept at
-    // the name: duplicates are found by comparing hashes first, so a name with many records
-    // costs a scan of 16-byte entries, not of the records.
-    std::vector<std::pair<std::size_t, std::uint32_t>> records;
-};
-
 class ZoneParser {
 public:
     ZoneParser(std::string_view text, const ZoneParseOptions& options)
@@ -85,9 +76,10 @@ private:
     std::optional<std::uint32_t> dollar_ttl_;  // $TTL, or the caller's default before one
     std::optional<std::uint32_t> last_ttl_;    // the previous record's, for RFC 1035's rule
     std::optional<DnsName> previous_owner_;
-    std::string previous_key_;  // dns_name_key(*previous_owner_), kept for blank owners
+    std::string previous_key_;         // dns_name_key(*previous_owner_), kept for blank owners
+    std::uint64_t previous_hash_ = 0;  // and its hash
     Zone zone_;
-    std::unordered_map<std::string, NameState> by_name_;
+    detail::OwnerTable owners_;
     std::size_t soa_line_ = 0;
     std::optional<std::string> apex_key_;
     // Records (index, line) read before the apex was known (an SOA late in the file),
@@ -154,6 +146,7 @@ Expected<void, ZoneError> ZoneParser::record(const ZoneEntry& entry) {
         rr.name = std::move(*owner);
         previous_owner_ = rr.name;
         previous_key_ = wire::dns_name_key(rr.name);
+        previous_hash_ = std::hash<std::string>{}(previous_key_);
         i = 1;
     }
 
@@ -211,30 +204,32 @@ Expected<void, ZoneError> ZoneParser::check_in_zone(std::string_view key, const 
 Expected<void, ZoneError> ZoneParser::add(wire::DnsRecord&& rr, std::size_t line) {
     // previous_key_ is the owner's key: the owner is either the previous one or was just set.
     const std::string& key = previous_key_;
-    NameState& state = by_name_[key];
+    const auto index = static_cast<std::uint32_t>(zone_.records.size());
+    detail::OwnerState& state = owners_.find_or_add(rr.name, previous_hash_, zone_.records, index);
 
     // RFC 2181 section 5: identical records (name, class, type, data) are one record; the
-    // first one's TTL stays.
+    // first one's TTL stays. Hashes of (type, data) are compared first, so a large RRset
+    // costs a walk over 8-byte hashes rather than over its records.
     canonical_.clear();
     canonical_.push_back(static_cast<char>(static_cast<unsigned>(rr.type) >> 8));
     canonical_.push_back(static_cast<char>(static_cast<unsigned>(rr.type) & 0xff));
     detail::append_canonical_rdata(canonical_, rr.data);
-    const std::size_t hash = std::hash<std::string_view>{}(canonical_);
-    for (const auto& [h, index] : state.records) {
-        if (h != hash) continue;
-        std::string other;
-        other.push_back(canonical_[0]);
-        other.push_back(canonical_[1]);
-        const auto& kept = zone_.records[index];
-        if (kept.type != rr.type) continue;
-        detail::append_canonical_rdata(other, kept.data);
-        if (other == canonical_) return {};
+    const std::uint64_t data_hash = std::hash<std::string_view>{}(canonical_);
+    for (std::uint32_t i = state.first; state.count != 0; i = owners_.next_record(i)) {
+        const auto& kept = zone_.records[i];
+        if (owners_.data_hash(i) == data_hash && kept.type == rr.type) {
+            std::string other = canonical_.substr(0, 2);
+            detail::append_canonical_rdata(other, kept.data);
+            if (other == canonical_) return {};
+        }
+        if (i == state.last) break;
     }
 
-    if (state.records.size() >= options_.limits.max_records_per_name)
+    if (state.count >= options_.limits.max_records_per_name)
         return fail(line, "more than " + std::to_string(options_.limits.max_records_per_name) + " records at " +
                               quote_name(rr.name));
-    if (zone_.records.size() >= options_.limits.max_records)
+    // Record indexes are 32-bit (OwnerTable): far above any zone a server loads.
+    if (zone_.records.size() >= std::min<std::size_t>(options_.limits.max_records, 0xffffffff))
         return fail(line, "more than " + std::to_string(options_.limits.max_records) + " records in the zone");
 
     // RFC 1034 section 3.6.2 and RFC 2181 section 10.1: a CNAME is alone at its name.
@@ -279,7 +274,7 @@ Expected<void, ZoneError> ZoneParser::add(wire::DnsRecord&& rr, std::size_t line
         unchecked_.emplace_back(zone_.records.size(), line);
     }
 
-    state.records.emplace_back(hash, static_cast<std::uint32_t>(zone_.records.size()));
+    owners_.add_record(state, index, data_hash);
     zone_.records.push_back(std::move(rr));
     return {};
 }

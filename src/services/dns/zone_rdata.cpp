@@ -59,7 +59,7 @@ Expected<wire::DnsRdata, std::string> parse_fixed(DnsType type, std::span<const 
     switch (type) {
     case DnsType::A: {
         auto a = Ipv4Address::parse(f[0].text);
-        if (!a) return Unexpected("A record: invalid IPv4 address " + quote_field(f[0].text) + ": " + a.error().message);
+        if (!a) return Unexpected("A record: " + a.error().message);  // quotes the address
         return wire::DnsRdata{wire::DnsA{*a}};
     }
     case DnsType::AAAA: {
