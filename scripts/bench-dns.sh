@@ -16,7 +16,8 @@
 # DNS_BENCH_INFLIGHT (dnsperf -q, default 64), DNS_BENCH_PORT (first port, default 29300:
 # below the ephemeral range), DNS_BENCH_STANDIN (1, the default: a second NSD, `nsd_b`, runs
 # as a stand-in to show the harness has no bias; 0: not), DNS_BENCH_WEFT (another weft
-# binary), DNS_BENCH_RAW (keep every slice's figures in this directory as slices.json),
+# binary), DNS_BENCH_RAW (keep every slice's figures in this directory, as run.json),
+# DNS_BENCH_REPORT_ONLY=1 (measure nothing: rewrite the report from DNS_BENCH_RAW/run.json),
 # DNS_BENCH_NOTE (a sentence added to the report), DNS_BENCH_MAX_S (default 170).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -515,6 +515,8 @@ def limiter(s):
     shared = (srv and s["waited"] >= 0.1) or (gen and s["core_client"] - s["gen_busy"] >= 0.1)
     name = {(True, True): "both", (True, False): "server", (False, True): "dnsperf"}.get(
         (srv, gen), "neither (latency)")
+    if s["waited"] >= 0.3:  # runnable but not running a third of the time: the machine's load
+        return f"other work (server waited {s['waited']:.0%})"
     return name + (" (cores shared)" if shared else "")
 
 
@@ -541,9 +543,8 @@ def versions():
     return v
 
 
-def write_report(results, servers, skipped, answers, started_at, elapsed, vers):
+def write_report(results, names, skipped, answers, started_at, elapsed, vers):
     cells = [c for c in CELLS if any(r["cell"] == c for r in results)]
-    names = [s.name for s in servers]
     summ = {c: {n: summarize([r for r in results if r["cell"] == c and r["server"] == n])
                 for n in names if any(r["cell"] == c and r["server"] == n for r in results)}
             for c in cells}
@@ -611,7 +612,8 @@ def write_report(results, servers, skipped, answers, started_at, elapsed, vers):
     L.append("- Limited by: `server` when the server's core was saturated (server run + waited ≥ 85 % of "
              "the slice), `dnsperf` when dnsperf used ≥ 85 % of its core (or core 1 was ≥ 95 % busy), "
              "`both`, or `neither` (the window of queries in flight and loopback latency set the "
-             "rate). Where dnsperf limits, queries/s bunch together and server CPU per query is the "
+             "rate); `other work` when the server waited for its core 30 % of the slice or more "
+             "(then only CPU per query compares). Where dnsperf limits, queries/s bunch together and server CPU per query is the "
              "figure that separates servers.\n")
 
     if skipped:
@@ -750,7 +752,18 @@ unset multiplot
 
 # ---- main -----------------------------------------------------------------------------------
 
+SETTINGS = ["SLICE_S", "ROUNDS", "CELLS", "CLIENTS", "INFLIGHT", "STANDIN", "BUILD", "WEFT"]
+
+
 def main():
+    if os.environ.get("DNS_BENCH_REPORT_ONLY") == "1":
+        # Rewrites the report from DNS_BENCH_RAW/run.json, written by an earlier run.
+        with open(os.path.join(RAW, "run.json")) as f:
+            run = json.load(f)
+        globals().update(run["settings"])
+        finish(run["results"], run["names"], run["skipped"], tuple(run["answers"]),
+               run["started_at"], run["elapsed"], run["vers"])
+        return
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     # The harness itself stays off the servers' core: it shares dnsperf's, where it sleeps.
@@ -771,7 +784,7 @@ def main():
     for c in CELLS:
         if c not in CELL_DEFS:
             raise SystemExit(f"bench-dns: unknown cell {c!r} (udp, tcp, udp-distinct)")
-    skipped, servers, results = [], [], []
+    skipped, servers, results, answers = [], [], [], (0, ["no servers started"])
     try:
         plan = []
         why = weft_supports_dns_serve()
@@ -819,16 +832,23 @@ def main():
         stop_all()
         if RAW:
             os.makedirs(RAW, exist_ok=True)
-            with open(os.path.join(RAW, "slices.json"), "w") as f:
-                json.dump(results, f, indent=1)
+            with open(os.path.join(RAW, "run.json"), "w") as f:
+                json.dump({"settings": {k: globals()[k] for k in SETTINGS}, "results": results,
+                           "names": [x.name for x in servers], "skipped": skipped,
+                           "answers": answers, "started_at": started_at,
+                           "elapsed": time.monotonic() - t_start, "vers": vers}, f, indent=1)
         for root, dirs, files in os.walk(d, topdown=False):
             for x in files:
                 os.unlink(os.path.join(root, x))
             for x in dirs:
                 os.rmdir(os.path.join(root, x))
         os.rmdir(d)
-    elapsed = time.monotonic() - t_start
-    summ, ratios = write_report(results, servers, skipped, answers, started_at, elapsed, vers)
+    finish(results, [x.name for x in servers], skipped, answers, started_at,
+           time.monotonic() - t_start, vers)
+
+
+def finish(results, names, skipped, answers, started_at, elapsed, vers):
+    summ, ratios = write_report(results, names, skipped, answers, started_at, elapsed, vers)
     for c in summ:
         log(f"{c}: " + "; ".join(f"{n} {x['qps'] / 1e3:.1f} kq/s {x['cpu_us']:.2f} us/q lost {x['lost']} "
                                  f"wrong {x['wrong']}" for n, x in summ[c].items()))
