@@ -320,57 +320,80 @@ def sample_queries():
     q += [["www.bench.test", "A"], ["alias-chain.bench.test", "A"], ["bench.test", "SOA"],
           ["bench.test", "NS"], ["bench.test", "MX"], ["host-0000.bench.test", "MX"],
           ["host-0001.bench.test", "AAAA"], ["nx-none.bench.test", "A"],
-          ["deep.nx.bench.test", "AAAA"], ["ns1.bench.test", "AAAA"], ["h00000.many.test", "A"],
+          ["deep.nx.bench.test", "AAAA"], ["ns1.bench.test", "AAAA"], ["sub.bench.test", "A"],
+          ["www.sub.bench.test", "AAAA"], ["example.com", "A"], ["h00000.many.test", "A"],
           ["h39999.many.test", "A"], ["nx-1.many.test", "A"], ["many.test", "NS"]]
     return q
 
 
+SECTIONS = ("answer", "authority", "additional")
+
+
 def dig_answers(port, queries, tcp=False):
-    """[(status, aa, sorted answer lines)] per query, in order, via one `dig -f`."""
+    """Per query, in order, via one `dig -f`: {"status", "aa", "answer", "authority",
+    "additional"}, each section's records normalised and sorted."""
     batch = "\n".join(f"{n} {t}" for n, t in queries) + "\n"
-    args = ["dig", "-f", "-", f"@127.0.0.1", "-p", str(port), "+norec", "+noedns", "+noall",
-            "+comments", "+answer", "+time=2", "+tries=2"] + (["+tcp"] if tcp else [])
-    out = subprocess.run(args, input=batch, capture_output=True, text=True, timeout=60).stdout
-    res, cur = [], None
+    args = ["dig", "-f", "-", "@127.0.0.1", "-p", str(port), "+norec", "+noedns", "+noall",
+            "+comments", "+answer", "+authority", "+additional", "+time=2", "+tries=2"]
+    out = subprocess.run(args + (["+tcp"] if tcp else []), input=batch, capture_output=True,
+                         text=True, timeout=60).stdout
+    res, cur, section = [], None, None
     for line in out.splitlines():
         m = re.search(r"->>HEADER<<- opcode: \w+, status: (\w+)", line)
         if m:
-            cur = [m.group(1), False, []]
+            cur = {"status": m.group(1), "aa": False, **{x: [] for x in SECTIONS}}
             res.append(cur)
+            section = None
             continue
         if cur is None:
             continue
         m = re.match(r";; flags: ([a-z ]+);", line)
+        m2 = re.match(r";; (ANSWER|AUTHORITY|ADDITIONAL) SECTION:", line)
         if m:
-            cur[1] = "aa" in m.group(1).split()
-        elif line and not line.startswith(";"):
-            cur[2].append(" ".join(line.split()))
-    return [(s, aa, sorted(a)) for s, aa, a in res]
+            cur["aa"] = "aa" in m.group(1).split()
+        elif m2:
+            section = m2.group(1).lower()
+        elif line and not line.startswith(";") and section:
+            cur[section].append(" ".join(line.split()))
+    for r in res:
+        for x in SECTIONS:
+            r[x].sort()
+    return res
+
+
+def show(r, keys):
+    return " ".join([r["status"]] + (["aa"] if r["aa"] else []) +
+                    [f"{k}={r[k]}" for k in keys if k in SECTIONS])
 
 
 def check_answers(servers):
-    """Compares every server's answers with the first peer's; returns (n, [differences])."""
+    """Asks every server the sample with dig over UDP and TCP. rcode, AA and the answer
+    section must equal the first peer's for every server; the whole message (authority and
+    additional too) must equal that of the server with the same response policy: weft's
+    Knot's (both minimal), nsd_b's NSD's. Returns (queries asked, [differences])."""
     if subprocess.run(["sh", "-c", "command -v dig"], capture_output=True).returncode != 0:
         return 0, ["dig missing (dnsutils): answers not compared"]
     queries = sample_queries()
-    diffs = []
+    by_name = {s.name: s for s in servers}
     ref_srv = next((s for s in servers if s.kind != "weft"), servers[0])
+    twin = {"weft": "knot", "nsd_b": "nsd"}
+    diffs = []
     for tcp in (False, True):
         qs = queries if not tcp else queries[:20]
-        ref = dig_answers(ref_srv.port, qs, tcp)
-        if len(ref) != len(qs):
-            diffs.append(f"{ref_srv.name}: {len(ref)} answers to {len(qs)} queries")
+        got = {s.name: dig_answers(s.port, qs, tcp) for s in servers}
         for s in servers:
-            if s is ref_srv:
-                continue
-            got = dig_answers(s.port, qs, tcp)
-            if len(got) != len(qs):
-                diffs.append(f"{s.name} ({'tcp' if tcp else 'udp'}): {len(got)} answers to {len(qs)} queries")
-            for q, a, b in zip(qs, ref, got):
-                if a != b:
-                    diffs.append(f"{s.name} ({'tcp' if tcp else 'udp'}) `{q[0]} {q[1]}`: {b[0]}"
-                                 f"{' aa' if b[1] else ''} {b[2]} vs {ref_srv.name}'s {a[0]}"
-                                 f"{' aa' if a[1] else ''} {a[2]}")
+            if len(got[s.name]) != len(qs):
+                diffs.append(f"{s.name} ({'tcp' if tcp else 'udp'}): {len(got[s.name])} answers "
+                             f"to {len(qs)} queries")
+        for s in servers:
+            checks = [] if s is ref_srv else [(ref_srv.name, ("status", "aa", "answer"))]
+            if twin.get(s.name) in by_name:
+                checks.append((twin[s.name], ("status", "aa") + SECTIONS))
+            for other, keys in checks:
+                for q, a, b in zip(qs, got[other], got[s.name]):
+                    if any(a[k] != b[k] for k in keys):
+                        diffs.append(f"{s.name} ({'tcp' if tcp else 'udp'}) `{q[0]} {q[1]}`: "
+                                     f"{show(b, keys)} vs {other}'s {show(a, keys)}")
     return len(queries) + 20, diffs
 
 
@@ -628,11 +651,14 @@ def write_report(results, names, skipped, answers, started_at, elapsed, vers):
                 L.append(f"- ... and {len(diffs) - 30} more")
             L.append("")
         else:
+            twins = [f"{a}'s to {b}'s" for a, b in (("weft", "knot"), ("nsd_b", "nsd"))
+                     if a in names and b in names]
             L.append(f"Answers compared before measuring: {n_checked} queries (the first 80 of the mix, "
-                     "the apex, CNAME chains, NODATA, NXDOMAIN and many.test cases; 20 of them again over "
-                     "TCP) "
-                     f"asked of every server with dig: rcode, AA flag and answer section **identical** "
-                     f"across {', '.join(names)}.\n")
+                     "the apex, CNAME chains, NODATA, NXDOMAIN, a referral, a name outside every zone, "
+                     "many.test; 20 of them again over TCP) asked of every server with dig: rcode, AA "
+                     f"flag and answer section **identical** across {', '.join(names)}"
+                     + (f"; the whole message (authority and additional sections too) identical from "
+                        f"{' and '.join(twins)} (the same response policy)" if twins else "") + ".\n")
     else:
         L.append(f"Answers not compared: {diffs[0] if diffs else 'no servers'}.\n")
 
