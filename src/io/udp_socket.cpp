@@ -174,6 +174,10 @@ bool BatchAwaiter::perform_recv(IoOp& op) noexcept {
         if (self.packet_info_) take_destination(m, self.headers_[i].msg_hdr);
     }
     self.done_ = static_cast<std::size_t>(*n);
+    // A short batch emptied the queue: the next receive would only say EAGAIN, so it waits
+    // for the next edge instead (one syscall less per batch under load; a datagram that came
+    // in meanwhile raised an edge that the loop's next epoll_wait reports).
+    if (self.done_ < count) LoopAccess::mark_read_drained(*self.loop_, self.fd);
     return true;
 }
 

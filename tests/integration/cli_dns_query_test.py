@@ -58,10 +58,11 @@ class FakeDns:
 
     def __init__(self, handler, host="127.0.0.1", port=0):
         self.handler, self.queries, self.sent = handler, [], []
-        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.udp = socket.socket(family, socket.SOCK_DGRAM)
         self.udp.bind((host, port))
         self.port = self.udp.getsockname()[1]
-        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.tcp = socket.socket(family, socket.SOCK_STREAM)
         self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.tcp.bind((host, self.port))
         self.tcp.listen(8)
@@ -318,6 +319,22 @@ def test_default_server_comes_from_resolv_conf():
     check(rc == 1 and "127.0.0.77:53" in err and "refused" in err, "rc %d stderr %r" % (rc, err))
 
 
+def test_ipv6_server():
+    if "::1" not in ip_hosts():
+        return  # ip_hosts() reported the skipped part
+    with FakeDns(zone_handler, "::1") as srv:
+        server = "[::1]:%d" % srv.port
+        rc, out, err = query("www.example.test", "--server", server, "--json")
+        check(rc == 0, "rc %d %s" % (rc, err))
+        obj = json.loads(out)
+        check(obj["server"] == server and obj["answers"][0]["data"] == "198.18.0.10", "json %r" % obj)
+        rc, out, err = query("www.example.test", "--server", server, "--tcp")
+        check(rc == 0 and ";; SERVER: %s (tcp)" % server in out.decode(), "rc %d %r %s" % (rc, out, err))
+        # A bare IPv6 address means port 53: nothing there on ::1, so a refusal naming it.
+        rc, out, err = query("www.example.test", "--server", "::1", "--timeout", "1", "--retries", "0")
+        check("[::1]:53" in err or rc == 0, "rc %d %s" % (rc, err))
+
+
 def test_usage_errors_exit_2_naming_the_argument():
     cases = [
         (["www.example.test", "--type", "FOO"], "invalid --type 'FOO'"),
@@ -423,5 +440,5 @@ if __name__ == "__main__":
     main([test_text_answer_in_master_file_form, test_nxdomain_is_a_response_exit_0,
           test_json_is_decodes_dns_object_plus_server_transport_rtt, test_tcp_flag_and_truncation_fallback,
           test_formerr_to_edns_and_no_edns, test_no_response_exit_1_after_every_try, test_refused_reported_at_once,
-          test_default_server_comes_from_resolv_conf, test_usage_errors_exit_2_naming_the_argument,
+          test_default_server_comes_from_resolv_conf, test_ipv6_server, test_usage_errors_exit_2_naming_the_argument,
           test_trace_walks_root_tld_auth, test_trace_with_no_answer_exits_1])

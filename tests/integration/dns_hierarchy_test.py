@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from weft_testlib import SOURCE, WEFT, Server, check, main, run  # noqa: E402
+from weft_testlib import SOURCE, WEFT, Server, check, example, main, run  # noqa: E402
 
 ZONES = os.path.join(SOURCE, "examples", "dns_hierarchy")
 LEVELS = [("root.zone", "127.0.0.2"), ("test.zone", "127.0.0.3"), ("example.test.zone", "127.0.0.4")]
@@ -93,6 +93,20 @@ def test_trace_to_nxdomain_and_mx():
         stop_all(servers)
 
 
+def test_the_lookup_example_asks_one_server():
+    port, servers = start_hierarchy()
+    try:
+        rc, out, err = run([example("dns_lookup"), "web.example.test", "127.0.0.4", str(port)])
+        check(rc == 0, "dns_lookup exited %d: %s" % (rc, err))
+        check(out.decode().splitlines() == ["NOERROR", "web.example.test. 300 CNAME www.example.test",
+                                            "www.example.test. 300 A 198.18.0.10"], "dns_lookup printed %r" % out)
+        # The root does not know the name: a referral, no answer records.
+        rc, out, _ = run([example("dns_lookup"), "www.example.test", "127.0.0.2", str(port)])
+        check(rc == 0 and out.decode().splitlines() == ["NOERROR"], "the root's referral has no answer: %r" % out)
+    finally:
+        stop_all(servers)
+
+
 def test_the_example_script():
     # Its port must be free on all three addresses: take one the way start_hierarchy does,
     # then hand it over (the servers are gone before the script binds it).
@@ -107,4 +121,4 @@ def test_the_example_script():
 
 if __name__ == "__main__":
     main([test_trace_walks_root_tld_zone, test_trace_json_one_object_per_response, test_trace_to_nxdomain_and_mx,
-          test_the_example_script])
+          test_the_lookup_example_asks_one_server, test_the_example_script])

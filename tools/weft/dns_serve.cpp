@@ -60,9 +60,11 @@ void run(const DnsServeArgs& args) {
             server->wait();
             if (settings.quiet) return;
             const auto stats = server->stats();
-            log_line("stopped: " + std::to_string(stats.udp_queries) + " udp queries, " +
-                     std::to_string(stats.tcp_queries) + " tcp queries on " + std::to_string(stats.tcp_connections) +
-                     " connections");
+            std::string line = "stopped: " + std::to_string(stats.udp_queries) + " udp queries in ";
+            line += std::to_string(stats.udp_batches) + " batches, ";
+            line += std::to_string(stats.tcp_queries) + " tcp queries on ";
+            line += std::to_string(stats.tcp_connections) + " connections";
+            log_line(line);
         });
 }
 

@@ -82,23 +82,60 @@ bool plain_query_key(std::span<const std::byte> q, const AnswerOptions& options,
     return true;
 }
 
+// An entry's block: the key's size (2 bytes), the response's size (4), the key, the response.
+constexpr std::size_t kEntryHeader = 6;
+
+std::size_t entry_key_size(const std::byte* e) noexcept {
+    return std::to_integer<std::size_t>(e[0]) | (std::to_integer<std::size_t>(e[1]) << 8);
+}
+std::size_t entry_response_size(const std::byte* e) noexcept {
+    std::uint32_t n;
+    std::memcpy(&n, e + 2, 4);
+    return n;
+}
+
+std::size_t table_size(std::size_t max_entries) noexcept {
+    std::size_t n = 16;
+    while (n < 2 * max_entries) n *= 2;
+    return n;
+}
+
 }  // namespace
+
+AnswerCache::AnswerCache(std::size_t max_entries)
+    : slots_(table_size(std::max<std::size_t>(max_entries, 1))), max_entries_(std::max<std::size_t>(max_entries, 1)) {}
+
+AnswerCache::~AnswerCache() { clear(); }
+
+void AnswerCache::clear() noexcept {
+    for (auto& slot : slots_) {
+        delete[] slot.entry;
+        slot = Slot{};
+    }
+    used_ = 0;
+}
 
 std::size_t AnswerCache::answer(const ZoneSet& zones, std::span<const std::byte> query, const AnswerOptions& options,
                                 std::span<std::byte> out) {
     QueryKey key;
     const bool plain = plain_query_key(query, options, key);
+    const std::uint64_t hash = plain ? std::hash<std::string_view>{}(key.view()) : 0;
+    const std::size_t mask = slots_.size() - 1;
     if (plain) {
-        auto it = entries_.find(key.view());
-        if (it != entries_.end()) {
-            const auto& cached = it->second;
-            if (cached.size() > out.size()) return 0;
-            std::memcpy(out.data(), cached.data(), cached.size());
+        for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+            const Slot& slot = slots_[i];
+            if (slot.entry == nullptr) break;
+            if (slot.hash != hash || entry_key_size(slot.entry) != key.size ||
+                std::memcmp(slot.entry + kEntryHeader, key.bytes.data(), key.size) != 0)
+                continue;
+            const std::size_t size = entry_response_size(slot.entry);
+            if (size > out.size()) return 0;
+            std::memcpy(out.data(), slot.entry + kEntryHeader + key.size, size);
             std::memcpy(out.data(), query.data(), 2);  // the ID
             std::memcpy(out.data() + wire::kDnsHeaderSize, query.data() + wire::kDnsHeaderSize,
                         key.name_end - wire::kDnsHeaderSize);  // the question's name, its case
             ++hits_;
-            return cached.size();
+            return size;
         }
     }
     ++misses_;
@@ -107,11 +144,22 @@ std::size_t AnswerCache::answer(const ZoneSet& zones, std::span<const std::byte>
     std::memcpy(out.data(), scratch_.data(), scratch_.size());
     // Keep it only when the response starts with the question, as the patching assumes.
     const bool has_question = scratch_.size() >= key.name_end + 4 && u16_at(scratch_, 4) == 1 &&
-                              std::equal(scratch_.begin() + wire::kDnsHeaderSize, scratch_.begin() + static_cast<std::ptrdiff_t>(key.name_end),
+                              std::equal(scratch_.begin() + wire::kDnsHeaderSize,
+                                         scratch_.begin() + static_cast<std::ptrdiff_t>(key.name_end),
                                          query.begin() + wire::kDnsHeaderSize);
     if (plain && has_question) {
-        if (entries_.size() >= max_entries_) entries_.clear();
-        entries_.emplace(std::string(key.view()), scratch_);
+        if (used_ >= max_entries_) clear();  // a flood of distinct names: start over
+        auto* entry = new std::byte[kEntryHeader + key.size + scratch_.size()];
+        entry[0] = std::byte(key.size & 0xff);
+        entry[1] = std::byte(key.size >> 8);
+        const auto response_size = static_cast<std::uint32_t>(scratch_.size());
+        std::memcpy(entry + 2, &response_size, 4);
+        std::memcpy(entry + kEntryHeader, key.bytes.data(), key.size);
+        std::memcpy(entry + kEntryHeader + key.size, scratch_.data(), scratch_.size());
+        std::size_t i = hash & mask;
+        while (slots_[i].entry != nullptr) i = (i + 1) & mask;
+        slots_[i] = Slot{hash, entry};
+        ++used_;
     }
     return scratch_.size();
 }

@@ -162,6 +162,7 @@ DnsServerStats DnsServer::stats() const noexcept {
         const auto u = udp_->stats();
         s.udp_queries = u.datagrams;
         s.udp_answers = u.sent;
+        s.udp_batches = u.batches;
     }
     s.tcp_queries = counters_->tcp_queries.load();
     if (tcp_) {

@@ -171,6 +171,10 @@ std::optional<wire::DnsType> zone_type_from_text(std::string_view text) noexcept
     return std::nullopt;
 }
 
+bool zone_type_is_generic(std::string_view text) noexcept {
+    return starts_with_upper(text, "TYPE") && all_digits(text.substr(4));
+}
+
 bool zone_class_from_text(std::string_view text, bool& is_in) noexcept {
     is_in = equals_upper(text, "IN");
     if (is_in) return true;

@@ -40,6 +40,9 @@ bool zone_name_is_absolute(std::string_view text) noexcept;
 /// The types the parser reads, by mnemonic in any case; nullopt for every other.
 std::optional<wire::DnsType> zone_type_from_text(std::string_view text) noexcept;
 
+/// Whether `text` is RFC 3597's generic form of a type, "TYPE" and digits, in any case.
+bool zone_type_is_generic(std::string_view text) noexcept;
+
 /// Whether `text` names a class (IN, CH, CS, HS, NONE, ANY, CLASSnnn), in any case;
 /// `is_in` says whether it is IN (CLASS1 included).
 bool zone_class_from_text(std::string_view text, bool& is_in) noexcept;

@@ -172,7 +172,11 @@ Expected<void, ZoneError> ZoneParser::record(const ZoneEntry& entry) {
     }
     if (i >= f.size()) return fail(entry.line, "the record has no type");
     const auto type = f[i].quoted ? std::nullopt : detail::zone_type_from_text(f[i].text);
-    if (!type) return fail(entry.line, "unsupported type " + detail::quote_field(f[i].text));
+    if (!type)
+        return fail(entry.line, "unsupported type " + detail::quote_field(f[i].text) +
+                                    (detail::zone_type_is_generic(f[i].text)
+                                         ? " (RFC 3597 generic types are not supported)"
+                                         : ""));
     rr.type = *type;
     rr.rclass = wire::DnsClass::IN;
 

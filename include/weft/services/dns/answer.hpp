@@ -38,7 +38,6 @@
 #include <cstdint>
 #include <span>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "weft/services/dns/zone_set.hpp"
@@ -68,7 +67,10 @@ bool answer_query(const ZoneSet& zones, std::span<const std::byte> query, const 
 /// a flood of distinct names costs bounded memory. Not thread-safe: one per thread.
 class AnswerCache {
 public:
-    explicit AnswerCache(std::size_t max_entries = 16 * 1024) : max_entries_(max_entries) {}
+    explicit AnswerCache(std::size_t max_entries = 16 * 1024);
+    ~AnswerCache();
+    AnswerCache(const AnswerCache&) = delete;
+    AnswerCache& operator=(const AnswerCache&) = delete;
 
     /// Like answer_query, writing into `out` (at least 65535 bytes for TCP, kMaxDatagram for
     /// UDP is plenty); returns the response size, 0 for no response.
@@ -79,13 +81,19 @@ public:
     std::size_t misses() const noexcept { return misses_; }
 
 private:
-    struct Hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view key) const noexcept { return std::hash<std::string_view>{}(key); }
+    // An open-addressing table of (hash, entry) pairs, twice as many slots as entries, linear
+    // probing; an entry is one heap block holding the key, then the response. A hit costs
+    // the probe and one block: two cache lines where a node-based map walks four.
+    struct Slot {
+        std::uint64_t hash = 0;
+        std::byte* entry = nullptr;
     };
-    std::unordered_map<std::string, std::vector<std::byte>, Hash, std::equal_to<>> entries_;
-    std::vector<std::byte> scratch_;
+    void clear() noexcept;
+
+    std::vector<Slot> slots_;
+    std::size_t used_ = 0;
     std::size_t max_entries_;
+    std::vector<std::byte> scratch_;
     std::size_t hits_ = 0, misses_ = 0;
 };
 

@@ -56,6 +56,7 @@ struct DnsServerOptions {
 struct DnsServerStats {
     std::size_t udp_queries = 0;    ///< datagrams received
     std::size_t udp_answers = 0;    ///< responses sent over UDP
+    std::size_t udp_batches = 0;    ///< recvmmsg calls that returned queries
     std::size_t tcp_queries = 0;    ///< messages read over TCP
     std::size_t tcp_connections = 0;
     std::size_t tcp_refused = 0;    ///< over max_tcp_connections

@@ -146,7 +146,11 @@ struct ErrorCase {
 TEST(ZoneFile, EveryRecordErrorNamesFileLineAndWhat) {
     const std::vector<ErrorCase> cases = {
         {"x NAPTR 1 2 \"\" \"\" \"\" .\n", "example.test.zone:6: unsupported type 'NAPTR'"},
-        {"x TYPE65 \\# 0\n", "example.test.zone:6: unsupported type 'TYPE65'"},
+        {"x TYPE65 \\# 0\n",
+         "example.test.zone:6: unsupported type 'TYPE65' (RFC 3597 generic types are not supported)"},
+        {"x type1 \\# 4 01020304\n",
+         "example.test.zone:6: unsupported type 'type1' (RFC 3597 generic types are not supported)"},
+        {"x TYPE A 1.2.3.4\n", "example.test.zone:6: unsupported type 'TYPE'"},
         {"x CH A 1.2.3.4\n", "example.test.zone:6: unsupported class 'CH' (only IN)"},
         {"x 60 hs A 1.2.3.4\n", "example.test.zone:6: unsupported class 'hs' (only IN)"},
         {"x IN 60 IN A 1.2.3.4\n", "example.test.zone:6: a second class 'IN'"},
@@ -154,6 +158,8 @@ TEST(ZoneFile, EveryRecordErrorNamesFileLineAndWhat) {
         {"x 60 IN\n", "example.test.zone:6: the record has no type"},
         {"x MX 70000 mail\n", "example.test.zone:6: MX preference '70000' is out of range 0-65535"},
         {"x MX ten mail\n", "example.test.zone:6: MX preference 'ten' is not a number"},
+        // Bytes outside printable ASCII are quoted as \DDD, so the message stays one clean line.
+        {"x MX 1\x7f\x01 mail\n", "example.test.zone:6: MX preference '1\\127\\001' is not a number"},
         {"x MX 10\n", "example.test.zone:6: MX record needs 2 fields (preference exchange), got 1"},
         {"x A 1.2.3.4 5.6.7.8\n", "example.test.zone:6: A record has an extra field '5.6.7.8' after its address"},
         {"x SRV 1 2 65536 t\n", "example.test.zone:6: SRV port '65536' is out of range 0-65535"},
@@ -545,6 +551,14 @@ TEST_F(ZoneFileOnDisk, UnreadableFilesAreLineZeroWithTheReason) {
     zone = load_zone_file(dir_.string());
     ASSERT_FALSE(zone);
     EXPECT_EQ(zone.error().to_string(), dir_.string() + ":0: " + dir_.string() + ": Is a directory");
+    // A file over the cap is refused from its size, before any of it is read: a sparse
+    // file of 1 GiB + 1 byte takes no disk space.
+    const auto huge = (dir_ / "huge").string();
+    std::ofstream(huge).close();
+    std::filesystem::resize_file(huge, kZoneMaxFileSize + 1);
+    zone = load_zone_file(huge);
+    ASSERT_FALSE(zone);
+    EXPECT_EQ(zone.error().to_string(), huge + ":0: " + huge + ": file of 1073741825 bytes is over the 1024 MiB limit");
 }
 
 }  // namespace
