@@ -45,8 +45,8 @@ OUT = os.path.join(ROOT, "docs", "perf")
 
 BUILD = sys.argv[1] if len(sys.argv) > 1 else "build/bench"
 WEFT = os.path.abspath(os.environ.get("DNS_BENCH_WEFT") or os.path.join(BUILD, "bin", "weft"))
-SLICE_S = float(os.environ.get("SLICE_S", "0.5"))
-ROUNDS = int(os.environ.get("ROUNDS", "12"))
+SLICE_S = float(os.environ.get("SLICE_S", "0.4"))
+ROUNDS = int(os.environ.get("ROUNDS", "16"))
 PORT0 = int(os.environ.get("DNS_BENCH_PORT", "29300"))
 CELLS = os.environ.get("DNS_BENCH_CELLS", "udp tcp udp-distinct").split()
 STANDIN = os.environ.get("DNS_BENCH_STANDIN", "1") != "0"
@@ -403,17 +403,40 @@ CELL_DEFS = {}  # cell -> (dnsperf mode, query file); filled in by main()
 NX_PREFIX = {}  # query file -> running count of its nx- queries
 
 
-def expected_nx(path, sent):
-    """NXDOMAIN answers due for the first `sent` queries of a file (dnsperf cycles it)."""
-    if path not in NX_PREFIX:
+LINES = {}  # query file -> its lines
+OFFSET = {}  # (server, cell) -> where in its query file the next slice starts
+
+
+def lines_of(path):
+    if path not in LINES:
+        LINES[path] = [l for l in open(path).read().splitlines() if l.strip()]
         acc = [0]
-        for line in open(path).read().splitlines():
-            if line.strip():
-                acc.append(acc[-1] + line.startswith("nx-"))
+        for line in LINES[path]:
+            acc.append(acc[-1] + line.startswith("nx-"))
         NX_PREFIX[path] = acc
+    return LINES[path]
+
+
+def expected_nx(path, start, sent):
+    """NXDOMAIN answers due for `sent` queries of a file from line `start` on, cycling."""
+    lines_of(path)
     acc = NX_PREFIX[path]
     n = len(acc) - 1
-    return (sent // n) * acc[n] + acc[sent % n]
+    upto = lambda k: (k // n) * acc[n] + acc[k % n]  # noqa: E731
+    return upto(start + sent) - upto(start)
+
+
+def slice_file(d, server, cell, path):
+    """The query file for a server's next slice in a cell: the cell's file rotated to start
+    where that server's previous slice stopped, so that over the slices each server is asked
+    the file as one continuous stream (a slice does not start again from the first line: in
+    udp-distinct no query comes back before the whole file has been asked)."""
+    lines = lines_of(path)
+    start = OFFSET.get((server.name, cell), 0)
+    out = os.path.join(d, "slice-queries.txt")
+    with open(out, "w") as f:
+        f.write("\n".join(lines[start:] + lines[:start]) + "\n")
+    return out, start
 
 
 def parse_dnsperf(text):
@@ -428,10 +451,11 @@ def parse_dnsperf(text):
             "resp_size": num(r"response (\d+)"), "rcodes": rcodes}
 
 
-def run_slice(server, cell):
+def run_slice(d, server, cell):
     mode, queries = CELL_DEFS[cell]
+    qfile, start = slice_file(d, server, cell, queries)
     args = ["taskset", "-c", CLIENT_CPU, "dnsperf", "-m", mode, "-s", "127.0.0.1", "-p",
-            str(server.port), "-d", queries, "-l", f"{SLICE_S}", "-c", str(CLIENTS), "-q",
+            str(server.port), "-d", qfile, "-l", f"{SLICE_S}", "-c", str(CLIENTS), "-q",
             str(INFLIGHT), "-t", "1"]
     if server.proc.poll() is not None:
         raise RuntimeError(f"{server.name} died (exit {server.proc.returncode})")
@@ -469,11 +493,13 @@ def run_slice(server, cell):
     other = {k: v for k, v in r["rcodes"].items() if k not in ("NOERROR", "NXDOMAIN")}
     nx = r["rcodes"].get("NXDOMAIN", 0)
     if r["lost"] == 0:
-        r["wrong"] = sum(other.values()) + abs(nx - expected_nx(queries, r["sent"]))
+        r["wrong"] = sum(other.values()) + abs(nx - expected_nx(queries, start, r["sent"]))
         r["checked"] = True
     else:  # which queries were lost is unknown: only the rcodes nobody should get count
-        r["wrong"] = sum(other.values()) + max(0, nx - expected_nx(queries, r["sent"]))
+        r["wrong"] = sum(other.values()) + max(0, nx - expected_nx(queries, start, r["sent"]))
         r["checked"] = False
+    OFFSET[(server.name, cell)] = (start + r["sent"]) % len(lines_of(queries))
+    r["start"] = start
     return r
 
 
@@ -605,8 +631,9 @@ def write_report(results, names, skipped, answers, started_at, elapsed, vers):
              "shuffled order with a different nonexistent name after every 9th (44,444 queries, 10 % "
              "NXDOMAIN): no query repeats within 44,444, so a memo of earlier answers (weft keeps up to "
              "16,384 per thread and empties it when full) never helps and the cell measures the answer "
-             "path itself. No EDNS (dnsperf's default), no recursion desired; dnsperf reads its file "
-             "from the first line in every slice. TCP: `dnsperf -m tcp`, the connections opened at "
+             "path itself. No EDNS (dnsperf's default), no recursion desired. Each slice starts in its "
+             "file where the same server's previous slice in the cell stopped, so each server is "
+             "asked the file as one continuous stream. TCP: `dnsperf -m tcp`, the connections opened at "
              "the start of every slice, queries pipelined on them.")
     L.append(f"- Method (shared/DESIGN.md, \"Performance method\"): all servers run at once, each pinned to "
              f"core {SERVER_CPU} with **one worker**: NSD `server-count: 1` (NSD answers in one forked "
@@ -631,7 +658,7 @@ def write_report(results, names, skipped, answers, started_at, elapsed, vers):
     L.append("- Correctness: dnsperf counts every query sent, answered and lost (timeout 1 s); a wrong "
              "answer is any rcode other than NOERROR/NXDOMAIN plus the difference between the "
              "NXDOMAIN count and the number of `nx-` names among the queries sent (known exactly "
-             "because dnsperf sends the file in order). Target: no query lost or answered wrong.")
+             "because dnsperf sends its file in order). Target: no query lost or answered wrong.")
     L.append("- Limited by: `server` when the server's core was saturated (server run + waited ≥ 85 % of "
              "the slice), `dnsperf` when dnsperf used ≥ 85 % of its core (or core 1 was ≥ 95 % busy), "
              "`both`, or `neither` (the window of queries in flight and loopback latency set the "
@@ -846,7 +873,7 @@ def main():
             for rnd in range(ROUNDS):
                 order = servers[rnd % len(servers):] + servers[:rnd % len(servers)]
                 for s in order:
-                    results.append(dict(run_slice(s, cell), round=rnd))
+                    results.append(dict(run_slice(d, s, cell), round=rnd))
                 if time.monotonic() - t_start > MAX_S:
                     log(f"time budget ({MAX_S:.0f} s) spent: stopping after round {rnd + 1} of {cell}")
                     stop = True
