@@ -62,7 +62,10 @@ PEERS = ["nsd", "knot"]
 
 
 def log(msg):
-    print(f"bench-dns: {msg}", flush=True)
+    try:
+        print(f"bench-dns: {msg}", flush=True)
+    except BrokenPipeError:  # whoever read our output left: go on, the report is the result
+        pass
 
 
 # ---- processes we start, and only those ----------------------------------------------------
