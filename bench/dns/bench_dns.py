@@ -588,7 +588,9 @@ def versions():
         "knot": first(["knotd", "-V"], r"version (\S+)"),
         "dnsperf": first(["dnsperf", "-h"], r"Version (\S+)"),
         "dig": first(["dig", "-v"], r"DiG (\S+)"),
-        "weft": first(["git", "-C", ROOT, "describe", "--always", "--dirty"]),
+        "weft": first(["git", "-C", ROOT, "describe", "--always"]) + (" with uncommitted changes" if first(
+            ["git", "-C", ROOT, "status", "--porcelain", "--", "src", "include", "tools", "CMakeLists.txt"])
+            not in ("?", "") else ""),
     }
     rrl = first(["nsd", "-v"], r"(--(?:enable|disable)-ratelimit)")
     v["nsd_rrl"] = rrl
