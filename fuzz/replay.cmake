@@ -8,7 +8,7 @@ weft_layer_objects(weft_fuzz_objects wire)
 # Service engines' own sources, as in fuzz/CMakeLists.txt (the services objects carry io/).
 file(GLOB weft_fuzz_engine_zone_file CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/services/dns/zone_*.cpp)
 file(GLOB weft_fuzz_engine_dns_answer CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/services/dns/zone_*.cpp
-     ${PROJECT_SOURCE_DIR}/src/services/dns/answer*.cpp)
+     ${PROJECT_SOURCE_DIR}/src/services/dns/answer*.cpp ${PROJECT_SOURCE_DIR}/src/services/dns/response_writer.cpp)
 foreach(source IN LISTS weft_fuzz_sources)
   get_filename_component(name ${source} NAME_WE)
   string(REGEX REPLACE "_fuzz$" "" target ${name})

@@ -7,13 +7,23 @@
 #include <array>
 #include <optional>
 
+#include "response_writer.hpp"
+
 namespace weft::dns {
 namespace {
 
+using detail::ResponseWriter;
+using detail::Section;
 using wire::DnsMessage;
 using wire::DnsName;
 using wire::DnsRecord;
 using wire::DnsType;
+
+// A record chosen for the response, and the name it goes out under.
+struct Item {
+    const DnsRecord* record;
+    const DnsName* owner;
+};
 
 constexpr std::uint16_t kRcodeBadVers = 16;  // RFC 6891: an extended rcode, 12 bits
 constexpr std::size_t kMaxChain = 16;         // CNAME links followed inside a zone
@@ -37,24 +47,23 @@ void header_only(std::span<const std::byte> query, std::uint8_t rcode, std::vect
 class Responder {
 public:
     Responder(const ZoneSet& zones, const DnsMessage& query, const AnswerOptions& options)
-        : zones_(zones), query_(query), options_(options), edns_(query.edns()) {
-        auto& h = response_.header;
-        h.id = query.header.id;
-        h.qr = true;
-        h.opcode = query.header.opcode;
-        h.rd = query.header.rd;
-        h.cd = query.header.cd;
+        : zones_(zones), query_(query), options_(options), edns_(query.edns()) {}
+
+    void respond(std::vector<std::byte>& out) {
+        out_ = &out;
+        respond();
     }
 
-    std::vector<std::byte> respond() {
+private:
+    void respond() {
         const auto opts = std::count_if(query_.additional.begin(), query_.additional.end(),
                                         [](const DnsRecord& r) { return r.type == DnsType::OPT; });
         if (query_.header.opcode != wire::kDnsOpcodeQuery) {
-            response_.questions = query_.questions;
+            with_question_ = query_.questions.size() == 1;
             return finish(wire::kDnsRcodeNotImp);
         }
         if (opts > 1 || query_.questions.size() != 1) return finish(wire::kDnsRcodeFormErr);
-        response_.questions = query_.questions;
+        with_question_ = true;
         if (edns_ && edns_->version != 0) return finish(kRcodeBadVers);
         const auto& question = query_.questions.front();
         if (question.type == DnsType::OPT) return finish(wire::kDnsRcodeFormErr);
@@ -67,17 +76,17 @@ public:
         return finish(lookup(question.name, key, question.type));
     }
 
-private:
     // Resolves inside the zone, following CNAMEs that stay in it; fills the sections and
     // returns the rcode.
-    std::uint16_t lookup(DnsName name, std::string key, DnsType type) {
-        response_.header.aa = true;
+    std::uint16_t lookup(const DnsName& qname, std::string key, DnsType type) {
+        aa_ = true;
+        const DnsName* name = &qname;
         std::vector<std::string> seen{key};
         for (std::size_t link = 0;; ++link) {
             if (const ZoneNode* cut = find_cut(key)) {
                 // At or below a delegation: the child's servers know. After a CNAME the
                 // answer so far is ours (AA stays); the referral tells where to go on.
-                if (link == 0) response_.header.aa = false;
+                if (link == 0) aa_ = false;
                 refer(*cut);
                 return wire::kDnsRcodeNoError;
             }
@@ -88,14 +97,14 @@ private:
             }
             if (type != DnsType::CNAME && type != DnsType::ANY) {
                 if (const RRset* cname = node->find(DnsType::CNAME)) {
-                    append(response_.answers, *cname, name);
+                    append(answers_, *cname, name);
                     const auto& target = std::get<wire::DnsCname>(cname->records.front().data).name;
                     std::string target_key = wire::dns_name_key(target);
                     const bool loop = std::find(seen.begin(), seen.end(), target_key) != seen.end();
                     if (loop || link + 1 >= kMaxChain || !key_is_at_or_below(target_key, zone_->apex_key)) {
                         return wire::kDnsRcodeNoError;  // the resolver takes it from here
                     }
-                    name = target;
+                    name = &target;
                     key = std::move(target_key);
                     seen.push_back(key);
                     continue;
@@ -104,7 +113,7 @@ private:
             bool any = false;
             for (const auto& rrset : node->rrsets) {
                 if (rrset.type == type || type == DnsType::ANY) {
-                    append(response_.answers, rrset, name);
+                    append(answers_, rrset, name);
                     any = true;
                 }
             }
@@ -131,91 +140,93 @@ private:
         return nullptr;
     }
 
-    static void append(std::vector<DnsRecord>& section, const RRset& rrset, const DnsName& owner) {
-        for (const auto& record : rrset.records) {
-            section.push_back(record);
-            section.back().name = owner;  // the query's spelling when it is the question
-        }
+    // The query's spelling of the name when it is the question (a pointer to it on the wire).
+    static void append(std::vector<Item>& section, const RRset& rrset, const DnsName* owner) {
+        for (const auto& record : rrset.records) section.push_back({&record, owner});
     }
 
     // NXDOMAIN and NODATA carry the SOA, its TTL capped by its minimum (RFC 2308 section 3).
     void negative() {
-        DnsRecord soa = zone_->soa->records.front();
-        const auto& data = std::get<wire::DnsSoa>(soa.data);
-        soa.ttl = std::min(soa.ttl, data.minimum);
-        response_.authority.push_back(std::move(soa));
+        soa_ = zone_->soa->records.front();
+        const auto& data = std::get<wire::DnsSoa>(soa_.data);
+        soa_.ttl = std::min(soa_.ttl, data.minimum);
+        authority_.push_back({&soa_, &zone_->apex});
     }
 
     void refer(const ZoneNode& cut) {
         const RRset* ns = cut.find(DnsType::NS);
-        append(response_.authority, *ns, cut.name);
+        append(authority_, *ns, &cut.name);
         const std::string cut_key = wire::dns_name_key(cut.name);
         // Glue inside the child zone is required (without it the referral cannot be
         // followed, RFC 9471): it goes first, so truncation drops the optional glue first.
-        std::vector<DnsRecord> optional_glue;
+        std::vector<Item> optional_glue;
         for (const auto& record : ns->records) {
             const auto& server = std::get<wire::DnsNs>(record.data).name;
             const std::string server_key = wire::dns_name_key(server);
             if (!key_is_at_or_below(server_key, zone_->apex_key)) continue;
             const bool in_child = key_is_at_or_below(server_key, cut_key);
-            const std::size_t before = response_.additional.size();
-            add_addresses(server_key, in_child ? response_.additional : optional_glue);
-            if (in_child) required_glue_ += response_.additional.size() - before;
+            const std::size_t before = additional_.size();
+            add_addresses(server_key, in_child ? additional_ : optional_glue);
+            if (in_child) required_glue_ += additional_.size() - before;
         }
-        for (auto& record : optional_glue) response_.additional.push_back(std::move(record));
+        additional_.insert(additional_.end(), optional_glue.begin(), optional_glue.end());
     }
 
     // Additional section processing (RFC 1035 section 3.3): the addresses of the names an
     // NS, MX or SRV answer points to, when this zone has them.
     void add_target_addresses() {
         std::vector<std::string> done;
-        for (const auto& record : response_.answers) {
+        for (const auto& item : answers_) {
+            const auto& data = item.record->data;
             const DnsName* target = nullptr;
-            if (const auto* ns = std::get_if<wire::DnsNs>(&record.data)) target = &ns->name;
-            if (const auto* mx = std::get_if<wire::DnsMx>(&record.data)) target = &mx->exchange;
-            if (const auto* srv = std::get_if<wire::DnsSrv>(&record.data)) target = &srv->target;
+            if (const auto* ns = std::get_if<wire::DnsNs>(&data)) target = &ns->name;
+            if (const auto* mx = std::get_if<wire::DnsMx>(&data)) target = &mx->exchange;
+            if (const auto* srv = std::get_if<wire::DnsSrv>(&data)) target = &srv->target;
             if (target == nullptr) continue;
             std::string key = wire::dns_name_key(*target);
             if (!key_is_at_or_below(key, zone_->apex_key)) continue;
             if (std::find(done.begin(), done.end(), key) != done.end()) continue;
-            add_addresses(key, response_.additional);
+            add_addresses(key, additional_);
             done.push_back(std::move(key));
         }
     }
 
-    void add_addresses(std::string_view key, std::vector<DnsRecord>& section) const {
+    void add_addresses(std::string_view key, std::vector<Item>& section) const {
         const ZoneNode* node = zone_->find(key);
         if (node == nullptr) return;
         for (auto type : {DnsType::A, DnsType::AAAA}) {
-            if (const RRset* rrset = node->find(type)) append(section, *rrset, node->name);
+            if (const RRset* rrset = node->find(type)) append(section, *rrset, &node->name);
         }
     }
 
-    std::vector<std::byte> finish(std::uint16_t rcode) {
-        response_.header.rcode = static_cast<std::uint8_t>(rcode & 0x0f);
-        std::size_t opt = 0;
-        if (edns_) {
-            wire::DnsEdns edns;
-            edns.udp_payload_size = options_.edns_payload;
-            edns.extended_rcode = static_cast<std::uint8_t>(rcode >> 4);
-            edns.dnssec_ok = edns_->dnssec_ok;  // RFC 3225: DO is echoed
-            response_.additional.push_back(wire::make_opt_record(edns));
-            opt = 1;
+    void finish(std::uint16_t rcode) {
+        ResponseWriter w(*out_, size_limit(edns_, options_));
+        const auto& h = query_.header;
+        w.header(h.id, h.opcode, aa_, h.rd, h.cd, static_cast<std::uint8_t>(rcode & 0x0f));
+        if (with_question_) w.question(query_.questions.front());
+        // RFC 3225: DO is echoed; RFC 6891: the extended rcode's upper 8 bits live in OPT.
+        if (edns_) w.reserve_opt(options_.edns_payload, static_cast<std::uint8_t>(rcode >> 4), edns_->dnssec_ok);
+        const std::pair<Section, const std::vector<Item>*> sections[] = {
+            {Section::answer, &answers_}, {Section::authority, &authority_}, {Section::additional, &additional_}};
+        for (const auto& [section, items] : sections) {
+            for (const auto& item : *items) {
+                if (!w.record(section, *item.owner, *item.record)) break;
+            }
         }
-        auto bytes = wire::build_dns(response_, size_limit(edns_, options_));
-        if (required_glue_ > 0 && bytes.size() >= wire::kDnsHeaderSize) {
-            const std::size_t arcount = (std::to_integer<std::size_t>(bytes[10]) << 8) | std::to_integer<std::size_t>(bytes[11]);
-            if (arcount < required_glue_ + opt) bytes[2] |= std::byte{0x02};  // TC
-        }
-        return bytes;
+        if (w.additional() < required_glue_) w.set_truncated();
+        w.finish();
     }
 
     const ZoneSet& zones_;
     const DnsMessage& query_;
     const AnswerOptions& options_;
     std::optional<wire::DnsEdns> edns_;
+    std::vector<std::byte>* out_ = nullptr;
     const IndexedZone* zone_ = nullptr;
-    DnsMessage response_;
+    bool aa_ = false;
+    bool with_question_ = false;
+    std::vector<Item> answers_, authority_, additional_;
+    DnsRecord soa_;  // the negative answer's SOA, its TTL capped
     std::size_t required_glue_ = 0;
 };
 
@@ -231,7 +242,7 @@ bool answer_query(const ZoneSet& zones, std::span<const std::byte> query, const 
         header_only(query, wire::kDnsRcodeFormErr, response);
         return true;
     }
-    response = Responder(zones, *parsed, options).respond();
+    Responder(zones, *parsed, options).respond(response);
     return true;
 }
 
