@@ -736,6 +736,7 @@ def write_report(results, names, skipped, answers, started_at, elapsed, vers):
     if STANDIN and "nsd_b" in names:
         L.append("Stand-in check (a second NSD, identical, under the name `nsd_b`, measured in the same "
                  "slices; a harness without bias scores 1.0× within a few percent):")
+        worst = 0.0
         for c in cells:
             s = summ[c]
             if "nsd" in s and "nsd_b" in s:
@@ -745,6 +746,14 @@ def write_report(results, names, skipped, answers, started_at, elapsed, vers):
                          f"the medians: "
                          f"{s['nsd_b']['qps'] / s['nsd']['qps']:.3f} and "
                          f"{s['nsd_b']['cpu_us'] / s['nsd']['cpu_us']:.3f}")
+                worst = max(worst, abs(q - 1), abs(u - 1))
+        if worst <= 0.05:
+            L.append(f"\nThe stand-in stays within {worst:.1%} of 1.0: no bias in the harness shows.")
+        else:
+            L.append(f"\nThe stand-in strays {worst:.1%} from 1.0 in this run: two identical servers differ "
+                     "that much here, so the noise of this run (see `waited` and the quartiles) is at "
+                     "least that large, and a ratio of weft's within that distance of 1.0 is not a "
+                     "difference. Rerun on a quiet machine.")
         L.append("")
 
     for c in cells:
