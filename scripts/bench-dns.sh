@@ -6,8 +6,9 @@
 # stops measuring after DNS_BENCH_MAX_S seconds whatever the settings. `make bench` runs it
 # through scripts/bench.sh, which runs every scripts/bench-*.sh with build/bench.
 #
-# weft is measured when BUILD_DIR/bin/weft (default build/bench, as `make bench` builds it)
-# has `dns serve`; without it the peers are measured and the report says weft was left out.
+# weft is measured when BUILD_DIR/bin/weft (default build/bench, as `make bench` builds it,
+# else build/release) has `dns serve`; without it the peers are measured and the report says
+# weft was left out.
 # NSD, Knot and dnsperf come from `scripts/install-deps.sh bench`; dig (dnsutils) compares
 # the servers' answers before measuring and is only in the test set: without it the
 # comparison is skipped and the report says so.
@@ -23,6 +24,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build/bench}
+if [[ $# -eq 0 && ! -x $BUILD/bin/weft && -x build/release/bin/weft ]]; then
+  BUILD=build/release  # run alone after `make build`: the release build's weft will do
+  echo "bench-dns.sh: no build/bench/bin/weft: measuring build/release/bin/weft" >&2
+fi
 for tool in nsd knotd dnsperf taskset python3 gnuplot; do
   command -v "$tool" >/dev/null || {
     echo "bench-dns.sh: $tool missing (scripts/install-deps.sh bench)" >&2; exit 1; }
