@@ -796,7 +796,7 @@ def plot(summ, cells, names):
     q = ", ".join(f"'{dat}' using {2 + 2 * i}:xtic(1) title '{n}'" for i, n in enumerate(names))
     u = ", ".join(f"'{dat}' using {3 + 2 * i}:xtic(1) title '{n}'" for i, n in enumerate(names))
     script = f"""
-set terminal pngcairo noenhanced size 1100,460 font 'sans,10'
+set terminal pngcairo noenhanced size 1100,500 font 'sans,10'
 set output '{os.path.join(OUT, "dns.png")}'
 set multiplot layout 1,2 title 'DNS, one server thread on core 0, dnsperf on core 1 (medians over slices)'
 set style data histograms
@@ -804,7 +804,8 @@ set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set grid ytics
 set yrange [0:*]
-set key top right
+set offsets 0, 0, graph 0.08, 0
+set key outside bottom center horizontal
 set title 'thousand queries/s (higher is better)'
 plot {q}
 set title 'server CPU µs per query (lower is better)'
