@@ -59,12 +59,22 @@ class FakeDns:
     def __init__(self, handler, host="127.0.0.1", port=0):
         self.handler, self.queries, self.sent = handler, [], []
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.udp = socket.socket(family, socket.SOCK_DGRAM)
-        self.udp.bind((host, port))
-        self.port = self.udp.getsockname()[1]
-        self.tcp = socket.socket(family, socket.SOCK_STREAM)
-        self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.tcp.bind((host, self.port))
+        # Port 0: the UDP socket's free port, then TCP on the same number, which another
+        # process may hold (an ephemeral TCP port): then both try another.
+        for attempt in range(20):
+            self.udp = socket.socket(family, socket.SOCK_DGRAM)
+            self.udp.bind((host, port))
+            self.port = self.udp.getsockname()[1]
+            self.tcp = socket.socket(family, socket.SOCK_STREAM)
+            self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                self.tcp.bind((host, self.port))
+                break
+            except OSError:
+                self.udp.close()
+                self.tcp.close()
+                if port != 0 or attempt == 19:
+                    raise
         self.tcp.listen(8)
         self.stopping = False
         self.threads = [threading.Thread(target=self._serve_udp, daemon=True),

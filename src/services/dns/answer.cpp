@@ -49,13 +49,14 @@ public:
     Responder(const ZoneSet& zones, const DnsMessage& query, const AnswerOptions& options)
         : zones_(zones), query_(query), options_(options), edns_(query.edns()) {}
 
+    /// Decides what the response holds and writes it into `out`.
     void respond(std::vector<std::byte>& out) {
         out_ = &out;
-        respond();
+        decide();
     }
 
 private:
-    void respond() {
+    void decide() {
         const auto opts = std::count_if(query_.additional.begin(), query_.additional.end(),
                                         [](const DnsRecord& r) { return r.type == DnsType::OPT; });
         if (query_.header.opcode != wire::kDnsOpcodeQuery) {
@@ -83,7 +84,7 @@ private:
         const DnsName* name = &qname;
         std::vector<std::string> seen{key};
         for (std::size_t link = 0;; ++link) {
-            if (const ZoneNode* cut = find_cut(key)) {
+            if (const ZoneNode* cut = find_cut(key, type)) {
                 // At or below a delegation: the child's servers know. After a CNAME the
                 // answer so far is ours (AA stays); the referral tells where to go on.
                 if (link == 0) aa_ = false;
@@ -126,10 +127,13 @@ private:
         }
     }
 
-    // The highest node strictly below the apex, at or above `key`, that holds NS records.
-    const ZoneNode* find_cut(std::string_view key) const {
+    // The highest node strictly below the apex, at or above `key`, that holds NS records. DS
+    // at the cut itself is the parent's to answer (RFC 4035 section 3.1.4.1), so for DS the
+    // search starts one label up.
+    const ZoneNode* find_cut(std::string_view key, DnsType type) const {
         std::array<std::string_view, 128> path{};
         std::size_t depth = 0;
+        if (type == DnsType::DS && key.size() > zone_->apex_key.size()) key = parent_key(key);
         for (auto k = key; k.size() > zone_->apex_key.size() && depth < path.size(); k = parent_key(k)) {
             path[depth++] = k;
         }

@@ -18,7 +18,9 @@
 namespace weft::dns {
 
 std::string ZoneError::to_string() const {
-    return (file.empty() ? std::string("<input>") : file) + ":" + std::to_string(line) + ": " + message;
+    // Line 0 is about the whole file ("zones/x: No such file or directory"): no ":0".
+    const std::string where = file.empty() ? std::string("<input>") : file;
+    return line == 0 ? where + ": " + message : where + ":" + std::to_string(line) + ": " + message;
 }
 
 namespace {
@@ -29,9 +31,9 @@ using wire::DnsName;
 using wire::DnsType;
 
 // Whether the name with canonical key `key` is `apex` or below it. Keys are wire form, so a
-// suffix match must also fall on a label boundary: "\003xab\000" ends with "\002ab\000"'s
-// bytes "ab\000" only by accident. Walking the length bytes from the start finds the
-// boundaries.
+// suffix match must also fall on a label boundary: the one-label name "x\002ab" has the key
+// "\004x\002ab\000", which ends with the key of "ab", "\002ab\000", yet is not below "ab".
+// Walking the length bytes from the start finds the boundaries.
 bool at_or_below(std::string_view key, std::string_view apex) noexcept {
     if (key.size() < apex.size()) return false;
     const std::size_t start = key.size() - apex.size();
@@ -294,14 +296,14 @@ Expected<Zone, ZoneError> load_zone_file(const std::string& path, ZoneParseOptio
     auto fail = [&](std::string message) { return Unexpected(ZoneError{options.file_name, 0, std::move(message)}); };
     auto closer = [](std::FILE* f) { std::fclose(f); };
     std::unique_ptr<std::FILE, decltype(closer)> file(std::fopen(path.c_str(), "rb"), closer);
-    if (!file) return fail(path + ": " + std::strerror(errno));
+    if (!file) return fail(std::strerror(errno));
     // A regular file's size refuses a huge one at once and sizes the buffer; the read is still
     // capped in chunks, as a pipe or /proc file has no size and a file may grow meanwhile.
     std::string text;
     struct stat st {};
     if (::fstat(::fileno(file.get()), &st) == 0 && S_ISREG(st.st_mode)) {
         if (static_cast<std::uint64_t>(st.st_size) > kZoneMaxFileSize)
-            return fail(path + ": file of " + std::to_string(st.st_size) + " bytes is over the " +
+            return fail("file of " + std::to_string(st.st_size) + " bytes is over the " +
                         std::to_string(kZoneMaxFileSize >> 20) + " MiB limit");
         text.reserve(static_cast<std::size_t>(st.st_size));
     }
@@ -310,10 +312,10 @@ Expected<Zone, ZoneError> load_zone_file(const std::string& path, ZoneParseOptio
         const std::size_t n = std::fread(chunk, 1, sizeof chunk, file.get());
         text.append(chunk, n);
         if (text.size() > kZoneMaxFileSize)
-            return fail(path + ": file is over the " + std::to_string(kZoneMaxFileSize >> 20) + " MiB limit");
+            return fail("file is over the " + std::to_string(kZoneMaxFileSize >> 20) + " MiB limit");
         if (n < sizeof chunk) break;
     }
-    if (std::ferror(file.get())) return fail(path + ": " + std::strerror(errno));
+    if (std::ferror(file.get())) return fail(std::strerror(errno));
     return parse_zone(text, options);
 }
 

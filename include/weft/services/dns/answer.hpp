@@ -20,6 +20,7 @@
 //   server does not hold): a referral, AA clear, the child's NS RRset in authority and the
 //   addresses of its name servers found in the zone (glue) in additional; when glue that the
 //   referral needs (a name server inside the child zone, RFC 9471) does not fit, TC is set;
+//   DS at the delegation itself is answered here, by the parent (RFC 4035 section 3.1.4.1);
 // - NS, MX and SRV answers: the targets' A and AAAA records from the zone in additional;
 // - a name outside every zone: REFUSED, AA clear; class other than IN, AXFR and IXFR:
 //   REFUSED; an opcode other than QUERY: NOTIMP; a query that is not exactly one question,

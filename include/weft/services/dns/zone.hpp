@@ -30,7 +30,8 @@
 //   with the first one's TTL (RFC 2181 section 5).
 // - The line of an error is the line the record starts on, except a line over the length
 //   limit (that line) and a '(' never closed (the line of the '('); errors about the whole
-//   zone (no SOA) and about the file have line 0.
+//   zone (no SOA) and about the file have line 0, which to_string() leaves out
+//   ("zones/x: the zone has no SOA record").
 
 #include <cstddef>
 #include <cstdint>
@@ -56,8 +57,9 @@ struct ZoneLimits {
 struct ZoneParseOptions {
     /// Shown in errors ("<input>" when empty). load_zone_file sets it to the path.
     std::string file_name;
-    /// The origin before any $ORIGIN line; without it, a relative name or "@" before the
-    /// first $ORIGIN is an error.
+    /// The origin before any $ORIGIN line, and the zone's apex: the SOA must be at it.
+    /// Without it, a relative name or "@" before the first $ORIGIN is an error and the
+    /// SOA's owner is the apex.
     std::optional<wire::DnsName> origin;
     /// TTL of records that give none before any $TTL (RFC 2308 makes $TTL the default; a
     /// record without a TTL and without $TTL otherwise takes the previous record's TTL,
@@ -77,7 +79,8 @@ struct ZoneError {
 struct Zone {
     /// The zone's apex: the owner of its SOA record.
     wire::DnsName origin;
-    /// Every record in file order, owner names absolute, class IN.
+    /// Every record in file order, owner names absolute, class IN; a record identical to an
+    /// earlier one (RFC 2181 section 5) is left out.
     std::vector<wire::DnsRecord> records;
 };
 
@@ -85,8 +88,9 @@ struct Zone {
 /// the first error found ends the parse.
 Expected<Zone, ZoneError> parse_zone(std::string_view text, const ZoneParseOptions& options = {});
 
-/// Reads and parses `path`; an unreadable file is an error naming the path and the reason
-/// ("zones/x: No such file or directory", line 0), as is a file over kZoneMaxFileSize.
+/// Reads and parses `path`; an unreadable file is an error at line 0 whose to_string() names
+/// the path and the reason ("zones/x: No such file or directory"), as is a file over
+/// kZoneMaxFileSize.
 /// options.file_name defaults to `path`.
 Expected<Zone, ZoneError> load_zone_file(const std::string& path, ZoneParseOptions options = {});
 

@@ -128,6 +128,13 @@ TEST_F(Answer, BelowADelegationIsAReferralWithGlue) {
     }
     // NS at the cut is the child's to answer too.
     EXPECT_FALSE(ask({.name = "sub.example.test", .type = DnsType::NS}).header.aa);
+    // DS at the cut is the parent's (RFC 4035 3.1.4.1): this zone holds none, so NODATA, AA.
+    auto ds = ask({.name = "sub.example.test", .type = DnsType::DS});
+    EXPECT_TRUE(ds.header.aa);
+    EXPECT_EQ(ds.header.rcode, wire::kDnsRcodeNoError);
+    EXPECT_EQ(summary(ds.authority), (Strings{"example.test SOA"}));
+    // Below the cut, DS is the child's business again: a referral.
+    EXPECT_FALSE(ask({.name = "x.sub.example.test", .type = DnsType::DS}).header.aa);
 }
 
 TEST_F(Answer, AdditionalAddressesForNsMxAndSrv) {
@@ -227,12 +234,30 @@ ns A 198.18.1.1
 
 std::string big_zone() {
     std::string text(kBigZone);
-    for (int i = 0; i < 40; ++i) text += "many TXT \"" + std::string(58, static_cast<char>('a' + i % 26)) + std::to_string(i % 10) + "\"\n";
+    // (Appended piece by piece: g++ 12 warns falsely (-Wrestrict) on long chains of +.)
+    for (int i = 0; i < 40; ++i) {
+        text += "many TXT \"";
+        text.append(58, static_cast<char>('a' + i % 26));
+        text += std::to_string(i % 10);
+        text += "\"\n";
+    }
     // A delegation whose required glue alone cannot fit in 512 bytes.
     for (int i = 0; i < 12; ++i) {
-        const std::string ns = "name-server-number-" + std::to_string(i) + ".fat";
-        text += "fat NS " + ns + "\n" + ns + " A 198.18.2." + std::to_string(i + 1) + "\n";
-        text += ns + " AAAA 2001:db8::" + std::to_string(i + 1) + "\n";
+        std::string ns = "name-server-number-";
+        ns += std::to_string(i);
+        ns += ".fat";
+        const std::string n = std::to_string(i + 1);
+        text += "fat NS ";
+        text += ns;
+        text += "\n";
+        text += ns;
+        text += " A 198.18.2.";
+        text += n;
+        text += "\n";
+        text += ns;
+        text += " AAAA 2001:db8::";
+        text += n;
+        text += "\n";
     }
     return text;
 }

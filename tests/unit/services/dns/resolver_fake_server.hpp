@@ -39,6 +39,7 @@ struct Incoming {
 struct Send {
     Bytes bytes;
     bool from_other_socket = false;  ///< UDP: from a second socket, so from another port
+    bool close_connection = false;   ///< TCP: close the connection here instead of sending
 };
 
 using Script = std::function<std::vector<Send>(const Incoming&)>;
@@ -188,6 +189,7 @@ private:
             Bytes body(std::to_integer<std::size_t>(head[0]) << 8 | std::to_integer<std::size_t>(head[1]));
             if (!read_n(fd, body.data(), body.size())) return;
             for (const Send& s : handle(body, true, 0)) {
+                if (s.close_connection) return;
                 Bytes framed{std::byte(s.bytes.size() >> 8), std::byte(s.bytes.size() & 0xff)};
                 framed.insert(framed.end(), s.bytes.begin(), s.bytes.end());
                 if (::send(fd, framed.data(), framed.size(), MSG_NOSIGNAL) < 0) return;

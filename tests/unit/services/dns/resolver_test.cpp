@@ -169,6 +169,32 @@ TEST(StubResolver, TruncatedOverUdpIsAskedAgainOverTcp) {
     EXPECT_LT(t.took, 900ms);  // no try may have timed out on the way
 }
 
+TEST(StubResolver, ATcpFallbackThatFailsKeepsTheTruncatedAnswer) {
+    FakeDnsServer server("127.0.0.1", 0, [](const Incoming& in) {
+        if (in.tcp) return std::vector<Send>{Send{{}, false, true}};  // closes without a word
+        auto r = good_answer(in.query);
+        r.header.tc = true;
+        return std::vector<Send>{test::send(r)};
+    });
+    auto t = timed_query(server.endpoint(), kWww, fast());
+    ASSERT_TRUE(t.outcome) << t.outcome.error().message;
+    EXPECT_EQ(t.outcome->transport, Transport::udp);
+    EXPECT_TRUE(t.outcome->response.header.tc);
+    EXPECT_EQ(first_address(*t.outcome), "198.18.0.10");
+    ASSERT_EQ(t.outcome->notes.size(), 2u);
+    EXPECT_NE(t.outcome->notes[1].find("closed the connection without answering"), std::string::npos)
+        << t.outcome->notes[1];
+    EXPECT_EQ(server.tcp_queries(), 1);  // a closed connection is an answer of sorts: no retry
+    EXPECT_LT(t.took, 900ms);
+
+    QueryOptions tcp_only = fast();
+    tcp_only.tcp_only = true;
+    auto bad = timed_query(server.endpoint(), kWww, tcp_only);
+    ASSERT_FALSE(bad.outcome);
+    EXPECT_EQ(bad.outcome.error().code, QueryErrc::bad_response);
+    EXPECT_NE(bad.outcome.error().message.find(server.endpoint().to_string()), std::string::npos);
+}
+
 TEST(StubResolver, TcpSkipsAFrameWithAWrongIdAndTcpOnlyNeverUsesUdp) {
     FakeDnsServer server("127.0.0.1", 0, [](const Incoming& in) {
         auto wrong = decoy(in.query);
