@@ -15,7 +15,7 @@ build_pkgs=(g++ cmake ninja-build make pkg-config libcli11-dev nlohmann-json3-de
 test_pkgs=(python3 socat netcat-openbsd iproute2 procps python3-scapy tshark
            dnsutils knot-dnsutils dnsmasq-base unbound)
 bench_pkgs=(libbenchmark-dev libasio-dev libevent-dev libuv1-dev libtins-dev gnuplot-nox
-            liburing-dev util-linux nsd knot dnsperf)
+            liburing-dev util-linux nsd knot dnsperf dnsutils)
 fuzz_pkgs=(clang libclang-rt-14-dev)
 
 want=()
