@@ -102,8 +102,23 @@ std::size_t table_size(std::size_t max_entries) noexcept {
 
 }  // namespace
 
+// The table starts small and doubles with the entries (at most half full), so a server whose
+// clients ask a few hundred names probes a few kilobytes, not the whole capacity.
 AnswerCache::AnswerCache(std::size_t max_entries)
-    : slots_(table_size(std::max<std::size_t>(max_entries, 1))), max_entries_(std::max<std::size_t>(max_entries, 1)) {}
+    : slots_(table_size(std::min<std::size_t>(std::max<std::size_t>(max_entries, 1), 256))),
+      max_entries_(std::max<std::size_t>(max_entries, 1)) {}
+
+void AnswerCache::grow() {
+    std::vector<Slot> bigger(slots_.size() * 2);
+    const std::size_t mask = bigger.size() - 1;
+    for (const Slot& slot : slots_) {
+        if (slot.entry == nullptr) continue;
+        std::size_t i = slot.hash & mask;
+        while (bigger[i].entry != nullptr) i = (i + 1) & mask;
+        bigger[i] = slot;
+    }
+    slots_ = std::move(bigger);
+}
 
 AnswerCache::~AnswerCache() { clear(); }
 
@@ -157,8 +172,10 @@ std::size_t AnswerCache::answer(const ZoneSet& zones, std::span<const std::byte>
         std::memcpy(entry + 2, &response_size, 4);
         std::memcpy(entry + kEntryHeader, key.bytes.data(), key.size);
         std::memcpy(entry + kEntryHeader + key.size, scratch_.data(), scratch_.size());
-        std::size_t i = hash & mask;
-        while (slots_[i].entry != nullptr) i = (i + 1) & mask;
+        if (2 * (used_ + 1) > slots_.size()) grow();
+        const std::size_t new_mask = slots_.size() - 1;
+        std::size_t i = hash & new_mask;
+        while (slots_[i].entry != nullptr) i = (i + 1) & new_mask;
         slots_[i] = Slot{hash, entry};
         ++used_;
     }

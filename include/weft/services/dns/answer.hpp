@@ -82,14 +82,15 @@ public:
     std::size_t misses() const noexcept { return misses_; }
 
 private:
-    // An open-addressing table of (hash, entry) pairs, twice as many slots as entries, linear
-    // probing; an entry is one heap block holding the key, then the response. A hit costs
-    // the probe and one block: two cache lines where a node-based map walks four.
+    // An open-addressing table of (hash, entry) pairs, at least twice as many slots as
+    // entries, linear probing; an entry is one heap block holding the key, then the
+    // response. A hit costs the probe and one block, where a node-based map walks four.
     struct Slot {
         std::uint64_t hash = 0;
         std::byte* entry = nullptr;
     };
     void clear() noexcept;
+    void grow();
 
     std::vector<Slot> slots_;
     std::size_t used_ = 0;
