@@ -2,8 +2,9 @@
 //
 // Why it is exact: answer_query's response depends on the question (compared by name key,
 // type and class), RD and CD (echoed), whether the query has OPT, its DO bit and the size
-// limit it implies, and the transport. The key holds all of those. The ID and the question's
-// bytes are the only parts of the response copied from the query, and they are patched in:
+// limit it implies, the transport and the server's EDNS size (AnswerOptions). The key holds
+// all of those. The ID and the question's bytes are the only parts of the response copied
+// from the query, and they are patched in:
 // the question is written uncompressed at offset 12 and every owner name equal to it is a
 // pointer to it, so copying the new query's name bytes over it also gives the answer the new
 // query's case.
@@ -21,9 +22,10 @@ std::uint16_t u16_at(std::span<const std::byte> b, std::size_t at) noexcept {
     return static_cast<std::uint16_t>((std::to_integer<unsigned>(b[at]) << 8) | std::to_integer<unsigned>(b[at + 1]));
 }
 
-// Key bytes: lower-cased name in wire form, type, class, flags, size limit.
+// Key bytes: lower-cased name in wire form, type, class, flags, size limit, the server's
+// EDNS size.
 struct QueryKey {
-    std::array<char, wire::kDnsMaxNameLength + 8> bytes{};
+    std::array<char, wire::kDnsMaxNameLength + 10> bytes{};
     std::size_t size = 0;
     std::size_t name_end = 0;  // offset just past the question's name in the query
 
@@ -78,6 +80,10 @@ bool plain_query_key(std::span<const std::byte> q, const AnswerOptions& options,
                                        (options.transport == QueryTransport::tcp ? 0x10 : 0));
     key.bytes[n++] = static_cast<char>(limit >> 8);
     key.bytes[n++] = static_cast<char>(limit & 0xff);
+    // The server's own size goes into its OPT: part of the response, so part of the key
+    // (the fuzzer found two settings sharing one memo).
+    key.bytes[n++] = static_cast<char>(options.edns_payload >> 8);
+    key.bytes[n++] = static_cast<char>(options.edns_payload & 0xff);
     key.size = n;
     return true;
 }

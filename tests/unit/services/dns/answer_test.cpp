@@ -341,6 +341,14 @@ TEST_F(Answer, TheCacheAnswersByteForByteLikeTheEngine) {
         }
     }
     EXPECT_GT(cache.hits(), 300u);
+    // Two servers' settings through one memo: the OPT carries each one's own size.
+    const auto sized = make_query({.name = "www.example.test", .edns = true, .payload = 1232});
+    for (std::uint16_t server : {4096, 1232}) {
+        ASSERT_TRUE(answer_query(*zones_, sized, {.edns_payload = server}, expected));
+        const std::size_t n = cache.answer(*zones_, sized, {.edns_payload = server}, got);
+        ASSERT_EQ(std::vector<std::byte>(got.begin(), got.begin() + static_cast<std::ptrdiff_t>(n)), expected)
+            << "server EDNS size " << server;
+    }
     // Not memoised, still answered: a query with an unusual shape (a trailing byte).
     auto odd = make_query({.name = "www.example.test"});
     odd.push_back(std::byte{0});
