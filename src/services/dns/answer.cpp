@@ -74,6 +74,11 @@ private:
         const std::string key = wire::dns_name_key(question.name);
         zone_ = zones_.find_zone(key);
         if (zone_ == nullptr) return finish(wire::kDnsRcodeRefused);
+        // DS at a zone's apex belongs to the parent side of the cut (RFC 4035 3.1.4.1): when
+        // this server holds the parent too, the parent answers it.
+        if (question.type == DnsType::DS && key == zone_->apex_key && key.size() > 1) {
+            if (const IndexedZone* parent = zones_.find_zone(parent_key(key))) zone_ = parent;
+        }
         return finish(lookup(question.name, key, question.type));
     }
 
@@ -102,7 +107,9 @@ private:
                     const auto& target = std::get<wire::DnsCname>(cname->records.front().data).name;
                     std::string target_key = wire::dns_name_key(target);
                     const bool loop = std::find(seen.begin(), seen.end(), target_key) != seen.end();
-                    if (loop || link + 1 >= kMaxChain || !key_is_at_or_below(target_key, zone_->apex_key)) {
+                    // Only inside this zone: a target in a zone of its own (a child held
+                    // here too) or elsewhere is the resolver's to follow.
+                    if (loop || link + 1 >= kMaxChain || zones_.find_zone(target_key) != zone_) {
                         return wire::kDnsRcodeNoError;  // the resolver takes it from here
                     }
                     name = &target;

@@ -15,6 +15,10 @@
 
 #include "weft/services/dns/answer.hpp"
 
+#include <sys/random.h>
+
+#include "keyed_hash.hpp"
+
 namespace weft::dns {
 namespace {
 
@@ -67,7 +71,15 @@ bool plain_query_key(std::span<const std::byte> q, const AnswerOptions& options,
         const std::size_t payload = u16_at(q, at + 3);
         dnssec_ok = (std::to_integer<unsigned>(q[at + 7]) & 0x80) != 0;
         const std::size_t rdlength = u16_at(q, at + 9);
-        at += 11 + rdlength;
+        at += 11;
+        // The options must tile the rdata exactly, as parse_dns demands (else FORMERR, which
+        // the full path gives).
+        const std::size_t end = at + rdlength;
+        if (end > q.size()) return false;
+        while (at < end) {
+            if (at + 4 > end || at + 4 + u16_at(q, at + 2) > end) return false;
+            at += 4 + u16_at(q, at + 2);
+        }
         edns = true;
         if (options.transport == QueryTransport::udp) {
             limit = std::max<std::size_t>(512, std::min<std::size_t>(payload, options.edns_payload));
@@ -100,6 +112,10 @@ std::size_t entry_response_size(const std::byte* e) noexcept {
     return n;
 }
 
+// A lookup gives up after this many slots (and an insert does not store): with a keyed hash
+// and a table at most half full, runs are short; the cap bounds the worst case anyway.
+constexpr std::size_t kMaxProbes = 32;
+
 std::size_t table_size(std::size_t max_entries) noexcept {
     std::size_t n = 16;
     while (n < 2 * max_entries) n *= 2;
@@ -108,11 +124,26 @@ std::size_t table_size(std::size_t max_entries) noexcept {
 
 }  // namespace
 
+detail::HashKey detail::HashKey::random() noexcept {
+    std::uint64_t words[2] = {0x243f6a8885a308d3ULL, 0x13198a2e03707344ULL};  // if getrandom fails
+    std::size_t got = 0;
+    while (got < sizeof words) {
+        const ssize_t n = ::getrandom(reinterpret_cast<char*>(words) + got, sizeof words - got, 0);
+        if (n <= 0) break;
+        got += static_cast<std::size_t>(n);
+    }
+    return {words[0], words[1]};
+}
+
 // The table starts small and doubles with the entries (at most half full), so a server whose
 // clients ask a few hundred names probes a few kilobytes, not the whole capacity.
 AnswerCache::AnswerCache(std::size_t max_entries)
     : slots_(table_size(std::min<std::size_t>(std::max<std::size_t>(max_entries, 1), 256))),
-      max_entries_(std::max<std::size_t>(max_entries, 1)) {}
+      max_entries_(std::max<std::size_t>(max_entries, 1)) {
+    const auto seed = detail::HashKey::random();
+    seed0_ = seed.k0;
+    seed1_ = seed.k1;
+}
 
 void AnswerCache::grow() {
     std::vector<Slot> bigger(slots_.size() * 2);
@@ -140,10 +171,11 @@ std::size_t AnswerCache::answer(const ZoneSet& zones, std::span<const std::byte>
                                 std::span<std::byte> out) {
     QueryKey key;
     const bool plain = plain_query_key(query, options, key);
-    const std::uint64_t hash = plain ? std::hash<std::string_view>{}(key.view()) : 0;
+    const std::uint64_t hash = plain ? detail::siphash13({seed0_, seed1_}, key.view()) : 0;
     const std::size_t mask = slots_.size() - 1;
     if (plain) {
-        for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+        std::size_t i = hash & mask;
+        for (std::size_t probes = 0; probes < kMaxProbes; ++probes, i = (i + 1) & mask) {
             const Slot& slot = slots_[i];
             if (slot.entry == nullptr) break;
             if (slot.hash != hash || entry_key_size(slot.entry) != key.size ||
@@ -181,9 +213,17 @@ std::size_t AnswerCache::answer(const ZoneSet& zones, std::span<const std::byte>
         if (2 * (used_ + 1) > slots_.size()) grow();
         const std::size_t new_mask = slots_.size() - 1;
         std::size_t i = hash & new_mask;
-        while (slots_[i].entry != nullptr) i = (i + 1) & new_mask;
-        slots_[i] = Slot{hash, entry};
-        ++used_;
+        std::size_t probes = 0;
+        while (slots_[i].entry != nullptr && probes < kMaxProbes) {
+            i = (i + 1) & new_mask;
+            ++probes;
+        }
+        if (slots_[i].entry == nullptr) {
+            slots_[i] = Slot{hash, entry};
+            ++used_;
+        } else {
+            delete[] entry;  // a crowded neighbourhood: answered, not remembered
+        }
     }
     return scratch_.size();
 }

@@ -2,6 +2,7 @@
 
 #include "weft/services/dns/dns_server.hpp"
 
+#include <algorithm>
 #include <array>
 #include <vector>
 
@@ -69,13 +70,18 @@ Task<> serve_tcp_queries(TcpStream conn, std::shared_ptr<const Shared> shared) {
             break;
         }
         shared->counters->tcp_queries.fetch_add(1, std::memory_order_relaxed);
-        std::vector<std::byte> response(2 + kMaxTcpMessage);
+        // The answer is written into the thread's scratch buffer, then only its own bytes are
+        // kept for the write, which may wait (a peer that does not read holds no 64 KiB).
+        thread_local std::vector<std::byte> scratch(2 + kMaxTcpMessage);
         const std::size_t size =
-            loop_cache(shared->id).answer(*shared->zones, query, options, std::span(response).subspan(2));
+            loop_cache(shared->id).answer(*shared->zones, query, options, std::span(scratch).subspan(2));
         if (size > 0) {
+            std::vector<std::byte> response(2 + size);
             response[0] = std::byte(size >> 8);
             response[1] = std::byte(size & 0xff);
-            auto sent = co_await conn.write_all(std::span<const std::byte>(response).first(2 + size));
+            std::copy_n(scratch.begin() + 2, size, response.begin() + 2);
+            query = {};
+            auto sent = co_await conn.write_all(std::span<const std::byte>(response));
             if (!sent) {
                 why = sent.error();
                 break;
@@ -94,6 +100,8 @@ Task<> serve_tcp_queries(TcpStream conn, std::shared_ptr<const Shared> shared) {
 
 Result<std::unique_ptr<DnsServer>> DnsServer::start(const Endpoint& at, std::shared_ptr<const ZoneSet> zones,
                                                     DnsServerOptions options) {
+    // A UDP answer is written into a datagram buffer of kMaxDatagram bytes.
+    options.edns_payload = static_cast<std::uint16_t>(std::min<std::size_t>(options.edns_payload, kMaxDatagram));
     std::unique_ptr<DnsServer> server(new DnsServer());
     auto shared = std::make_shared<const Shared>(
         Shared{std::move(zones), options, server->counters_, next_server_id.fetch_add(1)});

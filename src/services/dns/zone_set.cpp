@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <span>
+#include <variant>
 
 namespace weft::dns {
 
@@ -92,6 +93,48 @@ wire::DnsName name_of_key(std::string_view key) {
     return read ? std::move(read->name) : wire::DnsName{};
 }
 
+bool valid_name(const wire::DnsName& name) noexcept {
+    if (name.wire_length() > wire::kDnsMaxNameLength) return false;
+    for (const auto& label : name.labels) {
+        if (label.empty() || label.size() > wire::kDnsMaxLabelLength) return false;
+    }
+    return true;
+}
+
+// What the engine relies on, for zones that did not come from parse_zone: names within the
+// limits, and the types it looks into (NS, CNAME, SOA; MX, SRV, PTR for their names) in their
+// typed form. Returns what is wrong, or an empty string.
+std::string check_record(const wire::DnsRecord& r) {
+    const std::string what = r.name.to_text() + " " + wire::dns_type_to_string(r.type);
+    if (!valid_name(r.name)) return what + ": the owner name is over 255 bytes or has a bad label";
+    using wire::DnsType;
+    bool typed = true;
+    const wire::DnsName* names[2] = {nullptr, nullptr};
+    switch (r.type) {
+        case DnsType::NS: typed = std::holds_alternative<wire::DnsNs>(r.data); break;
+        case DnsType::CNAME: typed = std::holds_alternative<wire::DnsCname>(r.data); break;
+        case DnsType::PTR: typed = std::holds_alternative<wire::DnsPtr>(r.data); break;
+        case DnsType::SOA: typed = std::holds_alternative<wire::DnsSoa>(r.data); break;
+        case DnsType::MX: typed = std::holds_alternative<wire::DnsMx>(r.data); break;
+        case DnsType::SRV: typed = std::holds_alternative<wire::DnsSrv>(r.data); break;
+        default: break;
+    }
+    if (!typed) return what + ": its data is not in the typed form";
+    if (const auto* d = std::get_if<wire::DnsNs>(&r.data)) names[0] = &d->name;
+    if (const auto* d = std::get_if<wire::DnsCname>(&r.data)) names[0] = &d->name;
+    if (const auto* d = std::get_if<wire::DnsPtr>(&r.data)) names[0] = &d->name;
+    if (const auto* d = std::get_if<wire::DnsMx>(&r.data)) names[0] = &d->exchange;
+    if (const auto* d = std::get_if<wire::DnsSrv>(&r.data)) names[0] = &d->target;
+    if (const auto* d = std::get_if<wire::DnsSoa>(&r.data)) {
+        names[0] = &d->mname;
+        names[1] = &d->rname;
+    }
+    for (const auto* n : names) {
+        if (n != nullptr && !valid_name(*n)) return what + ": a name in its data is over 255 bytes or has a bad label";
+    }
+    return {};
+}
+
 }  // namespace
 
 Expected<ZoneSet, std::string> ZoneSet::build(std::vector<Zone> zones) {
@@ -105,7 +148,14 @@ Expected<ZoneSet, std::string> ZoneSet::build(std::vector<Zone> zones) {
         }
         auto& nodes = indexed->nodes;
         nodes.emplace(indexed->apex_key, zone.origin);
+        if (!valid_name(zone.origin)) return Unexpected(std::string("zone origin is over 255 bytes or has a bad label"));
         for (auto& record : zone.records) {
+            if (auto wrong = check_record(record); !wrong.empty()) {
+                return Unexpected("zone " + zone.origin.to_text() + ".: " + wrong);
+            }
+            if (!key_is_at_or_below(wire::dns_name_key(record.name), indexed->apex_key)) {
+                return Unexpected("zone " + zone.origin.to_text() + ".: " + record.name.to_text() + " is outside it");
+            }
             std::string key = wire::dns_name_key(record.name);
             // Empty non-terminals: every name between this owner and the apex exists.
             for (std::string_view up = parent_key(key);

@@ -65,7 +65,9 @@ bool answer_query(const ZoneSet& zones, std::span<const std::byte> query, const 
 /// answer_query gives (the tests compare them); only the plain shape of query that clients
 /// send is memoised (one question, no compression, at most an OPT), everything else goes to
 /// answer_query. The memo holds at most `max_entries` responses and is emptied when full, so
-/// a flood of distinct names costs bounded memory. Not thread-safe: one per thread.
+/// a flood of distinct names costs bounded memory; its hash is keyed with a random secret, so
+/// names cannot be chosen to collide. One memo serves one ZoneSet (it does not see a zone
+/// change: make a new one). Not thread-safe: one per thread.
 class AnswerCache {
 public:
     explicit AnswerCache(std::size_t max_entries = 16 * 1024);
@@ -93,6 +95,7 @@ private:
     void grow();
 
     std::vector<Slot> slots_;
+    std::uint64_t seed0_ = 0, seed1_ = 0;  // the hash's secret key (SipHash-1-3)
     std::size_t used_ = 0;
     std::size_t max_entries_;
     std::vector<std::byte> scratch_;

@@ -110,8 +110,11 @@ struct KeyHash {
 
 class ZoneSet {
 public:
-    /// Indexes `zones`. Fails, naming the zone, when two zones have the same apex or a zone
-    /// has no SOA at its apex.
+    /// Indexes `zones`. Fails, naming the zone (and the record), when two zones have the same
+    /// apex, a zone has no SOA at its apex, a record lies outside its zone, a name is over 255
+    /// bytes or has an empty or long label, or an NS, CNAME, PTR, SOA, MX or SRV record's data
+    /// is not in its typed form (parse_zone's zones always pass; these guard zones built
+    /// in code).
     static Expected<ZoneSet, std::string> build(std::vector<Zone> zones);
 
     ZoneSet(ZoneSet&&) noexcept = default;

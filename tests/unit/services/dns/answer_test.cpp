@@ -307,6 +307,56 @@ host 300 A 198.18.0.78
     EXPECT_EQ(summary(r.answers), (Strings{"host.sub.example.test A"}));
     EXPECT_EQ(ZoneSet::build({test::parse_or_fail(child), test::parse_or_fail(child)}).error(),
               "zone sub.example.test. is given twice");
+    // DS at the child's apex is the parent's to answer (RFC 4035 3.1.4.1): NODATA, AA, the
+    // parent's SOA.
+    ASSERT_TRUE(answer_query(*zones, make_query({.name = "sub.example.test", .type = DnsType::DS}), {}, out));
+    auto ds = wire::parse_dns(out).value();
+    EXPECT_TRUE(ds.header.aa);
+    EXPECT_EQ(summary(ds.authority), (Strings{"example.test SOA"}));
+}
+
+// A CNAME whose target lies in another zone held here is not chased with this zone's data
+// (that would say NXDOMAIN for a name the other zone has): the resolver asks again.
+TEST(AnswerZones, ACnameIntoAnotherHeldZoneStops) {
+    constexpr std::string_view parent = R"($ORIGIN example.test.
+@ 300 SOA ns hostmaster 1 3600 600 86400 30
+@ 300 NS ns
+ns 300 A 198.18.0.1
+www 300 CNAME host.sub.example.test.
+)";
+    constexpr std::string_view child = R"($ORIGIN sub.example.test.
+@ 300 SOA ns hostmaster 1 3600 600 86400 30
+@ 300 NS ns
+ns 300 A 198.18.0.2
+host 300 A 198.18.0.3
+)";
+    auto zones = test::zones_of({parent, child});
+    ASSERT_TRUE(zones);
+    std::vector<std::byte> out;
+    ASSERT_TRUE(answer_query(*zones, make_query({.name = "www.example.test"}), {}, out));
+    auto r = wire::parse_dns(out).value();
+    EXPECT_EQ(r.header.rcode, wire::kDnsRcodeNoError);
+    EXPECT_EQ(summary(r.answers), (Strings{"www.example.test CNAME"}));
+    EXPECT_TRUE(r.authority.empty());
+}
+
+// Zones built in code get the checks parse_zone makes, so the engine never meets a CNAME it
+// cannot read or a name that does not fit the wire.
+TEST(AnswerZones, BuildRefusesWhatTheEngineCannotServe) {
+    Zone zone = test::parse_or_fail(test::kExampleZone);
+    Zone raw_cname = zone;
+    raw_cname.records.push_back({wire::DnsName::from_text("odd.example.test").value(), DnsType::CNAME,
+                                 wire::DnsClass::IN, 300, wire::DnsRaw{}});
+    EXPECT_EQ(ZoneSet::build({raw_cname}).error(), "zone example.test.: odd.example.test CNAME: its data is not in the typed form");
+    Zone outside = zone;
+    outside.records.push_back({wire::DnsName::from_text("www.other.test").value(), DnsType::A, wire::DnsClass::IN, 300,
+                               wire::DnsA{Ipv4Address::loopback()}});
+    EXPECT_EQ(ZoneSet::build({outside}).error(), "zone example.test.: www.other.test is outside it");
+    Zone long_name = zone;
+    wire::DnsName huge = wire::DnsName::from_text("x.example.test").value();
+    for (int i = 0; i < 5; ++i) huge.labels.insert(huge.labels.begin(), std::string(60, 'a'));
+    long_name.records.push_back({huge, DnsType::A, wire::DnsClass::IN, 300, wire::DnsA{Ipv4Address::loopback()}});
+    EXPECT_NE(ZoneSet::build({long_name}).error().find("over 255 bytes"), std::string::npos);
 }
 
 // The memo must give exactly answer_query's bytes, whatever the ID and the case.
@@ -349,6 +399,16 @@ TEST_F(Answer, TheCacheAnswersByteForByteLikeTheEngine) {
         ASSERT_EQ(std::vector<std::byte>(got.begin(), got.begin() + static_cast<std::ptrdiff_t>(n)), expected)
             << "server EDNS size " << server;
     }
+    // An OPT whose option runs past its rdata is FORMERR, also right after the same question
+    // with a sound OPT was memoised.
+    auto bad_option = make_query({.name = "www.example.test", .edns = true});
+    ASSERT_EQ(bad_option.size() >= 2 && bad_option[bad_option.size() - 1] == std::byte{0}, true);
+    bad_option[bad_option.size() - 1] = std::byte{4};  // rdlength 4: one option header
+    for (auto b : {0x00, 0x0a, 0x00, 0x08}) bad_option.push_back(std::byte(b));  // claims 8 bytes
+    ASSERT_TRUE(answer_query(*zones_, bad_option, {}, expected));
+    EXPECT_EQ(wire::parse_dns(expected).value().header.rcode, wire::kDnsRcodeFormErr);
+    const std::size_t formerr = cache.answer(*zones_, bad_option, {}, got);
+    EXPECT_EQ(std::vector<std::byte>(got.begin(), got.begin() + static_cast<std::ptrdiff_t>(formerr)), expected);
     // Not memoised, still answered: a query with an unusual shape (a trailing byte).
     auto odd = make_query({.name = "www.example.test"});
     odd.push_back(std::byte{0});
