@@ -211,24 +211,11 @@ bool parse_section(std::span<const std::byte> msg, std::size_t& pos, std::size_t
     return true;
 }
 
-}  // namespace
-
-std::optional<DnsEdns> DnsMessage::edns() const {
-    for (const auto& rec : additional)
-        if (rec.type == DnsType::OPT) return edns_from_record(rec);
-    return std::nullopt;
-}
-
-std::uint16_t DnsMessage::full_rcode() const {
-    std::uint16_t rcode = header.rcode;
-    if (auto e = edns()) rcode = static_cast<std::uint16_t>(rcode | e->extended_rcode << 4);
-    return rcode;
-}
-
-WireResult<DnsMessage> parse_dns(std::span<const std::byte> bytes) {
+// Decodes the whole message into `m`, each entry where it is kept (emplace_back, then
+// filled): nothing decoded is moved from one object to another.
+bool parse_message(std::span<const std::byte> bytes, DnsMessage& m, WireError& error) {
     ByteReader r(bytes);
-    if (r.remaining() < kDnsHeaderSize) return Unexpected(header_error(r.remaining()));
-    DnsMessage m;
+    if (r.remaining() < kDnsHeaderSize) return error = header_error(r.remaining()), false;
     DnsHeader& h = m.header;
     h.id = *r.u16();
     std::uint8_t b2 = *r.u8();
@@ -248,27 +235,41 @@ WireResult<DnsMessage> parse_dns(std::span<const std::byte> bytes) {
     h.nscount = *r.u16();
     h.arcount = *r.u16();
 
-    // Every entry is decoded where it is kept (emplace_back, then filled): the parsed message
-    // is built without moving names or records around, and the error, built only on failure,
-    // leaves through one exit.
-    WireError error;
     std::size_t pos = r.offset();
     m.questions.reserve(std::min<std::size_t>(h.qdcount, (bytes.size() - pos) / kMinQuestionSize));
     for (std::size_t i = 0; i < h.qdcount; ++i) {
         DnsQuestion& question = m.questions.emplace_back();
-        if (!detail::read_dns_name_into(bytes, pos, question.name, error)) return Unexpected(std::move(error));
+        if (!detail::read_dns_name_into(bytes, pos, question.name, error)) return false;
         ByteReader q(bytes);
-        if (!q.seek(pos) || q.remaining() < 4)
-            return Unexpected(question_error(left(pos, bytes.size()), pos));
+        if (!q.seek(pos) || q.remaining() < 4) return error = question_error(left(pos, bytes.size()), pos), false;
         question.type = static_cast<DnsType>(*q.u16());
         question.qclass = static_cast<DnsClass>(*q.u16());
         pos += 4;
     }
-    if (!parse_section(bytes, pos, h.ancount, m.answers, error) ||
-        !parse_section(bytes, pos, h.nscount, m.authority, error) ||
-        !parse_section(bytes, pos, h.arcount, m.additional, error))
-        return Unexpected(std::move(error));
-    return m;
+    return parse_section(bytes, pos, h.ancount, m.answers, error) &&
+           parse_section(bytes, pos, h.nscount, m.authority, error) &&
+           parse_section(bytes, pos, h.arcount, m.additional, error);
+}
+
+}  // namespace
+
+std::optional<DnsEdns> DnsMessage::edns() const {
+    for (const auto& rec : additional)
+        if (rec.type == DnsType::OPT) return edns_from_record(rec);
+    return std::nullopt;
+}
+
+std::uint16_t DnsMessage::full_rcode() const {
+    std::uint16_t rcode = header.rcode;
+    if (auto e = edns()) rcode = static_cast<std::uint16_t>(rcode | e->extended_rcode << 4);
+    return rcode;
+}
+
+WireResult<DnsMessage> parse_dns(std::span<const std::byte> bytes) {
+    // The message is decoded inside the result that returns it (one return, so no move).
+    WireResult<DnsMessage> result = DnsMessage{};
+    if (WireError error; !parse_message(bytes, *result, error)) result = Unexpected(std::move(error));
+    return result;
 }
 
 DnsRecord make_opt_record(const DnsEdns& edns) {
