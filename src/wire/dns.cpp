@@ -1,7 +1,9 @@
 #include "weft/wire/dns.hpp"
 
 #include <algorithm>
+#include <cstring>
 
+#include "dns_detail.hpp"
 #include "weft/wire/byte_reader.hpp"
 
 namespace weft::wire {
@@ -20,220 +22,200 @@ std::string need_have(std::size_t need, std::size_t have) {
 // Bytes from pos up to end; 0 when pos is already past it.
 constexpr std::size_t left(std::size_t pos, std::size_t end) noexcept { return pos < end ? end - pos : 0; }
 
-std::vector<std::byte> copy_bytes(std::span<const std::byte> b) { return {b.begin(), b.end()}; }
+// The errors live out of the hot path, as in tcp.cpp: building their strings is the only slow
+// part of them, and keeping it out of line keeps the decoding loops small.
+[[gnu::cold, gnu::noinline]] WireError header_error(std::size_t have) {
+    return {kLayer, "truncated header: " + need_have(kDnsHeaderSize, have), 0};
+}
+[[gnu::cold, gnu::noinline]] WireError question_error(std::size_t have, std::size_t at) {
+    return {kLayer, "truncated question: type and class " + need_have(4, have), at};
+}
+[[gnu::cold, gnu::noinline]] WireError record_error(std::size_t have, std::size_t at) {
+    return {kLayer, "truncated record: type, class, ttl and rdlength " + need_have(10, have), at};
+}
+[[gnu::cold, gnu::noinline]] WireError rdlength_error(std::uint16_t rdlen, std::size_t have, std::size_t at) {
+    return {kLayer,
+            "rdlength " + std::to_string(rdlen) + " runs past the end of the message (" + std::to_string(have) +
+                " bytes left)",
+            at};
+}
+[[gnu::cold, gnu::noinline]] WireError fixed_size_error(DnsType type, std::size_t want, std::size_t have,
+                                                        std::size_t at) {
+    return {kLayer,
+            dns_type_to_string(type) + " rdata must be " + std::to_string(want) + " bytes, have " +
+                std::to_string(have),
+            at};
+}
+[[gnu::cold, gnu::noinline]] WireError field_error(const char* what, std::size_t need, std::size_t have,
+                                                   std::size_t at) {
+    return {kLayer, std::string("truncated ") + what + ": " + need_have(need, have), at};
+}
+[[gnu::cold, gnu::noinline]] WireError trailing_error(DnsType type, std::size_t extra, std::size_t at) {
+    return {kLayer, std::to_string(extra) + " unexpected bytes after " + dns_type_to_string(type) + " rdata", at};
+}
+[[gnu::cold, gnu::noinline]] WireError txt_error(std::size_t n, std::size_t at) {
+    return {kLayer, "TXT string of " + std::to_string(n) + " bytes runs past the end of the rdata", at};
+}
+[[gnu::cold, gnu::noinline]] WireError option_error(std::uint16_t code, std::uint16_t olen, std::size_t at) {
+    return {kLayer,
+            "EDNS option " + std::to_string(code) + " length " + std::to_string(olen) +
+                " runs past the end of the rdata",
+            at};
+}
+// A name cut by the rdata end reads as "truncated": say which field cut it.
+[[gnu::cold, gnu::noinline]] void rdata_name_error(WireError& error, const char* what) {
+    if (error.reason.starts_with("truncated name"))
+        error.reason = std::string(what) + " name runs past the end of the rdata";
+}
 
-// Reads a name inside rdata [start, end): pointers may reach anywhere before it in the
-// message, but the in-place bytes must stay inside the rdata.
-WireResult<DnsName> rdata_name(std::span<const std::byte> msg, std::size_t& pos, std::size_t end,
-                               const char* what) {
-    auto read = read_dns_name(msg.first(end), pos);
-    if (!read) {
-        WireError e = read.error();
-        // A name cut by the rdata end reads as "truncated": say which field cut it.
-        if (e.reason.starts_with("truncated name"))
-            e.reason = std::string(what) + " name runs past the end of the rdata";
-        return Unexpected(std::move(e));
+// A cursor over one record's rdata. Its reader spans the message up to the rdata's end and
+// starts at the rdata: a name read through it may point anywhere before it in the message,
+// but its in-place bytes must stay inside the rdata. Each read fails with a WireError that
+// names `what` and moves on only when it succeeds.
+struct RdataReader {
+    ByteReader r;
+    WireError& error;
+
+    bool name(const char* what, DnsName& out) {
+        std::size_t pos = r.offset();
+        if (!detail::read_dns_name_into(r.whole(), pos, out, error)) {
+            rdata_name_error(error, what);
+            return false;
+        }
+        return r.seek(pos);  // a name's end is never past the bytes it was read from
     }
-    pos = read->end;
-    return std::move(read->name);
-}
+    bool u16(const char* what, std::uint16_t& out) {
+        auto v = r.u16();
+        if (!v) return error = field_error(what, 2, r.remaining(), r.offset()), false;
+        out = *v;
+        return true;
+    }
+    bool u32(const char* what, std::uint32_t& out) {
+        auto v = r.u32();
+        if (!v) return error = field_error(what, 4, r.remaining(), r.offset()), false;
+        out = *v;
+        return true;
+    }
+    // Rdata must be used up exactly: bytes left over mean the record is not what its type says.
+    bool done(DnsType type) {
+        if (!r.empty()) return error = trailing_error(type, r.remaining(), r.offset()), false;
+        return true;
+    }
 
-WireResult<std::uint32_t> rdata_u32(std::span<const std::byte> msg, std::size_t& pos,
-                                    std::size_t end, const char* what) {
-    ByteReader r(msg.first(end));
-    if (!r.seek(pos) || r.remaining() < 4)
-        return wire_error(kLayer, std::string("truncated ") + what + ": " + need_have(4, left(pos, end)), pos);
-    pos += 4;
-    return *r.u32();
-}
+    bool decode(DnsType type, DnsRdata& data);
+};
 
-WireResult<std::uint16_t> rdata_u16(std::span<const std::byte> msg, std::size_t& pos,
-                                    std::size_t end, const char* what) {
-    ByteReader r(msg.first(end));
-    if (!r.seek(pos) || r.remaining() < 2)
-        return wire_error(kLayer, std::string("truncated ") + what + ": " + need_have(2, left(pos, end)), pos);
-    pos += 2;
-    return *r.u16();
-}
-
-// Rdata must be used up exactly: bytes left over mean the record is not what its type says.
-WireResult<DnsRdata> expect_end(DnsRdata data, std::size_t pos, std::size_t end, DnsType type) {
-    if (pos != end)
-        return wire_error(kLayer,
-                          std::to_string(end - pos) + " unexpected bytes after " +
-                              dns_type_to_string(type) + " rdata",
-                          pos);
-    return data;
-}
-
-WireResult<DnsRdata> parse_rdata(std::span<const std::byte> msg, DnsType type, std::size_t start,
-                                 std::size_t len) {
-    std::size_t pos = start;
-    const std::size_t end = start + len;
-    auto fixed = [&](std::size_t want) -> WireResult<std::span<const std::byte>> {
-        if (len != want)
-            return wire_error(kLayer,
-                              dns_type_to_string(type) + " rdata must be " + std::to_string(want) +
-                                  " bytes, have " + std::to_string(len),
-                              start);
-        return msg.subspan(start, len);
+// Decodes the whole rdata, typed by `type`, into `data`. The data is built in place, in the
+// record that keeps it: nothing decoded is moved from a temporary to its record. On error
+// `data` may hold part of what was read.
+bool RdataReader::decode(DnsType type, DnsRdata& data) {
+    const std::size_t start = r.offset();
+    const std::size_t len = r.remaining();
+    auto fixed = [&](std::size_t want) {
+        if (len == want) return true;
+        return error = fixed_size_error(type, want, len, start), false;
     };
     switch (type) {
     case DnsType::A: {
-        auto b = fixed(4);
-        if (!b) return Unexpected(b.error());
-        auto u = [&](std::size_t i) { return static_cast<std::uint8_t>((*b)[i]); };
-        return DnsRdata{DnsA{Ipv4Address(u(0), u(1), u(2), u(3))}};
+        if (!fixed(4)) return false;
+        data.emplace<DnsA>(Ipv4Address(*r.u32()));
+        return true;
     }
     case DnsType::AAAA: {
-        auto b = fixed(16);
-        if (!b) return Unexpected(b.error());
+        if (!fixed(16)) return false;
         Ipv6Address::Bytes a{};
-        for (std::size_t i = 0; i < 16; ++i) a[i] = static_cast<std::uint8_t>((*b)[i]);
-        return DnsRdata{DnsAaaa{Ipv6Address(a)}};
+        std::memcpy(a.data(), r.rest().data(), a.size());
+        data.emplace<DnsAaaa>(Ipv6Address(a));
+        return true;
     }
     case DnsType::NS:
+        return name("rdata", data.emplace<DnsNs>().name) && done(type);
     case DnsType::CNAME:
-    case DnsType::PTR: {
-        auto name = rdata_name(msg, pos, end, "rdata");
-        if (!name) return Unexpected(name.error());
-        DnsRdata d = type == DnsType::NS      ? DnsRdata{DnsNs{std::move(*name)}}
-                     : type == DnsType::CNAME ? DnsRdata{DnsCname{std::move(*name)}}
-                                              : DnsRdata{DnsPtr{std::move(*name)}};
-        return expect_end(std::move(d), pos, end, type);
-    }
+        return name("rdata", data.emplace<DnsCname>().name) && done(type);
+    case DnsType::PTR:
+        return name("rdata", data.emplace<DnsPtr>().name) && done(type);
     case DnsType::SOA: {
-        DnsSoa soa;
-        auto m = rdata_name(msg, pos, end, "SOA mname");
-        if (!m) return Unexpected(m.error());
-        auto r = rdata_name(msg, pos, end, "SOA rname");
-        if (!r) return Unexpected(r.error());
-        soa.mname = std::move(*m);
-        soa.rname = std::move(*r);
-        std::uint32_t* fields[] = {&soa.serial, &soa.refresh, &soa.retry, &soa.expire, &soa.minimum};
-        for (auto* f : fields) {
-            auto v = rdata_u32(msg, pos, end, "SOA rdata");
-            if (!v) return Unexpected(v.error());
-            *f = *v;
-        }
-        return expect_end(DnsRdata{std::move(soa)}, pos, end, type);
+        DnsSoa& soa = data.emplace<DnsSoa>();
+        return name("SOA mname", soa.mname) && name("SOA rname", soa.rname) &&
+               u32("SOA rdata", soa.serial) && u32("SOA rdata", soa.refresh) &&
+               u32("SOA rdata", soa.retry) && u32("SOA rdata", soa.expire) &&
+               u32("SOA rdata", soa.minimum) && done(type);
     }
     case DnsType::MX: {
-        auto pref = rdata_u16(msg, pos, end, "MX preference");
-        if (!pref) return Unexpected(pref.error());
-        auto name = rdata_name(msg, pos, end, "MX exchange");
-        if (!name) return Unexpected(name.error());
-        return expect_end(DnsRdata{DnsMx{*pref, std::move(*name)}}, pos, end, type);
+        DnsMx& mx = data.emplace<DnsMx>();
+        return u16("MX preference", mx.preference) && name("MX exchange", mx.exchange) && done(type);
     }
     case DnsType::TXT: {
-        DnsTxt txt;
-        while (pos < end) {
-            std::size_t n = static_cast<std::uint8_t>(msg[pos]);
-            if (end - pos - 1 < n)
-                return wire_error(kLayer,
-                                  "TXT string of " + std::to_string(n) +
-                                      " bytes runs past the end of the rdata",
-                                  pos);
-            txt.strings.emplace_back(reinterpret_cast<const char*>(msg.data()) + pos + 1, n);
-            pos += 1 + n;
+        DnsTxt& txt = data.emplace<DnsTxt>();
+        while (!r.empty()) {
+            const std::size_t at = r.offset();
+            const std::uint8_t n = *r.u8();
+            auto s = r.bytes(n);
+            if (!s) return error = txt_error(n, at), false;
+            txt.strings.emplace_back(reinterpret_cast<const char*>(s->data()), n);
         }
-        return DnsRdata{std::move(txt)};
+        return true;
     }
     case DnsType::SRV: {
-        DnsSrv srv;
-        std::uint16_t* fields[] = {&srv.priority, &srv.weight, &srv.port};
-        for (auto* f : fields) {
-            auto v = rdata_u16(msg, pos, end, "SRV rdata");
-            if (!v) return Unexpected(v.error());
-            *f = *v;
-        }
+        DnsSrv& srv = data.emplace<DnsSrv>();
         // RFC 2782 forbids compressing the target; reading one anyway is harmless.
-        auto name = rdata_name(msg, pos, end, "SRV target");
-        if (!name) return Unexpected(name.error());
-        srv.target = std::move(*name);
-        return expect_end(DnsRdata{std::move(srv)}, pos, end, type);
+        return u16("SRV rdata", srv.priority) && u16("SRV rdata", srv.weight) &&
+               u16("SRV rdata", srv.port) && name("SRV target", srv.target) && done(type);
     }
     case DnsType::OPT: {
-        DnsOpt opt;
-        while (pos < end) {
-            auto code = rdata_u16(msg, pos, end, "EDNS option code");
-            if (!code) return Unexpected(code.error());
-            std::size_t len_at = pos;
-            auto olen = rdata_u16(msg, pos, end, "EDNS option length");
-            if (!olen) return Unexpected(olen.error());
-            if (end - pos < *olen)
-                return wire_error(kLayer,
-                                  "EDNS option " + std::to_string(*code) + " length " +
-                                      std::to_string(*olen) + " runs past the end of the rdata",
-                                  len_at);
-            opt.options.push_back({*code, copy_bytes(msg.subspan(pos, *olen))});
-            pos += *olen;
+        DnsOpt& opt = data.emplace<DnsOpt>();
+        while (!r.empty()) {
+            std::uint16_t code = 0, olen = 0;
+            if (!u16("EDNS option code", code)) return false;
+            const std::size_t len_at = r.offset();
+            if (!u16("EDNS option length", olen)) return false;
+            auto value = r.bytes(olen);
+            if (!value) return error = option_error(code, olen, len_at), false;
+            opt.options.push_back({code, {value->begin(), value->end()}});
         }
-        return DnsRdata{std::move(opt)};
+        return true;
     }
-    default:
-        return DnsRdata{DnsRaw{copy_bytes(msg.subspan(start, len))}};
+    default: {
+        auto bytes = r.rest();
+        data.emplace<DnsRaw>().data.assign(bytes.begin(), bytes.end());
+        return true;
+    }
     }
 }
 
-WireResult<DnsRecord> parse_record(std::span<const std::byte> msg, std::size_t& pos) {
-    auto name = read_dns_name(msg, pos);
-    if (!name) return Unexpected(name.error());
-    pos = name->end;
+// Decodes the record at `pos` into `rec` and moves `pos` past it.
+bool parse_record(std::span<const std::byte> msg, std::size_t& pos, DnsRecord& rec, WireError& error) {
+    if (!detail::read_dns_name_into(msg, pos, rec.name, error)) return false;
     ByteReader r(msg);
     if (!r.seek(pos) || r.remaining() < 10)
-        return wire_error(kLayer,
-                          "truncated record: type, class, ttl and rdlength " + need_have(10, left(pos, msg.size())), pos);
-    DnsRecord rec;
-    rec.name = std::move(name->name);
+        return error = record_error(left(pos, msg.size()), pos), false;
     rec.type = static_cast<DnsType>(*r.u16());
     rec.rclass = static_cast<DnsClass>(*r.u16());
     rec.ttl = *r.u32();
-    std::size_t len_at = r.offset();
-    std::uint16_t rdlen = *r.u16();
-    if (r.remaining() < rdlen)
-        return wire_error(kLayer,
-                          "rdlength " + std::to_string(rdlen) + " runs past the end of the message (" +
-                              std::to_string(r.remaining()) + " bytes left)",
-                          len_at);
-    auto data = parse_rdata(msg, rec.type, r.offset(), rdlen);
-    if (!data) return Unexpected(data.error());
-    rec.data = std::move(*data);
+    const std::size_t len_at = r.offset();
+    const std::uint16_t rdlen = *r.u16();
+    if (r.remaining() < rdlen) return error = rdlength_error(rdlen, r.remaining(), len_at), false;
+    // The rdata's reader ends where the rdata does.
+    RdataReader rdata{ByteReader(msg.first(r.offset() + rdlen)), error};
+    if (!rdata.r.seek(r.offset()) || !rdata.decode(rec.type, rec.data)) return false;
     pos = r.offset() + rdlen;
-    return rec;
+    return true;
 }
 
-WireResult<void> parse_section(std::span<const std::byte> msg, std::size_t& pos, std::size_t count,
-                               std::vector<DnsRecord>& out) {
+bool parse_section(std::span<const std::byte> msg, std::size_t& pos, std::size_t count,
+                   std::vector<DnsRecord>& out, WireError& error) {
     // Reserve only what the bytes left could hold: the count itself is untrusted.
     out.reserve(std::min(count, (msg.size() - pos) / kMinRecordSize));
-    for (std::size_t i = 0; i < count; ++i) {
-        auto rec = parse_record(msg, pos);
-        if (!rec) return Unexpected(rec.error());
-        out.push_back(std::move(*rec));
-    }
-    return {};
+    for (std::size_t i = 0; i < count; ++i)
+        if (!parse_record(msg, pos, out.emplace_back(), error)) return false;
+    return true;
 }
 
-}  // namespace
-
-std::optional<DnsEdns> DnsMessage::edns() const {
-    for (const auto& rec : additional)
-        if (rec.type == DnsType::OPT) return edns_from_record(rec);
-    return std::nullopt;
-}
-
-std::uint16_t DnsMessage::full_rcode() const {
-    std::uint16_t rcode = header.rcode;
-    if (auto e = edns()) rcode = static_cast<std::uint16_t>(rcode | e->extended_rcode << 4);
-    return rcode;
-}
-
-WireResult<DnsMessage> parse_dns(std::span<const std::byte> bytes) {
+// Decodes the whole message into `m`, each entry where it is kept (emplace_back, then
+// filled): nothing decoded is moved from one object to another.
+bool parse_message(std::span<const std::byte> bytes, DnsMessage& m, WireError& error) {
     ByteReader r(bytes);
-    if (r.remaining() < kDnsHeaderSize)
-        return wire_error(kLayer, "truncated header: " + need_have(kDnsHeaderSize, r.remaining()), 0);
-    DnsMessage m;
+    if (r.remaining() < kDnsHeaderSize) return error = header_error(r.remaining()), false;
     DnsHeader& h = m.header;
     h.id = *r.u16();
     std::uint8_t b2 = *r.u8();
@@ -256,22 +238,38 @@ WireResult<DnsMessage> parse_dns(std::span<const std::byte> bytes) {
     std::size_t pos = r.offset();
     m.questions.reserve(std::min<std::size_t>(h.qdcount, (bytes.size() - pos) / kMinQuestionSize));
     for (std::size_t i = 0; i < h.qdcount; ++i) {
-        auto name = read_dns_name(bytes, pos);
-        if (!name) return Unexpected(name.error());
-        pos = name->end;
+        DnsQuestion& question = m.questions.emplace_back();
+        if (!detail::read_dns_name_into(bytes, pos, question.name, error)) return false;
         ByteReader q(bytes);
-        if (!q.seek(pos) || q.remaining() < 4)
-            return wire_error(kLayer, "truncated question: type and class " + need_have(4, left(pos, bytes.size())),
-                              pos);
-        DnsQuestion question{std::move(name->name), static_cast<DnsType>(*q.u16()),
-                             static_cast<DnsClass>(*q.u16())};
-        m.questions.push_back(std::move(question));
+        if (!q.seek(pos) || q.remaining() < 4) return error = question_error(left(pos, bytes.size()), pos), false;
+        question.type = static_cast<DnsType>(*q.u16());
+        question.qclass = static_cast<DnsClass>(*q.u16());
         pos += 4;
     }
-    if (auto s = parse_section(bytes, pos, h.ancount, m.answers); !s) return Unexpected(s.error());
-    if (auto s = parse_section(bytes, pos, h.nscount, m.authority); !s) return Unexpected(s.error());
-    if (auto s = parse_section(bytes, pos, h.arcount, m.additional); !s) return Unexpected(s.error());
-    return m;
+    return parse_section(bytes, pos, h.ancount, m.answers, error) &&
+           parse_section(bytes, pos, h.nscount, m.authority, error) &&
+           parse_section(bytes, pos, h.arcount, m.additional, error);
+}
+
+}  // namespace
+
+std::optional<DnsEdns> DnsMessage::edns() const {
+    for (const auto& rec : additional)
+        if (rec.type == DnsType::OPT) return edns_from_record(rec);
+    return std::nullopt;
+}
+
+std::uint16_t DnsMessage::full_rcode() const {
+    std::uint16_t rcode = header.rcode;
+    if (auto e = edns()) rcode = static_cast<std::uint16_t>(rcode | e->extended_rcode << 4);
+    return rcode;
+}
+
+WireResult<DnsMessage> parse_dns(std::span<const std::byte> bytes) {
+    // The message is decoded inside the result that returns it (one return, so no move).
+    WireResult<DnsMessage> result = DnsMessage{};
+    if (WireError error; !parse_message(bytes, *result, error)) result = Unexpected(std::move(error));
+    return result;
 }
 
 DnsRecord make_opt_record(const DnsEdns& edns) {

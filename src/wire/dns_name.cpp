@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "dns_detail.hpp"
+
 namespace weft::wire {
 namespace {
 
@@ -168,72 +170,91 @@ bool operator==(const DnsName& a, const DnsName& b) noexcept {
     return true;
 }
 
-WireResult<DnsNameRead> read_dns_name(std::span<const std::byte> message, std::size_t offset) {
-    DnsNameRead out;
-    bool end_known = false;
+namespace {
+
+// read_dns_name's errors, out of the hot path (see tcp.cpp): only their strings are slow.
+[[gnu::cold, gnu::noinline]] WireError name_error(std::string reason, std::size_t at) {
+    return {kLayer, std::move(reason), at};
+}
+[[gnu::cold, gnu::noinline]] WireError label_cut_error(std::uint8_t len, std::size_t have, std::size_t at) {
+    return {kLayer, "truncated name: label needs " + std::to_string(len) + " bytes, have " + std::to_string(have), at};
+}
+[[gnu::cold, gnu::noinline]] WireError forward_pointer_error(std::size_t target, std::size_t part_start,
+                                                             std::size_t at) {
+    return {kLayer,
+            "forward compression pointer to offset " + std::to_string(target) + " (must point before " +
+                std::to_string(part_start) + ")",
+            at};
+}
+[[gnu::cold, gnu::noinline]] WireError hops_error(std::size_t at) {
+    return {kLayer, "more than " + std::to_string(kDnsMaxPointerHops) + " compression pointers in one name", at};
+}
+// 01 was the EDNS extended label type (RFC 6891 deprecates it), 10 is reserved: neither can
+// be skipped safely, so the name is rejected.
+[[gnu::cold, gnu::noinline]] WireError label_type_error(std::uint8_t len, std::size_t at) {
+    return {kLayer,
+            "label longer than 63 bytes (length byte " + hex_byte(len) + ": label type " +
+                ((len & 0xc0) == 0x40 ? "01" : "10") + " is not supported)",
+            at};
+}
+
+}  // namespace
+
+bool detail::read_dns_name_into(std::span<const std::byte> message, std::size_t& offset, DnsName& name,
+                                WireError& error) {
+    // The walk only checks the name and notes where each label is; the labels are copied once
+    // it has reached the root, into a vector allocated once at its final size. Growing it label
+    // by label would allocate at each doubling, and allocations are most of what decoding a
+    // message costs. Every label adds at least 2 bytes to the 1 of the root, so a name within
+    // kDnsMaxNameLength has at most 127 labels.
+    std::size_t label_at[kDnsMaxNameLength / 2];  // offset of each label's length byte
+    std::size_t labels = 0;
+    const std::byte* bytes = message.data();
+    const std::size_t size = message.size();
     std::size_t pos = offset;
+    std::size_t end = 0;  // where the in-place bytes end: known at the root or the first pointer
     // Start of the name part being read: the name itself, then each pointer's target. Every
     // pointer must aim strictly before it, so the parts move backwards and cannot loop.
     std::size_t part_start = offset;
     std::size_t hops = 0;
     std::size_t wire_length = 1;  // the root byte, counted up front
-    auto byte_at = [&](std::size_t i) { return static_cast<std::uint8_t>(message[i]); };
 
     for (;;) {
-        if (pos >= message.size())
-            return wire_error(kLayer, "truncated name: label length byte missing", pos);
-        std::uint8_t len = byte_at(pos);
-        switch (len & 0xc0) {
-        case 0x00: {
-            if (len == 0) {
-                if (!end_known) out.end = pos + 1;
-                return out;
-            }
+        if (pos >= size) return error = name_error("truncated name: label length byte missing", pos), false;
+        const auto len = std::to_integer<std::uint8_t>(bytes[pos]);
+        if (len == 0) break;
+        if (len <= kDnsMaxLabelLength) {
             wire_length += 1 + std::size_t{len};
-            if (wire_length > kDnsMaxNameLength)
-                return wire_error(kLayer, "name longer than 255 bytes", pos);
-            if (message.size() - pos - 1 < len)
-                return wire_error(kLayer,
-                                  "truncated name: label needs " + std::to_string(len) +
-                                      " bytes, have " + std::to_string(message.size() - pos - 1),
-                                  pos);
-            const char* p = reinterpret_cast<const char*>(message.data()) + pos + 1;
-            out.name.labels.emplace_back(p, len);
+            if (wire_length > kDnsMaxNameLength) return error = name_error("name longer than 255 bytes", pos), false;
+            if (size - pos - 1 < len) return error = label_cut_error(len, size - pos - 1, pos), false;
+            label_at[labels++] = pos;
             pos += 1 + std::size_t{len};
-            break;
-        }
-        case 0xc0: {
-            if (pos + 1 >= message.size())
-                return wire_error(kLayer, "truncated name: compression pointer cut", pos);
-            std::size_t target = std::size_t{len & 0x3fu} << 8 | byte_at(pos + 1);
-            if (!end_known) {
-                out.end = pos + 2;
-                end_known = true;
-            }
-            if (target >= part_start)
-                return wire_error(kLayer,
-                                  "forward compression pointer to offset " +
-                                      std::to_string(target) + " (must point before " +
-                                      std::to_string(part_start) + ")",
-                                  pos);
-            if (++hops > kDnsMaxPointerHops)
-                return wire_error(kLayer,
-                                  "more than " + std::to_string(kDnsMaxPointerHops) +
-                                      " compression pointers in one name",
-                                  pos);
+        } else if ((len & 0xc0) == 0xc0) {
+            if (pos + 1 >= size) return error = name_error("truncated name: compression pointer cut", pos), false;
+            const std::size_t target = std::size_t{len & 0x3fu} << 8 | std::to_integer<std::uint8_t>(bytes[pos + 1]);
+            if (hops == 0) end = pos + 2;
+            if (target >= part_start) return error = forward_pointer_error(target, part_start, pos), false;
+            if (++hops > kDnsMaxPointerHops) return error = hops_error(pos), false;
             pos = part_start = target;
-            break;
-        }
-        default:
-            // 01 was the EDNS extended label type (RFC 6891 deprecates it), 10 is reserved:
-            // neither can be skipped safely, so the name is rejected.
-            return wire_error(kLayer,
-                              "label longer than 63 bytes (length byte " + hex_byte(len) +
-                                  ": label type " + ((len & 0xc0) == 0x40 ? "01" : "10") +
-                                  " is not supported)",
-                              pos);
+        } else {
+            return error = label_type_error(len, pos), false;
         }
     }
+    offset = hops == 0 ? pos + 1 : end;
+    name.labels.clear();
+    name.labels.reserve(labels);
+    for (std::size_t i = 0; i < labels; ++i)
+        name.labels.emplace_back(reinterpret_cast<const char*>(bytes) + label_at[i] + 1,
+                                 std::to_integer<std::uint8_t>(bytes[label_at[i]]));
+    return true;
+}
+
+WireResult<DnsNameRead> read_dns_name(std::span<const std::byte> message, std::size_t offset) {
+    DnsNameRead out;
+    WireError error;
+    if (!detail::read_dns_name_into(message, offset, out.name, error)) return Unexpected(std::move(error));
+    out.end = offset;
+    return out;
 }
 
 void write_dns_name(ByteWriter& out, const DnsName& name) {

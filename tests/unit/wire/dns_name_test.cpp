@@ -192,6 +192,41 @@ TEST(DnsName, LongNameThroughPointersCounted) {
     EXPECT_NE(r.error().reason.find("longer than 255"), std::string::npos);
 }
 
+TEST(DnsName, MostLabelsAcrossPointers) {
+    // 127 one-byte labels and the root make 255 bytes, the most labels a name can have: here
+    // 27 in place, then 100 behind a pointer. One label more, in front, is a name too long.
+    std::vector<std::byte> msg;
+    auto labels = [&](int n, char c) {
+        for (int i = 0; i < n; ++i) {
+            msg.push_back(std::byte{1});
+            msg.push_back(static_cast<std::byte>(c));
+        }
+    };
+    labels(100, 'a');
+    msg.push_back(std::byte{0});
+    const std::size_t start = msg.size();
+    labels(27, 'b');
+    msg.push_back(std::byte{0xc0});
+    msg.push_back(std::byte{0});
+    auto r = read_dns_name(msg, start);
+    ASSERT_TRUE(r) << r.error().to_string();
+    ASSERT_EQ(r->name.labels.size(), 127u);
+    EXPECT_EQ(r->name.wire_length(), kDnsMaxNameLength);
+    EXPECT_EQ(r->name.labels.front(), "b");
+    EXPECT_EQ(r->name.labels[26], "b");
+    EXPECT_EQ(r->name.labels[27], "a");
+    EXPECT_EQ(r->end, msg.size());
+
+    const std::size_t longer = msg.size();
+    labels(1, 'c');
+    msg.push_back(std::byte{0xc0});
+    msg.push_back(static_cast<std::byte>(start));
+    auto too_long = read_dns_name(msg, longer);
+    ASSERT_FALSE(too_long);
+    EXPECT_EQ(too_long.error().reason, "name longer than 255 bytes");
+    EXPECT_EQ(too_long.error().offset, 198u);  // the 100th 'a' label: the 128th of the name
+}
+
 TEST(DnsName, PointerHopCap) {
     // offset 0: root; each later pair points at the pair before it: a backwards chain.
     std::vector<std::byte> msg = bytes_of({0});
