@@ -5,13 +5,18 @@
 #include "weft/io/tcp_server.hpp"
 
 #include <array>
+#include <cstdio>
+#include <sstream>
+#include <fstream>
 #include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 
 #include "test_support.hpp"
@@ -39,6 +44,36 @@ int unsent(int fd) {
     int n = 0;
     ::ioctl(fd, TIOCOUTQ, &n);
     return n;
+}
+
+// The send and receive queues of the 127.0.0.1 TCP socket with local port `local` and remote
+// port `remote`, from /proc/net/tcp (the kernel's view of a socket this test does not own).
+struct Queues {
+    long tx = -1, rx = -1;
+};
+Queues queues_of(std::uint16_t local, std::uint16_t remote) {
+    std::ifstream in("/proc/net/tcp");
+    std::string line;
+    std::getline(in, line);  // the header
+    char want_local[16], want_remote[16];
+    std::snprintf(want_local, sizeof want_local, "0100007F:%04X", local);
+    std::snprintf(want_remote, sizeof want_remote, "0100007F:%04X", remote);
+    while (std::getline(in, line)) {
+        std::istringstream fields(line);
+        std::string slot, l, r, state, queues;
+        fields >> slot >> l >> r >> state >> queues;
+        if (l != want_local || r != want_remote) continue;
+        const auto colon = queues.find(':');
+        return {std::stol(queues.substr(0, colon), nullptr, 16), std::stol(queues.substr(colon + 1), nullptr, 16)};
+    }
+    return {};
+}
+
+std::uint16_t local_port(int fd) {
+    sockaddr_in a{};
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    return ntohs(a.sin_port);
 }
 
 // Idle clients do not hold the stop up: each sees a clean EOF (a FIN, not an RST), and the
@@ -76,15 +111,32 @@ TEST(GracefulStop, MidExchangeConnectionIsServedUntilThePeerHalfCloses) {
     ASSERT_TRUE(server);
     const int c = test::connect_blocking((*server)->local_endpoint().port(), 30s);
     ASSERT_GE(c, 0);
-    // Send without reading until the server's echo backs up: our receive buffer fills, the
-    // server's handler blocks writing and stops reading, and our bytes pile up unsent (a
-    // MiB of them cannot be in flight on loopback otherwise).
     const std::string chunk(64 * 1024, 'x');
     std::size_t sent = 0;
-    while (unsent(c) < (1 << 20)) {
-        ASSERT_TRUE(test::send_all(c, chunk));
-        sent += chunk.size();
-        ASSERT_LT(sent, 256u << 20) << "the server never stopped taking bytes";
+    // Send without reading until the server is stuck in write_all: its socket holds input
+    // it cannot get to (rx) and output we do not take (tx), our own queue is full, and that
+    // state holds while we watch. Our unsent bytes alone would not prove it: the server's send
+    // buffer grows to megabytes on loopback, and a handler whose echo fits there has answered
+    // everything and is rightly idle. The queues come from /proc/net/tcp.
+    const auto port = (*server)->local_endpoint().port();
+    const auto ours = local_port(c);
+    Queues last{};
+    int steady = 0;
+    while (steady < 20) {
+        const ssize_t n = ::send(c, chunk.data(), chunk.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n > 0) {
+            sent += static_cast<std::size_t>(n);
+            steady = 0;
+            ASSERT_LT(sent, 256u << 20) << "the server never stopped taking bytes";
+            continue;
+        }
+        ASSERT_TRUE(errno == EAGAIN || errno == EWOULDBLOCK) << "send: errno " << errno;
+        pollfd p{c, POLLOUT, 0};
+        ::poll(&p, 1, 5);  // a bounded wait for room; none means the server is not reading
+        const Queues q = queues_of(port, ours);
+        const bool stuck = q.rx > 0 && q.tx > 0 && q.rx == last.rx && q.tx == last.tx;
+        steady = stuck ? steady + 1 : 0;
+        last = q;
     }
     (*server)->stop();
     // After the stop has begun: more bytes, then the half-close. All must come back.
