@@ -33,7 +33,7 @@
 // the server's payload size and the DO bit echoed. Size: over UDP at most 512 bytes, or
 // min(the requestor's EDNS payload size, the server's) when the query has OPT (never less
 // than 512); over TCP 65535. A response over the limit loses whole records from the end and
-// sets TC (wire::build_dns with a size limit), and is complete over TCP.
+// sets TC (the rules of wire::build_dns with a size limit), and is complete over TCP.
 
 #include <cstddef>
 #include <cstdint>
