@@ -116,12 +116,6 @@ std::size_t entry_response_size(const std::byte* e) noexcept {
 // and a table at most half full, runs are short; the cap bounds the worst case anyway.
 constexpr std::size_t kMaxProbes = 32;
 
-std::size_t table_size(std::size_t max_entries) noexcept {
-    std::size_t n = 16;
-    while (n < 2 * max_entries) n *= 2;
-    return n;
-}
-
 }  // namespace
 
 detail::HashKey detail::HashKey::random() noexcept {
@@ -135,36 +129,21 @@ detail::HashKey detail::HashKey::random() noexcept {
     return {words[0], words[1]};
 }
 
-// The table starts small and doubles with the entries (at most half full), so a server whose
-// clients ask a few hundred names probes a few kilobytes, not the whole capacity.
+// The slots start small and double with the entries, so a server whose clients ask a few
+// hundred names probes a few kilobytes, not the whole capacity.
 AnswerCache::AnswerCache(std::size_t max_entries)
-    : slots_(table_size(std::min<std::size_t>(std::max<std::size_t>(max_entries, 1), 256))),
+    : slots_(std::min<std::size_t>(std::max<std::size_t>(max_entries, 1), 256)),
       max_entries_(std::max<std::size_t>(max_entries, 1)) {
     const auto seed = detail::HashKey::random();
     seed0_ = seed.k0;
     seed1_ = seed.k1;
 }
 
-void AnswerCache::grow() {
-    std::vector<Slot> bigger(slots_.size() * 2);
-    const std::size_t mask = bigger.size() - 1;
-    for (const Slot& slot : slots_) {
-        if (slot.entry == nullptr) continue;
-        std::size_t i = slot.hash & mask;
-        while (bigger[i].entry != nullptr) i = (i + 1) & mask;
-        bigger[i] = slot;
-    }
-    slots_ = std::move(bigger);
-}
-
 AnswerCache::~AnswerCache() { clear(); }
 
 void AnswerCache::clear() noexcept {
-    for (auto& slot : slots_) {
-        delete[] slot.entry;
-        slot = Slot{};
-    }
-    used_ = 0;
+    slots_.for_each([](std::byte* entry) { delete[] entry; });
+    slots_.clear();
 }
 
 std::size_t AnswerCache::answer(const ZoneSet& zones, std::span<const std::byte> query, const AnswerOptions& options,
@@ -172,18 +151,17 @@ std::size_t AnswerCache::answer(const ZoneSet& zones, std::span<const std::byte>
     QueryKey key;
     const bool plain = plain_query_key(query, options, key);
     const std::uint64_t hash = plain ? detail::siphash13({seed0_, seed1_}, key.view()) : 0;
-    const std::size_t mask = slots_.size() - 1;
     if (plain) {
-        std::size_t i = hash & mask;
-        for (std::size_t probes = 0; probes < kMaxProbes; ++probes, i = (i + 1) & mask) {
-            const Slot& slot = slots_[i];
-            if (slot.entry == nullptr) break;
-            if (slot.hash != hash || entry_key_size(slot.entry) != key.size ||
-                std::memcmp(slot.entry + kEntryHeader, key.bytes.data(), key.size) != 0)
-                continue;
-            const std::size_t size = entry_response_size(slot.entry);
+        const std::byte* entry = slots_.find(
+            hash,
+            [&](const std::byte& e) {
+                return entry_key_size(&e) == key.size && std::memcmp(&e + kEntryHeader, key.bytes.data(), key.size) == 0;
+            },
+            kMaxProbes);
+        if (entry != nullptr) {
+            const std::size_t size = entry_response_size(entry);
             if (size > out.size()) return 0;
-            std::memcpy(out.data(), slot.entry + kEntryHeader + key.size, size);
+            std::memcpy(out.data(), entry + kEntryHeader + key.size, size);
             std::memcpy(out.data(), query.data(), 2);  // the ID
             std::memcpy(out.data() + wire::kDnsHeaderSize, query.data() + wire::kDnsHeaderSize,
                         key.name_end - wire::kDnsHeaderSize);  // the question's name, its case
@@ -202,7 +180,7 @@ std::size_t AnswerCache::answer(const ZoneSet& zones, std::span<const std::byte>
                                          scratch_.begin() + static_cast<std::ptrdiff_t>(key.name_end),
                                          query.begin() + wire::kDnsHeaderSize);
     if (has_question) {
-        if (used_ >= max_entries_) clear();  // a flood of distinct names: start over
+        if (slots_.size() >= max_entries_) clear();  // a flood of distinct names: start over
         auto* entry = new std::byte[kEntryHeader + key.size + scratch_.size()];
         entry[0] = std::byte(key.size & 0xff);
         entry[1] = std::byte(key.size >> 8);
@@ -210,20 +188,7 @@ std::size_t AnswerCache::answer(const ZoneSet& zones, std::span<const std::byte>
         std::memcpy(entry + 2, &response_size, 4);
         std::memcpy(entry + kEntryHeader, key.bytes.data(), key.size);
         std::memcpy(entry + kEntryHeader + key.size, scratch_.data(), scratch_.size());
-        if (2 * (used_ + 1) > slots_.size()) grow();
-        const std::size_t new_mask = slots_.size() - 1;
-        std::size_t i = hash & new_mask;
-        std::size_t probes = 0;
-        while (slots_[i].entry != nullptr && probes < kMaxProbes) {
-            i = (i + 1) & new_mask;
-            ++probes;
-        }
-        if (slots_[i].entry == nullptr) {
-            slots_[i] = Slot{hash, entry};
-            ++used_;
-        } else {
-            delete[] entry;  // a crowded neighbourhood: answered, not remembered
-        }
+        if (!slots_.insert(hash, entry, kMaxProbes)) delete[] entry;  // crowded: answered, not kept
     }
     return scratch_.size();
 }

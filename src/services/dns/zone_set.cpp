@@ -15,43 +15,22 @@ const RRset* ZoneNode::find(wire::DnsType type) const noexcept {
     return nullptr;
 }
 
-NodeTable::NodeTable() : slots_(16) {}
-
-NodeTable::Entry* NodeTable::lookup(std::string_view key, std::uint64_t hash) const noexcept {
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
-        const Slot& slot = slots_[i];
-        if (slot.entry == nullptr) return nullptr;
-        if (slot.hash == hash && slot.entry->key() == key) return slot.entry;
-    }
+NodeTable::Entry* NodeTable::lookup(std::string_view key) const noexcept {
+    return slots_.find(std::hash<std::string_view>{}(key), [&](const Entry& e) { return e.key() == key; });
 }
 
 const ZoneNode* NodeTable::find(std::string_view key) const noexcept {
-    const Entry* e = lookup(key, std::hash<std::string_view>{}(key));
+    const Entry* e = lookup(key);
     return e ? &e->node : nullptr;
 }
 
 ZoneNode* NodeTable::find(std::string_view key) noexcept {
-    Entry* e = lookup(key, std::hash<std::string_view>{}(key));
+    Entry* e = lookup(key);
     return e ? &e->node : nullptr;
 }
 
-void NodeTable::grow() {
-    std::vector<Slot> bigger(slots_.size() * 2);
-    const std::size_t mask = bigger.size() - 1;
-    for (const Slot& slot : slots_) {
-        if (slot.entry == nullptr) continue;
-        std::size_t i = slot.hash & mask;
-        while (bigger[i].entry != nullptr) i = (i + 1) & mask;
-        bigger[i] = slot;
-    }
-    slots_ = std::move(bigger);
-}
-
 std::pair<ZoneNode*, bool> NodeTable::emplace(std::string_view key, const wire::DnsName& name) {
-    const std::uint64_t hash = std::hash<std::string_view>{}(key);
-    if (Entry* e = lookup(key, hash)) return {&e->node, false};
-    if (2 * (entries_.size() + 1) > slots_.size()) grow();
+    if (Entry* e = lookup(key)) return {&e->node, false};
     Entry& e = entries_.emplace_back();
     e.node.name = name;
     if (key.size() <= Entry::kInline) {
@@ -60,10 +39,7 @@ std::pair<ZoneNode*, bool> NodeTable::emplace(std::string_view key, const wire::
     } else {
         e.long_key.assign(key);
     }
-    const std::size_t mask = slots_.size() - 1;
-    std::size_t i = hash & mask;
-    while (slots_[i].entry != nullptr) i = (i + 1) & mask;
-    slots_[i] = Slot{hash, &e};
+    slots_.insert(std::hash<std::string_view>{}(key), &e);  // unbounded probes: always added
     return {&e.node, true};
 }
 

@@ -41,6 +41,7 @@
 #include <string>
 #include <vector>
 
+#include "weft/services/dns/detail/hash_slots.hpp"
 #include "weft/services/dns/zone_set.hpp"
 
 namespace weft::dns {
@@ -84,19 +85,12 @@ public:
     std::size_t misses() const noexcept { return misses_; }
 
 private:
-    // An open-addressing table of (hash, entry) pairs, at least twice as many slots as
-    // entries, linear probing; an entry is one heap block holding the key, then the
-    // response. A hit costs the probe and one block, where a node-based map walks four.
-    struct Slot {
-        std::uint64_t hash = 0;
-        std::byte* entry = nullptr;
-    };
+    // Entries are single heap blocks, the key then the response, indexed by a keyed hash
+    // (HashSlots): a hit costs the probed slot and one block.
     void clear() noexcept;
-    void grow();
 
-    std::vector<Slot> slots_;
+    detail::HashSlots<std::byte> slots_;
     std::uint64_t seed0_ = 0, seed1_ = 0;  // the hash's secret key (SipHash-1-3)
-    std::size_t used_ = 0;
     std::size_t max_entries_;
     std::vector<std::byte> scratch_;
     std::size_t hits_ = 0, misses_ = 0;
