@@ -42,38 +42,11 @@ void check_names(const DnsRdata& d) {
         d);
 }
 
-bool same_rdata(const DnsRdata& a, const DnsRdata& b) {
-    if (a.index() != b.index()) return false;
-    return std::visit(
-        [&](const auto& x) {
-            using T = std::decay_t<decltype(x)>;
-            const T& y = std::get<T>(b);
-            if constexpr (std::is_same_v<T, DnsRaw>) return x.data == y.data;
-            else if constexpr (std::is_same_v<T, DnsA> || std::is_same_v<T, DnsAaaa>) return x.address == y.address;
-            else if constexpr (std::is_same_v<T, DnsNs> || std::is_same_v<T, DnsCname> || std::is_same_v<T, DnsPtr>)
-                return x.name == y.name;
-            else if constexpr (std::is_same_v<T, DnsSoa>)
-                return x.mname == y.mname && x.rname == y.rname && x.serial == y.serial && x.refresh == y.refresh &&
-                       x.retry == y.retry && x.expire == y.expire && x.minimum == y.minimum;
-            else if constexpr (std::is_same_v<T, DnsMx>) return x.preference == y.preference && x.exchange == y.exchange;
-            else if constexpr (std::is_same_v<T, DnsTxt>) return x.strings == y.strings;
-            else if constexpr (std::is_same_v<T, DnsSrv>)
-                return x.priority == y.priority && x.weight == y.weight && x.port == y.port && x.target == y.target;
-            else if constexpr (std::is_same_v<T, DnsOpt>) {
-                if (x.options.size() != y.options.size()) return false;
-                for (std::size_t i = 0; i < x.options.size(); ++i)
-                    if (x.options[i].code != y.options[i].code || x.options[i].data != y.options[i].data) return false;
-                return true;
-            }
-        },
-        a);
-}
-
 bool same_records(const std::vector<DnsRecord>& a, const std::vector<DnsRecord>& b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i)
         if (!(a[i].name == b[i].name) || a[i].type != b[i].type || a[i].rclass != b[i].rclass ||
-            a[i].ttl != b[i].ttl || !same_rdata(a[i].data, b[i].data))
+            a[i].ttl != b[i].ttl || !(a[i].data == b[i].data))
             return false;
     return true;
 }

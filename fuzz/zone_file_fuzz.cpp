@@ -34,29 +34,8 @@ bool below(const DnsName& name, const DnsName& apex) {
     return false;
 }
 
-bool same_rdata(const DnsRdata& a, const DnsRdata& b) {
-    if (a.index() != b.index()) return false;
-    return std::visit(
-        [&](const auto& x) {
-            using T = std::decay_t<decltype(x)>;
-            const T& y = std::get<T>(b);
-            if constexpr (std::is_same_v<T, DnsA> || std::is_same_v<T, DnsAaaa>) return x.address == y.address;
-            else if constexpr (std::is_same_v<T, DnsNs> || std::is_same_v<T, DnsCname> || std::is_same_v<T, DnsPtr>)
-                return x.name == y.name;
-            else if constexpr (std::is_same_v<T, DnsSoa>)
-                return x.mname == y.mname && x.rname == y.rname && x.serial == y.serial && x.refresh == y.refresh &&
-                       x.retry == y.retry && x.expire == y.expire && x.minimum == y.minimum;
-            else if constexpr (std::is_same_v<T, DnsMx>) return x.preference == y.preference && x.exchange == y.exchange;
-            else if constexpr (std::is_same_v<T, DnsTxt>) return x.strings == y.strings;
-            else if constexpr (std::is_same_v<T, DnsSrv>)
-                return x.priority == y.priority && x.weight == y.weight && x.port == y.port && x.target == y.target;
-            else return false;  // DnsRaw, DnsOpt: the parser never makes them
-        },
-        a);
-}
-
 bool same_record(const DnsRecord& a, const DnsRecord& b) {
-    return a.name == b.name && a.type == b.type && a.rclass == b.rclass && a.ttl == b.ttl && same_rdata(a.data, b.data);
+    return a.name == b.name && a.type == b.type && a.rclass == b.rclass && a.ttl == b.ttl && a.data == b.data;
 }
 
 bool type_matches(const DnsRecord& rr) {
@@ -130,7 +109,7 @@ void check_zone(const Zone& zone) {
         }
         auto& same = by_name[dns_name_key(rr.name)];
         for (const auto* other : same) {
-            check(!(other->type == rr.type && same_rdata(other->data, rr.data)), "no record twice");
+            check(!(other->type == rr.type && other->data == rr.data), "no record twice");
             // RFC 1034 3.6.2: nothing else beside a CNAME, not even a second CNAME.
             check(other->type != DnsType::CNAME && rr.type != DnsType::CNAME, "a CNAME is alone at its name");
         }

@@ -63,27 +63,66 @@ struct DnsQuestion {
     DnsClass qclass = DnsClass::IN;
 };
 
-struct DnsA { Ipv4Address address; };
-struct DnsAaaa { Ipv6Address address; };
-struct DnsNs { DnsName name; };
-struct DnsCname { DnsName name; };
-struct DnsPtr { DnsName name; };
+struct DnsA {
+    Ipv4Address address;
+    friend bool operator==(const DnsA&, const DnsA&) = default;
+};
+struct DnsAaaa {
+    Ipv6Address address;
+    friend bool operator==(const DnsAaaa&, const DnsAaaa&) = default;
+};
+struct DnsNs {
+    DnsName name;
+    friend bool operator==(const DnsNs&, const DnsNs&) = default;
+};
+struct DnsCname {
+    DnsName name;
+    friend bool operator==(const DnsCname&, const DnsCname&) = default;
+};
+struct DnsPtr {
+    DnsName name;
+    friend bool operator==(const DnsPtr&, const DnsPtr&) = default;
+};
 struct DnsSoa {
     DnsName mname, rname;
     std::uint32_t serial = 0, refresh = 0, retry = 0, expire = 0, minimum = 0;
+    friend bool operator==(const DnsSoa&, const DnsSoa&) = default;
 };
-struct DnsMx { std::uint16_t preference = 0; DnsName exchange; };
+struct DnsMx {
+    std::uint16_t preference = 0;
+    DnsName exchange;
+    friend bool operator==(const DnsMx&, const DnsMx&) = default;
+};
 /// One or more character-strings of up to 255 bytes each.
-struct DnsTxt { std::vector<std::string> strings; };
-struct DnsSrv { std::uint16_t priority = 0, weight = 0, port = 0; DnsName target; };
+struct DnsTxt {
+    std::vector<std::string> strings;
+    friend bool operator==(const DnsTxt&, const DnsTxt&) = default;
+};
+struct DnsSrv {
+    std::uint16_t priority = 0, weight = 0, port = 0;
+    DnsName target;
+    friend bool operator==(const DnsSrv&, const DnsSrv&) = default;
+};
 /// One EDNS option (code, raw data).
-struct DnsEdnsOption { std::uint16_t code = 0; std::vector<std::byte> data; };
+struct DnsEdnsOption {
+    std::uint16_t code = 0;
+    std::vector<std::byte> data;
+    friend bool operator==(const DnsEdnsOption&, const DnsEdnsOption&) = default;
+};
 /// OPT rdata: the options. The other EDNS fields live in the record's class and TTL; see
 /// DnsEdns and edns_from_record / make_opt_record.
-struct DnsOpt { std::vector<DnsEdnsOption> options; };
+struct DnsOpt {
+    std::vector<DnsEdnsOption> options;
+    friend bool operator==(const DnsOpt&, const DnsOpt&) = default;
+};
 /// Any other type, as its rdata bytes (RFC 3597).
-struct DnsRaw { std::vector<std::byte> data; };
+struct DnsRaw {
+    std::vector<std::byte> data;
+    friend bool operator==(const DnsRaw&, const DnsRaw&) = default;
+};
 
+/// Record data. The alternatives compare field by field (names ignoring ASCII case, as DNS
+/// does), so two DnsRdata compare with ==: same type, same data.
 using DnsRdata =
     std::variant<DnsRaw, DnsA, DnsAaaa, DnsNs, DnsCname, DnsPtr, DnsSoa, DnsMx, DnsTxt, DnsSrv, DnsOpt>;
 

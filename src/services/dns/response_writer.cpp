@@ -33,8 +33,8 @@ void ResponseWriter::header(std::uint16_t id, std::uint8_t opcode, bool aa, bool
 
 void ResponseWriter::question(const wire::DnsQuestion& q) {
     name(q.name);
-    u16(static_cast<std::uint16_t>(q.type));
-    u16(static_cast<std::uint16_t>(q.qclass));
+    w_.u16(static_cast<std::uint16_t>(q.type));
+    w_.u16(static_cast<std::uint16_t>(q.qclass));
     out_[5] = std::byte{1};
 }
 
@@ -81,14 +81,13 @@ void ResponseWriter::name(const wire::DnsName& n) {
                                  static_cast<std::uint16_t>(suffix.size())});
             keys_.insert(keys_.end(), suffix.begin(), suffix.end());
         }
-        u8(static_cast<std::uint8_t>(labels[i].size()));
-        const auto* bytes = reinterpret_cast<const std::byte*>(labels[i].data());
-        out_.insert(out_.end(), bytes, bytes + labels[i].size());
+        w_.u8(static_cast<std::uint8_t>(labels[i].size()));
+        w_.bytes(std::as_bytes(std::span(labels[i].data(), labels[i].size())));
     }
     if (match_label < labels.size()) {
-        u16(static_cast<std::uint16_t>(0xc000 | match_offset));
+        w_.u16(static_cast<std::uint16_t>(0xc000 | match_offset));
     } else {
-        u8(0);
+        w_.u8(0);
     }
 }
 
@@ -98,19 +97,19 @@ bool ResponseWriter::record(Section section, const wire::DnsName& owner, const w
     const std::size_t suffixes = suffixes_.size();
     const std::size_t keys = keys_.size();
     name(owner);
-    u16(static_cast<std::uint16_t>(rec.type));
-    u16(static_cast<std::uint16_t>(rec.rclass));
-    u32(rec.ttl);
+    w_.u16(static_cast<std::uint16_t>(rec.type));
+    w_.u16(static_cast<std::uint16_t>(rec.rclass));
+    w_.u32(rec.ttl);
     const std::size_t length_at = out_.size();
-    u16(0);
+    w_.u16(0);
     struct Rdata {
         ResponseWriter& w;
-        void operator()(const wire::DnsRaw& d) { w.out_.insert(w.out_.end(), d.data.begin(), d.data.end()); }
+        void operator()(const wire::DnsRaw& d) { w.w_.bytes(d.data); }
         void operator()(const wire::DnsA& d) {
-            for (auto b : d.address.to_bytes()) w.u8(b);
+            for (auto b : d.address.to_bytes()) w.w_.u8(b);
         }
         void operator()(const wire::DnsAaaa& d) {
-            for (auto b : d.address.to_bytes()) w.u8(b);
+            for (auto b : d.address.to_bytes()) w.w_.u8(b);
         }
         void operator()(const wire::DnsNs& d) { w.name(d.name); }
         void operator()(const wire::DnsCname& d) { w.name(d.name); }
@@ -118,38 +117,29 @@ bool ResponseWriter::record(Section section, const wire::DnsName& owner, const w
         void operator()(const wire::DnsSoa& d) {
             w.name(d.mname);
             w.name(d.rname);
-            for (auto v : {d.serial, d.refresh, d.retry, d.expire, d.minimum}) w.u32(v);
+            for (auto v : {d.serial, d.refresh, d.retry, d.expire, d.minimum}) w.w_.u32(v);
         }
         void operator()(const wire::DnsMx& d) {
-            w.u16(d.preference);
+            w.w_.u16(d.preference);
             w.name(d.exchange);
         }
         void operator()(const wire::DnsTxt& d) {
             for (const auto& s : d.strings) {
                 const std::size_t n = std::min<std::size_t>(s.size(), 255);
-                w.u8(static_cast<std::uint8_t>(n));
-                const auto* bytes = reinterpret_cast<const std::byte*>(s.data());
-                w.out_.insert(w.out_.end(), bytes, bytes + n);
+                w.w_.u8(static_cast<std::uint8_t>(n));
+                w.w_.bytes(std::as_bytes(std::span(s.data(), n)));
             }
         }
         void operator()(const wire::DnsSrv& d) {
-            w.u16(d.priority);
-            w.u16(d.weight);
-            w.u16(d.port);
-            // Never compressed (RFC 2782), and not a pointer target either: keep it plain.
-            for (const auto& label : d.target.labels) {
-                w.u8(static_cast<std::uint8_t>(label.size()));
-                const auto* bytes = reinterpret_cast<const std::byte*>(label.data());
-                w.out_.insert(w.out_.end(), bytes, bytes + label.size());
-            }
-            w.u8(0);
+            w.w_.u16(d.priority);
+            w.w_.u16(d.weight);
+            w.w_.u16(d.port);
+            wire::write_dns_name(w.w_, d.target);  // never compressed (RFC 2782), nor a pointer target
         }
         void operator()(const wire::DnsOpt&) {}  // OPT goes through reserve_opt
     };
     std::visit(Rdata{*this}, rec.data);
-    const std::size_t rdlength = out_.size() - length_at - 2;
-    out_[length_at] = std::byte(rdlength >> 8);
-    out_[length_at + 1] = std::byte(rdlength & 0xff);
+    w_.patch_u16(length_at, static_cast<std::uint16_t>(out_.size() - length_at - 2));
     if (out_.size() + opt_room_ > limit_) {
         out_.resize(start);
         suffixes_.resize(suffixes);
@@ -165,20 +155,18 @@ bool ResponseWriter::record(Section section, const wire::DnsName& owner, const w
 void ResponseWriter::finish() {
     std::uint16_t additional = counts_[2];
     if (opt_room_ != 0) {
-        u8(0);
-        u16(static_cast<std::uint16_t>(wire::DnsType::OPT));
-        u16(opt_payload_);
-        u8(opt_extended_rcode_);
-        u8(0);  // version 0
-        u16(opt_dnssec_ok_ ? 0x8000 : 0);
-        u16(0);
+        w_.u8(0);
+        w_.u16(static_cast<std::uint16_t>(wire::DnsType::OPT));
+        w_.u16(opt_payload_);
+        w_.u8(opt_extended_rcode_);
+        w_.u8(0);  // version 0
+        w_.u16(opt_dnssec_ok_ ? 0x8000 : 0);
+        w_.u16(0);
         ++additional;
     }
-    const std::uint16_t counts[3] = {counts_[0], counts_[1], additional};
-    for (std::size_t i = 0; i < 3; ++i) {
-        out_[6 + 2 * i] = std::byte(counts[i] >> 8);
-        out_[7 + 2 * i] = std::byte(counts[i] & 0xff);
-    }
+    w_.patch_u16(6, counts_[0]);
+    w_.patch_u16(8, counts_[1]);
+    w_.patch_u16(10, additional);
     if (truncated_) out_[2] |= std::byte{0x02};
 }
 

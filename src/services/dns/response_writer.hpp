@@ -17,6 +17,7 @@
 #include <span>
 #include <vector>
 
+#include "weft/wire/byte_writer.hpp"
 #include "weft/wire/dns.hpp"
 
 namespace weft::dns::detail {
@@ -49,15 +50,6 @@ public:
 
 private:
     void name(const wire::DnsName& n);
-    void u8(std::uint8_t v) { out_.push_back(std::byte{v}); }
-    void u16(std::uint16_t v) {
-        u8(static_cast<std::uint8_t>(v >> 8));
-        u8(static_cast<std::uint8_t>(v));
-    }
-    void u32(std::uint32_t v) {
-        u16(static_cast<std::uint16_t>(v >> 16));
-        u16(static_cast<std::uint16_t>(v));
-    }
 
     // A suffix written earlier, for compression: its offset in the message, and its
     // lower-cased wire form in keys_ (RFC 4343: names match whatever their case).
@@ -69,6 +61,7 @@ private:
     static constexpr std::size_t kMaxSuffixes = 128;  // later names are written in full
 
     std::vector<std::byte>& out_;
+    wire::ByteWriter w_{out_};  // appends to out_
     std::size_t limit_;
     std::size_t opt_room_ = 0;
     std::uint16_t opt_payload_ = 0;
