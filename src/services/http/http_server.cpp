@@ -41,17 +41,13 @@ Task<bool> write_batch(TcpStream& conn, const ResponseBatch& out, HttpCounters& 
     std::size_t at = 0;
     std::uint64_t sent = 0;
     for (const auto& file : out.files) {
-        if (file.after > at) {
-            const std::string_view part = std::string_view(out.bytes).substr(at, file.after - at);
-            auto wrote = co_await conn.write_all(as_bytes(part));
-            if (!wrote) co_return false;
-            sent += part.size();
-            at = file.after;
-        }
-        auto body = co_await conn.send_file(file.body.fd, static_cast<off_t>(file.body.offset),
+        // What precedes the range (its head, and any responses before it) rides with it.
+        const std::string_view before = std::string_view(out.bytes).substr(at, file.after - at);
+        auto body = co_await conn.send_file(as_bytes(before), file.body.fd, static_cast<off_t>(file.body.offset),
                                             static_cast<std::size_t>(file.body.length));
         if (!body) co_return false;
-        sent += *body;
+        sent += before.size() + *body;
+        at = file.after;
         if (*body < file.body.length) {
             counters.bytes_sent.fetch_add(sent, std::memory_order_relaxed);
             co_return false;
