@@ -53,42 +53,42 @@ void write_all(int fd, std::string_view data, const std::string& what) {
 // refused connection leaves no empty file behind), or nowhere (--json without -o).
 class BodySink {
 public:
-    BodySink(std::string path, bool discard) : path_(std::move(path)), discard_(discard) {}
+    enum class To : std::uint8_t { standard_output, file, nowhere };
+    BodySink(To to, std::string path) : to_(to), path_(std::move(path)) {}
     BodySink(const BodySink&) = delete;
     BodySink& operator=(const BodySink&) = delete;
     ~BodySink() {
-        if (fd_ >= 0) ::close(fd_);
+        if (to_ == To::file && fd_ >= 0) ::close(fd_);
     }
 
     void write(std::span<const std::byte> data) {
-        if (discard_ && path_.empty()) return;
+        if (to_ == To::nowhere) return;
         open();
-        write_all(fd_, std::string_view(reinterpret_cast<const char*>(data.data()), data.size()), name());
+        write_all(fd_, std::string_view(reinterpret_cast<const char*>(data.data()), data.size()),
+                  to_ == To::file ? "'" + path_ + "'" : "stdout");
     }
-    /// After the body: creates the file of an empty body; reports a failed close (NFS, full disk).
+    /// After the body: creates the file of an empty body, and reports a failed close (a
+    /// full disk may only say so then).
     void finish() {
-        if (discard_ && path_.empty()) return;
+        if (to_ != To::file) return;
         open();
-        if (path_.empty()) return;
-        const int fd = std::exchange(fd_, -1);
-        if (::close(fd) < 0) throw std::runtime_error("write '" + path_ + "': " + std::strerror(errno));
+        if (::close(std::exchange(fd_, -1)) < 0)
+            throw std::runtime_error("write '" + path_ + "': " + std::strerror(errno));
     }
 
 private:
-    std::string name() const { return path_.empty() ? "stdout" : "'" + path_ + "'"; }
     void open() {
         if (fd_ >= 0) return;
-        if (path_.empty()) {
-            fd_ = ::dup(STDOUT_FILENO);
-            if (fd_ < 0) throw std::runtime_error(std::string("stdout: ") + std::strerror(errno));
+        if (to_ == To::standard_output) {
+            fd_ = STDOUT_FILENO;
             return;
         }
         fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
         if (fd_ < 0) throw std::runtime_error("cannot open '" + path_ + "': " + std::strerror(errno));
     }
 
+    To to_;
     std::string path_;
-    bool discard_;
     int fd_ = -1;
 };
 
@@ -119,6 +119,15 @@ std::string duration_text(double seconds) {
 class ProgressBar {
 public:
     explicit ProgressBar(bool enabled) : enabled_(enabled) {}
+    ProgressBar(const ProgressBar&) = delete;
+    ProgressBar& operator=(const ProgressBar&) = delete;
+    /// A bar left by a failure (or a callback's throw) ends its line, so that the error
+    /// line does not land on the end of the bar.
+    ~ProgressBar() {
+        if (drawn_ && !ended_ && ::write(STDERR_FILENO, "\n", 1) < 0) {
+            // Nowhere left to report it.
+        }
+    }
 
     /// The body starts now: the rate counts from here, not from the connect.
     void begin() { start_ = last_ = Clock::now(); }
@@ -132,6 +141,7 @@ public:
     void finish(std::uint64_t got, std::optional<std::uint64_t> total) {
         if (!enabled_) return;
         draw(got, total, Clock::now(), true);
+        ended_ = true;
         write_all(STDERR_FILENO, "\n", "stderr");
     }
 
@@ -161,7 +171,13 @@ private:
         line += "/s";
         if (done) {
             line += "  in ";
-            line += duration_text(seconds);
+            if (seconds < 60) {
+                char text[32];
+                std::snprintf(text, sizeof text, "%.1f s", seconds);
+                line += text;
+            } else {
+                line += duration_text(seconds);
+            }
         } else if (total && rate > 0) {
             line += "  ETA ";
             line += duration_text(static_cast<double>(*total - std::min(got, *total)) / rate);
@@ -176,6 +192,7 @@ private:
 
     bool enabled_;
     bool drawn_ = false;
+    bool ended_ = false;
     std::size_t width_ = 0;
     Clock::time_point start_ = Clock::now(), last_ = start_;
 };
@@ -227,7 +244,8 @@ void run(const HttpGetArgs& args) {
     options.follow_redirects = args.follow;
     options.max_redirects = args.max_redirects;
 
-    BodySink sink(args.output, args.json);
+    using To = BodySink::To;
+    BodySink sink(!args.output.empty() ? To::file : args.json ? To::nowhere : To::standard_output, args.output);
     ProgressBar progress(!args.output.empty() && ::isatty(STDERR_FILENO) == 1);
     options.on_head = [&](const http::ResponseInfo& r) {
         if (!args.json) write_all(STDERR_FILENO, head_text(r), "stderr");
