@@ -317,7 +317,9 @@ def test_status_updates_live_and_screenshot():
         shutil.copy(shot, os.path.join(art, "http-status.png"))
         print("screenshot: %s" % os.path.join(art, "http-status.png"))
     finally:
-        srv.stop()
+        srv.signal(signal.SIGTERM)
+        rc, _, err = srv.wait()
+    check(rc == 0, "the server exited %s after SIGTERM: %s" % (rc, err[-3000:]))
 
 
 if __name__ == "__main__":

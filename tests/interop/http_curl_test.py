@@ -64,9 +64,8 @@ def site():
         with open(os.path.join(root, name), "wb") as f:
             f.write(data[name])
     data["sub/inner.txt"] = b"inner file\n"
-    for rel, body in (("sub/inner.txt", data["sub/inner.txt"]),):
-        with open(os.path.join(root, rel), "wb") as f:
-            f.write(body)
+    with open(os.path.join(root, "sub", "inner.txt"), "wb") as f:
+        f.write(data["sub/inner.txt"])
     # Directories: one with an index.html, one listed (with names that need escaping).
     os.makedirs(os.path.join(root, "withindex"))
     with open(os.path.join(root, "withindex", "index.html"), "w") as f:
@@ -871,6 +870,17 @@ def test_idle_keep_alive_closed_silently():
         check(tap.stop() == 0, "exit code after SIGTERM")
 
 
+def test_shared_server_stops_cleanly():
+    """Last: the server most tests shared exits 0 on SIGTERM, with nothing on stderr (--quiet):
+    a sanitizer report or a crash after all that traffic shows here."""
+    srv = shared()
+    srv.signal(signal.SIGTERM)
+    rc, _, err = srv.wait()
+    check(rc == 0, "the shared server exited %s after SIGTERM: %s" % (rc, err[-3000:]))
+    noise = [line for line in err.splitlines() if "Sanitizer" in line or "runtime error" in line]
+    check(not noise, "sanitizer output from the shared server:\n" + err[-3000:])
+
+
 if __name__ == "__main__":
     try:
         main([test_banner_and_bodies_byte_exact, test_head, test_keep_alive_20_requests_on_one_connection,
@@ -880,7 +890,8 @@ if __name__ == "__main__":
               test_smuggling_400_then_close, test_traversal_never_escapes_the_root,
               test_directories_and_content_types, test_status_json_counters, test_access_log_quiet_and_sigterm,
               test_sigterm_finishes_a_transfer_in_progress,
-              test_slowloris_and_header_timeout, test_idle_keep_alive_closed_silently])
+              test_slowloris_and_header_timeout, test_idle_keep_alive_closed_silently,
+              test_shared_server_stops_cleanly])
     finally:
         if "tmp" in _state:
             shutil.rmtree(_state["tmp"], ignore_errors=True)
