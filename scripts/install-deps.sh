@@ -12,8 +12,10 @@ build_pkgs=(g++ cmake ninja-build make pkg-config libcli11-dev nlohmann-json3-de
 # DNS peers: dig and kdig judge `weft dns serve`; dnsmasq and unbound answer `weft dns query`
 # and unbound resolves through weft's servers. Their daemons never run as system services
 # (see policy-rc.d below): the tests start them with their own configs and ports.
+# HTTP peers: curl judges `weft http serve` byte for byte, and headless chromium (a real browser,
+# run with a private profile) loads a page with its subresources and watches /status update.
 test_pkgs=(python3 socat netcat-openbsd iproute2 procps python3-scapy tshark
-           dnsutils knot-dnsutils dnsmasq-base unbound)
+           dnsutils knot-dnsutils dnsmasq-base unbound curl chromium)
 bench_pkgs=(libbenchmark-dev libasio-dev libevent-dev libuv1-dev libtins-dev gnuplot-nox
             liburing-dev util-linux nsd knot dnsperf dnsutils)
 fuzz_pkgs=(clang libclang-rt-14-dev)
