@@ -7,8 +7,9 @@
 set -euo pipefail
 
 # The default build configures the tests too, so GoogleTest belongs to the build set.
+# libpcap-dev: libpcap's filter compiler turns `weft capture --filter` expressions into BPF.
 build_pkgs=(g++ cmake ninja-build make pkg-config libcli11-dev nlohmann-json3-dev
-            googletest libgtest-dev libgmock-dev)
+            googletest libgtest-dev libgmock-dev libpcap-dev)
 # DNS peers: dig and kdig judge `weft dns serve`; dnsmasq and unbound answer `weft dns query`
 # and unbound resolves through weft's servers. Their daemons never run as system services
 # (see policy-rc.d below): the tests start them with their own configs and ports.
