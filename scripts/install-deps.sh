@@ -15,8 +15,10 @@ build_pkgs=(g++ cmake ninja-build make pkg-config libcli11-dev nlohmann-json3-de
 # (see policy-rc.d below): the tests start them with their own configs and ports.
 # HTTP peers: curl judges `weft http serve` byte for byte, and headless chromium (a real browser,
 # run with a private profile) loads a page with its subresources and watches /status update.
+# ARP and capture: ping makes traffic in the namespace lab, tcpdump captures beside
+# `weft capture` (frame for frame the same) and sees `weft arp`'s request on the wire.
 test_pkgs=(python3 socat netcat-openbsd iproute2 procps python3-scapy tshark
-           dnsutils knot-dnsutils dnsmasq-base unbound curl chromium)
+           dnsutils knot-dnsutils dnsmasq-base unbound curl chromium iputils-ping tcpdump)
 bench_pkgs=(libbenchmark-dev libasio-dev libevent-dev libuv1-dev libtins-dev gnuplot-nox
             liburing-dev util-linux nsd knot dnsperf dnsutils)
 fuzz_pkgs=(clang libclang-rt-14-dev)

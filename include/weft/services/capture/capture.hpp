@@ -10,7 +10,8 @@
 //   auto stats = loop.block_on((*cap)->run([](const weft::CapturedFrame& f) { ... }));
 //
 // run() ends after options.count frames, after options.duration, or when stop() is called
-// (from the loop's thread: a signal watcher coroutine, say), and returns the counts.
+// (from the loop's thread: a signal watcher coroutine, say), and returns the counts. A stop
+// or the end of the duration first collects the frames the kernel already took.
 
 #include <chrono>
 #include <cstddef>
@@ -64,15 +65,19 @@ public:
     /// Hands every frame to `handler` until a stop condition; returns the counts. Errors:
     /// the socket's (the interface went away).
     Task<Expected<CaptureStats, std::string>> run(FrameHandler handler);
-    /// Ends run() at the next frame or at once when it waits. Loop thread only; idempotent.
+    /// Ends run(): after the frames the kernel already took (it hands a partly filled block
+    /// over within the ring's retire timeout, which run() waits for). Loop thread only;
+    /// idempotent.
     void stop() noexcept;
 
 private:
-    Capture(EventLoop& loop, CaptureOptions options, PacketSocket socket);
-    EventLoop& loop_;
+    Capture(CaptureOptions options, PacketSocket socket);
+    void begin_drain() noexcept;
+
     CaptureOptions options_;
     PacketSocket socket_;
-    bool stopping_ = false;
+    bool draining_ = false;
+    EventLoop::Clock::time_point drain_until_{};
     bool waiting_ = false;
 };
 
