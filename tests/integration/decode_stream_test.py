@@ -12,7 +12,10 @@ from weft_testlib import *  # noqa: E402,F403
 
 FRAMES = 180_000
 FRAME_BYTES = 600  # 110 MB of frames
-RSS_LIMIT_KIB = 48 * 1024  # the bench holds weft to 32 MiB; a sanitizer build needs headroom
+RSS_LIMIT_KIB = 48 * 1024  # the bench holds weft to 32 MiB; this leaves headroom
+# AddressSanitizer keeps freed memory in quarantine (256 MiB) and shadows what is read: its
+# RSS says nothing about the decoder's, so there only the decoding itself is checked.
+SANITIZED = os.environ.get("WEFT_SANITIZE", "0").upper() in ("1", "ON", "TRUE", "YES")
 
 
 def udp_frame(i):
@@ -47,8 +50,12 @@ def test_a_large_file_decodes_whole_in_bounded_memory():
         check(proc.returncode == 0, "exit %s: %s" % (proc.returncode, err))
         check(lines == FRAMES, "%d JSON lines for %d frames" % (lines, FRAMES))
         check(b'"frame":%d,' % FRAMES in last, "the last frame is numbered %d: %r" % (FRAMES, last[-300:]))
-        check(usage.ru_maxrss < RSS_LIMIT_KIB,
-              "peak RSS %d KiB decoding a %d MB file (bound %d KiB)" % (usage.ru_maxrss, size >> 20, RSS_LIMIT_KIB))
+        if SANITIZED:
+            skip_part("peak RSS not judged under AddressSanitizer (its quarantine and shadow dominate: %d KiB)"
+                      % usage.ru_maxrss)
+        else:
+            check(usage.ru_maxrss < RSS_LIMIT_KIB, "peak RSS %d KiB decoding a %d MB file (bound %d KiB)"
+                  % (usage.ru_maxrss, size >> 20, RSS_LIMIT_KIB))
 
 
 def test_a_truncated_file_prints_every_whole_frame_then_names_the_damage():
