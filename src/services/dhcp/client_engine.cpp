@@ -111,7 +111,10 @@ ClientActions ClientEngine::on_packet(const wire::DhcpPacket& packet, TimePoint 
         out.ignored = "not a reply (op " + std::to_string(packet.op) + ")";
     } else if (!type) {
         out.ignored = "no message type (option 53): a BOOTP reply";
-    } else if (packet.htype != 1 || packet.hlen != 6 || !std::equal(mac.begin(), mac.end(), packet.chaddr.begin())) {
+    } else if (packet.htype != 1 || packet.hlen != 6) {
+        out.ignored = "hardware type " + std::to_string(packet.htype) + " length " + std::to_string(packet.hlen) +
+                      " is not ours (Ethernet, 6)";
+    } else if (!std::equal(mac.begin(), mac.end(), packet.chaddr.begin())) {
         out.ignored = "chaddr " + packet.client_mac().to_string() + " is not ours";
     } else if (packet.xid != xid_) {
         out.ignored = "xid " + detail::xid_text(packet.xid) + " is not ours (" + detail::xid_text(xid_) + ")";
