@@ -53,6 +53,9 @@ ClientEngine::ClientEngine(ClientConfig config, RandomSource random)
     : config_(std::move(config)), random_(std::move(random)) {
     if (!random_) throw std::invalid_argument("dhcp::ClientEngine: the random source is empty");
     if (config_.request_attempts < 1) throw std::invalid_argument("dhcp::ClientEngine: request_attempts must be >= 1");
+    if ((config_.acquire_timeout && *config_.acquire_timeout < Duration::zero()) ||
+        config_.offer_wait < Duration::zero() || config_.reboot_timeout < Duration::zero())
+        throw std::invalid_argument("dhcp::ClientEngine: a negative duration in the configuration");
 }
 
 // ---- public events ----
@@ -152,7 +155,7 @@ ClientActions ClientEngine::decline(TimePoint now) {
     const std::string detail = lease.address.to_string() + " is in use on the link: declined";
     lose_lease(LeaseLossReason::declined, detail, out);
     enter(ClientState::init, detail, out);
-    restart_at_ = now + kDeclineBackoff;
+    restart_at_ = detail::later(now, kDeclineBackoff);
     finish(out, now);
     return out;
 }
@@ -191,7 +194,7 @@ void ClientEngine::enter(ClientState next, std::string reason, ClientActions& ou
 void ClientEngine::start_acquisition(TimePoint now) {
     acquisition_started_ = now;
     acquisition_deadline_.reset();
-    if (config_.acquire_timeout) acquisition_deadline_ = now + *config_.acquire_timeout;
+    if (config_.acquire_timeout) acquisition_deadline_ = detail::later(now, *config_.acquire_timeout);
     restart_at_.reset();
 }
 
@@ -293,7 +296,7 @@ void ClientEngine::acquisition_timer(TimePoint now, ClientActions& out) {
         }
         break;
     case ClientState::rebooting:
-        if (now >= acquisition_started_ + config_.reboot_timeout) {
+        if (now >= detail::later(acquisition_started_, config_.reboot_timeout)) {
             // RFC 2131 4.4.2 lets a client keep using the address for the rest of its lease
             // here; this engine does not know that lease, so it asks afresh.
             enter(ClientState::init,
@@ -342,6 +345,11 @@ void ClientEngine::on_offer(const wire::DhcpPacket& packet, TimePoint now, Clien
         out.ignored = "a DHCPOFFER without a server id (option 54)";
         return;
     }
+    // The server id is where RENEWING and RELEASE go by unicast: it must be one.
+    if (!detail::usable_address(*server)) {
+        out.ignored = "a DHCPOFFER with server id " + server->to_string() + ", not a unicast address";
+        return;
+    }
     if (!detail::usable_address(packet.yiaddr)) {
         out.ignored = "a DHCPOFFER of an address no host can take (" + packet.yiaddr.to_string() + ")";
         return;
@@ -354,7 +362,7 @@ void ClientEngine::on_offer(const wire::DhcpPacket& packet, TimePoint now, Clien
     }
     if (!offer_) {
         offer_ = offer;
-        offer_wait_end_ = now + config_.offer_wait;
+        offer_wait_end_ = detail::later(now, config_.offer_wait);
         return;
     }
     // While waiting: the first offer holds, unless this one gives back the address we asked for.
@@ -494,13 +502,13 @@ void ClientEngine::transmit(TimePoint now, ClientActions& out) {
     if (acquiring) {
         // RFC 2131 4.1: 4 s, doubling to 64 s, each moved by a uniform -1..+1 s.
         const auto jitter = std::chrono::milliseconds(static_cast<int>(draw() % 2001) - 1000);
-        next_transmission_ = now + backoff_ + jitter;
+        next_transmission_ = detail::later(now, backoff_ + jitter);
         backoff_ = std::min<Duration>(backoff_ * 2, kMaxRetransmission);
     } else {
         // RFC 2131 4.4.5: half the time left to T2 (RENEWING) or the lease end (REBINDING),
         // at least 60 s; finish() stops at that deadline itself.
         const TimePoint end = state_ == ClientState::renewing ? lease_->rebind_at : lease_->expires_at;
-        next_transmission_ = now + std::max<Duration>((end - now) / 2, kMinRenewRetransmission);
+        next_transmission_ = detail::later(now, std::max<Duration>((end - now) / 2, kMinRenewRetransmission));
     }
 }
 
@@ -521,7 +529,7 @@ void ClientEngine::finish(ClientActions& out, TimePoint now) {
         earliest(next_transmission_);
         earliest(acquisition_deadline_);
         if (state_ == ClientState::selecting) earliest(offer_wait_end_);
-        if (state_ == ClientState::rebooting) earliest(acquisition_started_ + config_.reboot_timeout);
+        if (state_ == ClientState::rebooting) earliest(detail::later(acquisition_started_, config_.reboot_timeout));
         break;
     case ClientState::bound:
         if (!lease_->infinite()) earliest(lease_->renew_at);

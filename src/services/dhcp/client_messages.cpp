@@ -37,6 +37,11 @@ void add_request_options(wire::DhcpMessage& message, const ClientConfig& config)
     message.add_bytes(wire::dhcp_option::kParameterRequestList, list);
 }
 
+TimePoint later(TimePoint t, Duration d) noexcept {
+    if (d > TimePoint::max() - t) return TimePoint::max();
+    return t + d;
+}
+
 std::uint16_t secs_field(TimePoint since, TimePoint now) noexcept {
     if (now <= since) return 0;
     const auto s = std::chrono::duration_cast<std::chrono::seconds>(now - since).count();
@@ -58,6 +63,8 @@ Expected<Lease, std::string> lease_from_ack(const wire::DhcpPacket& ack, TimePoi
     auto server = ack.server_id();
     if (!server) server = fallback_server;
     if (!server) return Unexpected(std::string("DHCPACK without a server id (option 54)"));
+    if (!usable_address(*server))
+        return Unexpected("DHCPACK with server id " + server->to_string() + ", not a unicast address");
 
     Lease lease;
     lease.address = ack.yiaddr;
@@ -84,9 +91,9 @@ Expected<Lease, std::string> lease_from_ack(const wire::DhcpPacket& ack, TimePoi
     lease.rebinding_time = t2 && *t2 <= lease_s ? *t2 : lease_s * 7 / 8;
     const auto t1 = ack.renewal_time();
     lease.renewal_time = t1 && *t1 <= lease.rebinding_time ? *t1 : std::min(lease_s / 2, lease.rebinding_time);
-    lease.renew_at = start + lease.renewal_time;
-    lease.rebind_at = start + lease.rebinding_time;
-    lease.expires_at = start + lease_s;
+    lease.renew_at = later(start, lease.renewal_time);
+    lease.rebind_at = later(start, lease.rebinding_time);
+    lease.expires_at = later(start, lease_s);
     return lease;
 }
 

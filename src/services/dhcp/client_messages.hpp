@@ -20,6 +20,10 @@ wire::DhcpMessage client_message(const ClientConfig& config, wire::DhcpMessageTy
 /// (DECLINE and RELEASE must not carry 55: table 5.)
 void add_request_options(wire::DhcpMessage& message, const ClientConfig& config);
 
+/// t + d (d >= 0), or TimePoint::max() when that does not fit: a lease of 136 years or an
+/// acquire_timeout of Duration::max() must not wrap around to the past.
+TimePoint later(TimePoint t, Duration d) noexcept;
+
 /// The 'secs' field: whole seconds from `since` to `now`, 0 to 65535.
 std::uint16_t secs_field(TimePoint since, TimePoint now) noexcept;
 
@@ -28,7 +32,7 @@ bool usable_address(Ipv4Address address) noexcept;
 
 /// The lease an ACK grants, running from `start`. The server id is the ACK's, else
 /// `fallback_server` (the server the REQUEST went to). Errors, as one line: an unusable
-/// yiaddr, no lease time, no server id.
+/// yiaddr, no lease time, no server id or one that is not a unicast address.
 Expected<Lease, std::string> lease_from_ack(const wire::DhcpPacket& ack, TimePoint start,
                                             std::optional<Ipv4Address> fallback_server);
 

@@ -19,7 +19,7 @@
 //   OFFER's xid, as RFC 2131 4.4.1 says), INIT-REBOOT, RENEWING, REBINDING, DECLINE, RELEASE;
 //   retransmissions keep it. A reply counts only with op BOOTREPLY, our xid, htype 1, hlen 6
 //   and our MAC in chaddr; anything else is ignored (ClientActions::ignored says why).
-// - SELECTING takes the first usable OFFER (one with a server id and a unicast yiaddr) at
+// - SELECTING takes the first usable OFFER (a unicast yiaddr and a unicast server id) at
 //   once by default. With ClientConfig::offer_wait it waits that long after the first OFFER
 //   and takes the first one that offers the remembered address, else the first one.
 // - Retransmission (RFC 2131 4.1): DISCOVER, and REQUEST in REQUESTING and REBOOTING, go out
@@ -196,6 +196,8 @@ struct ClientActions {
 class ClientEngine {
 public:
     /// `random` must be callable (random_source() or seeded_random_source() for instance).
+    /// Throws std::invalid_argument for an empty source, request_attempts below 1 or a
+    /// negative duration in `config`.
     ClientEngine(ClientConfig config, RandomSource random);
 
     /// Begins acquisition: INIT-REBOOT when an address is remembered, else INIT (a DISCOVER

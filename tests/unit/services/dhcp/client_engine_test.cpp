@@ -143,6 +143,9 @@ TEST_F(DhcpClient, RepliesNotForUsAreIgnored) {
     m = reply_to(dp, DhcpMessageType::Offer);
     m.options.erase(m.options.begin() + 1);  // option 54
     expect_ignored(m, "without a server id");
+    m = reply_to(dp, DhcpMessageType::Offer);
+    m.options[1] = {opt::kServerId, {std::byte{0}, std::byte{0}, std::byte{0}, std::byte{0}}};
+    expect_ignored(m, "server id 0.0.0.0, not a unicast address");
     expect_ignored(reply_to(dp, DhcpMessageType::Offer, Ipv4Address(127, 0, 0, 1)), "no host can take");
     expect_ignored(reply_to(dp, DhcpMessageType::Offer, Ipv4Address::broadcast()), "no host can take");
 
