@@ -21,7 +21,12 @@
 //   and our MAC in chaddr; anything else is ignored (ClientActions::ignored says why).
 // - SELECTING takes the first usable OFFER (a unicast yiaddr and a unicast server id) at
 //   once by default. With ClientConfig::offer_wait it waits that long after the first OFFER
-//   and takes the first one that offers the remembered address, else the first one.
+//   and takes the first one of the address it suggested (option 50: the remembered address,
+//   or that of the lease that just ended), else the first one.
+// - An ACK needs a lease time and a unicast server id. REQUESTING takes it only from the
+//   server it chose; RENEWING only from the lease's server and for the lease's address;
+//   REBINDING from any server, for the lease's address. REQUESTING goes back to INIT after
+//   ClientConfig::request_attempts REQUESTs without an answer (RFC 2131 4.4.1).
 // - Retransmission (RFC 2131 4.1): DISCOVER, and REQUEST in REQUESTING and REBOOTING, go out
 //   again 4 s after the first transmission, then 8, 16, 32, 64, 64... s after the previous
 //   one, each delay moved by a uniform random -1..+1 s (whole milliseconds), until

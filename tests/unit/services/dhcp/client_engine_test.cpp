@@ -405,6 +405,12 @@ TEST_F(DhcpClient, StartTwiceAndBadArguments) {
     EXPECT_TRUE(again.send.empty());
     EXPECT_THROW(ClientEngine({}, RandomSource{}), std::invalid_argument);
     EXPECT_THROW(ClientEngine({.request_attempts = 0}, seeded_random_source(1)), std::invalid_argument);
+    EXPECT_THROW(ClientEngine({.offer_wait = -1s}, seeded_random_source(1)), std::invalid_argument);
+    EXPECT_THROW(ClientEngine({.acquire_timeout = -1s}, seeded_random_source(1)), std::invalid_argument);
+    // A timeout too long for the clock saturates instead of wrapping into the past.
+    ClientEngine patient({.acquire_timeout = Duration::max()}, seeded_random_source(1));
+    const auto a = patient.start(t0 + 1s);
+    EXPECT_GT(*a.timer, t0 + 1s);
     EXPECT_EQ(to_string(S::init_reboot), "INIT-REBOOT");
 }
 
