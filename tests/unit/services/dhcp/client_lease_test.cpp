@@ -4,6 +4,9 @@
 
 #include "weft/services/dhcp/client_engine.hpp"
 
+#include <tuple>
+#include <utility>
+
 #include "client_test_support.hpp"
 
 namespace weft::dhcp {
