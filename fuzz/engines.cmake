@@ -12,3 +12,4 @@ set(weft_fuzz_engine_http_session
     ${weft_services_src}/http/site.cpp ${weft_services_src}/http/pages.cpp
     ${weft_services_src}/http/request_path.cpp ${weft_services_src}/http/http_date.cpp
     ${weft_services_src}/http/content_type.cpp)
+file(GLOB weft_fuzz_engine_dhcp_client CONFIGURE_DEPENDS ${weft_services_src}/dhcp/client_*.cpp)
