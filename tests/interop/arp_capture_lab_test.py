@@ -869,10 +869,10 @@ def test_capture_ends_when_the_interface_goes():
         cap.wait_ready()
         ip("-n", NS_A, "link", "del", "caplab-x")
         try:
-            cap.proc.wait(timeout=5 * SLOW)
+            cap.proc.wait(timeout=3 * SLOW)
         except subprocess.TimeoutExpired:
             raise AssertionError("weft capture --iface caplab-x still runs %gs after the interface was deleted"
-                                 % (5 * SLOW))
+                                 % (3 * SLOW))
     finally:
         end_quietly(cap.proc)
         ip("-n", NS_A, "link", "del", "caplab-x", check_rc=False)
