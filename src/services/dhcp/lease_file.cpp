@@ -72,15 +72,16 @@ Expected<LeaseRecord, std::string> parse_line(std::string_view line) {
     const std::string_view body = line.substr(0, last_space);
     if (checksum(body) != *crc) return Unexpected(std::string("CRC32 does not match: the line is damaged"));
 
+    // Exactly five fields before the CRC, one space apart (an empty field means two spaces).
     std::string_view fields[5];
-    std::size_t n = 0, at = 0;
-    while (n < 5) {
-        const auto space = body.find(' ', at);
-        fields[n++] = body.substr(at, space == std::string_view::npos ? std::string_view::npos : space - at);
+    std::size_t n = 0;
+    for (std::string_view rest = body;; ++n) {
+        const auto space = rest.find(' ');
+        if (n < 5) fields[n] = rest.substr(0, space);
         if (space == std::string_view::npos) break;
-        at = space + 1;
+        rest.remove_prefix(space + 1);
     }
-    if (n != 5 || at > body.size() || body.find(' ', at) != std::string_view::npos)
+    if (n + 1 != 5 || std::any_of(std::begin(fields), std::end(fields), [](std::string_view f) { return f.empty(); }))
         return Unexpected(std::string("expected EVENT ADDRESS CLIENT MAC UNIX-TIME CRC32"));
 
     LeaseRecord r;

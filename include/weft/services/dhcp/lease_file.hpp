@@ -5,9 +5,9 @@
 // Format (one line per change, appended; the last line about an address wins):
 //
 //   # weft dhcp leases v1: EVENT ADDRESS CLIENT MAC UNIX-TIME CRC32
-//   lease 198.18.0.10 hw:01020000000001 02:00:00:00:00:01 1700003600 5a1c0e7f
-//   release 198.18.0.10 hw:01020000000001 02:00:00:00:00:01 1700000100 0c9e44a1
-//   decline 198.18.0.11 - 02:00:00:00:00:02 1700000700 77e0d2b3
+//   lease 198.18.0.10 hw:01020000000001 02:00:00:00:00:01 1700003600 3b62d3e8
+//   release 198.18.0.10 hw:01020000000001 02:00:00:00:00:01 1700000100 a90ed17f
+//   decline 198.18.0.11 - 02:00:00:00:00:02 1700000700 1f4f7d5f
 //
 // EVENT is lease (bound to CLIENT until UNIX-TIME), release (free since UNIX-TIME, CLIENT
 // remembered so that it gets the address back; "-" when forgotten) or decline (nobody gets
