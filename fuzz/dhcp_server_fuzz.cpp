@@ -27,7 +27,7 @@ using wire::DhcpMessageType;
 namespace {
 
 const Ipv4Address kServer(198, 18, 0, 1);
-const TimePoint kT0{std::chrono::seconds(1'700'000'000)};
+const WallTime kT0{std::chrono::seconds(1'700'000'000)};
 
 ServerConfig make_config() {
     ServerConfig c;
@@ -45,13 +45,13 @@ ServerConfig make_config() {
 // Who may hold an address until when, as the replies and changes said.
 struct Claim {
     ClientKey client;  // empty: a quarantine
-    TimePoint until;
+    WallTime until;
     bool lease = false;
 };
 
 class Oracle {
 public:
-    void claim(Ipv4Address a, const ClientKey& client, TimePoint until, bool lease, TimePoint now) {
+    void claim(Ipv4Address a, const ClientKey& client, WallTime until, bool lease, WallTime now) {
         auto it = claims_.find(a.to_uint());
         if (it != claims_.end() && it->second.client != client)
             check(it->second.until <= now, "an address handed to a client while another holds it");
@@ -68,7 +68,7 @@ public:
         c = Claim{client, until, lease};
     }
     void end(Ipv4Address a) { claims_.erase(a.to_uint()); }
-    void quarantine(Ipv4Address a, TimePoint until) { claims_[a.to_uint()] = Claim{ClientKey{}, until, true}; }
+    void quarantine(Ipv4Address a, WallTime until) { claims_[a.to_uint()] = Claim{ClientKey{}, until, true}; }
     void drop_offers(const ClientKey& client) {
         std::erase_if(claims_, [&](const auto& kv) { return kv.second.client == client && !kv.second.lease; });
     }
@@ -101,7 +101,7 @@ void check_reply(const wire::DhcpPacket& request, const ServerOutcome& out) {
         check(!out.reply->yiaddr.is_unspecified() && request.htype == 1 && request.hlen == 6, "hardware delivery");
 }
 
-void check_state(const ServerEngine& engine, TimePoint now) {
+void check_state(const ServerEngine& engine, WallTime now) {
     std::set<Ipv4Address> addresses;
     std::set<ClientKey> clients;
     for (const auto& r : engine.records(now)) {
@@ -113,7 +113,7 @@ void check_state(const ServerEngine& engine, TimePoint now) {
     }
 }
 
-ServerEngine restart(const ServerEngine& engine, TimePoint now) {
+ServerEngine restart(const ServerEngine& engine, WallTime now) {
     std::string text(kLeaseFileHeader);
     for (const auto& r : engine.records(now)) append_lease_line(text, r);
     auto log = parse_lease_log(text, "fuzz");
@@ -128,7 +128,7 @@ ServerEngine restart(const ServerEngine& engine, TimePoint now) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     auto engine = ServerEngine::create(make_config()).value();
     Oracle oracle;
-    TimePoint now = kT0;
+    WallTime now = kT0;
     std::span<const std::byte> input = weft::fuzz::as_bytes(data, size);
     while (input.size() >= 3) {
         const auto control = static_cast<std::uint8_t>(input[0]);

@@ -17,7 +17,7 @@ int hex_value(char c) noexcept {
 
 }  // namespace
 
-TimePoint wall_clock_now() noexcept {
+WallTime wall_clock_now() noexcept {
     return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
 }
 

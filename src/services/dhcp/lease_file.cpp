@@ -46,12 +46,12 @@ std::optional<std::uint32_t> parse_hex32(std::string_view s) noexcept {
     return v;
 }
 
-std::optional<TimePoint> parse_time(std::string_view s) noexcept {
+std::optional<WallTime> parse_time(std::string_view s) noexcept {
     if (s.empty() || s.size() > kLeaseTimeMaxDigits) return std::nullopt;
     if (!std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) return std::nullopt;
     std::int64_t v = 0;
     std::from_chars(s.data(), s.data() + s.size(), v);  // cannot overflow: 12 digits
-    return TimePoint(std::chrono::seconds(v));
+    return WallTime(std::chrono::seconds(v));
 }
 
 std::optional<LeaseEvent> parse_event(std::string_view s) noexcept {
@@ -127,7 +127,9 @@ void append_lease_line(std::string& out, const LeaseRecord& r) {
     out += ' ';
     out += r.mac.to_string();
     out += ' ';
-    out += std::to_string(r.time.time_since_epoch().count());
+    // Before 1970 is no time a lease can have (the clock was wrong): written as 0, so that
+    // the line stays readable rather than being lost at the next start.
+    out += std::to_string(std::max<std::int64_t>(r.time.time_since_epoch().count(), 0));
     const std::uint32_t crc = checksum(std::string_view(out).substr(start));
     out += ' ';
     append_hex32(out, crc);

@@ -6,7 +6,7 @@
 
 namespace weft::dhcp {
 
-TimePoint LeaseTable::free_since(const Entry& e) noexcept {
+WallTime LeaseTable::free_since(const Entry& e) noexcept {
     // A declined address carries no lease; otherwise free once both the lease and any hold
     // (offer) are over.
     return e.state == State::declined ? e.held_until : std::max(e.lease_end, e.held_until);
@@ -26,7 +26,7 @@ void LeaseTable::remember(Key address) {
     by_free_since_.emplace(free_since(entries_.at(address)), address);
 }
 
-void LeaseTable::detach(Key address, TimePoint now) {
+void LeaseTable::detach(Key address, WallTime now) {
     Entry& e = entries_.at(address);
     forget(address);
     if (auto it = by_client_.find(e.client); it != by_client_.end() && it->second == address) by_client_.erase(it);
@@ -60,7 +60,7 @@ std::size_t LeaseTable::restore(std::span<const LeaseRecord> records) {
         }
         if (r.event != LeaseEvent::decline && !r.client.empty()) {
             // The later record wins: a client named earlier on another address leaves it.
-            if (auto it = by_client_.find(r.client); it != by_client_.end()) detach(it->second, TimePoint{});
+            if (auto it = by_client_.find(r.client); it != by_client_.end()) detach(it->second, WallTime{});
             e.client = r.client;
             by_client_[r.client] = key;
         }
@@ -80,7 +80,7 @@ std::optional<Ipv4Address> LeaseTable::address_of(const ClientKey& client) const
     return Ipv4Address(it->second);
 }
 
-bool LeaseTable::available_to(Ipv4Address address, const ClientKey& client, TimePoint now) const noexcept {
+bool LeaseTable::available_to(Ipv4Address address, const ClientKey& client, WallTime now) const noexcept {
     if (!range_.contains(address)) return false;
     const Entry* e = find(address);
     if (e == nullptr) return true;
@@ -89,7 +89,7 @@ bool LeaseTable::available_to(Ipv4Address address, const ClientKey& client, Time
 }
 
 std::optional<Ipv4Address> LeaseTable::choose(const ClientKey& client, std::optional<Ipv4Address> requested,
-                                              TimePoint now) const {
+                                              WallTime now) const {
     // (a) The client's own address, current or past.
     if (auto mine = address_of(client); mine && available_to(*mine, client, now)) return mine;
     // (b) What it asks for.
@@ -103,10 +103,10 @@ std::optional<Ipv4Address> LeaseTable::choose(const ClientKey& client, std::opti
     return std::nullopt;
 }
 
-void LeaseTable::reserve(Ipv4Address address, const ClientKey& client, const MacAddress& mac, TimePoint until) {
+void LeaseTable::reserve(Ipv4Address address, const ClientKey& client, const MacAddress& mac, WallTime until) {
     const Key key = address.to_uint();
     if (auto it = by_client_.find(client); it != by_client_.end() && it->second != key)
-        detach(it->second, TimePoint{});  // not reached through choose(): (a) comes first
+        detach(it->second, WallTime{});  // not reached through choose(): (a) comes first
     Entry& e = entry(key);
     forget(key);
     if (e.client != client) {
@@ -122,7 +122,7 @@ void LeaseTable::reserve(Ipv4Address address, const ClientKey& client, const Mac
     remember(key);
 }
 
-void LeaseTable::drop_reservation(const ClientKey& client, TimePoint now) {
+void LeaseTable::drop_reservation(const ClientKey& client, WallTime now) {
     auto it = by_client_.find(client);
     if (it == by_client_.end()) return;
     const Key key = it->second;
@@ -133,7 +133,7 @@ void LeaseTable::drop_reservation(const ClientKey& client, TimePoint now) {
 }
 
 std::vector<LeaseRecord> LeaseTable::bind(Ipv4Address address, const ClientKey& client, const MacAddress& mac,
-                                          TimePoint until, TimePoint now) {
+                                          WallTime until, WallTime now) {
     std::vector<LeaseRecord> changes;
     const Key key = address.to_uint();
     if (auto it = by_client_.find(client); it != by_client_.end() && it->second != key) {
@@ -148,14 +148,14 @@ std::vector<LeaseRecord> LeaseTable::bind(Ipv4Address address, const ClientKey& 
     Entry& e = entry(key);
     forget(key);
     if (!e.client.empty() && e.client != client) by_client_.erase(e.client);
-    e = Entry{client, mac, State::bound, until, TimePoint{}};
+    e = Entry{client, mac, State::bound, until, WallTime{}};
     by_client_[client] = key;
     remember(key);
     changes.push_back({LeaseEvent::lease, address, client, mac, until});
     return changes;
 }
 
-std::optional<LeaseRecord> LeaseTable::release(Ipv4Address address, const ClientKey& client, TimePoint now) {
+std::optional<LeaseRecord> LeaseTable::release(Ipv4Address address, const ClientKey& client, WallTime now) {
     const Key key = address.to_uint();
     auto it = entries_.find(key);
     if (it == entries_.end() || it->second.client != client || it->second.state != State::bound) return std::nullopt;
@@ -163,12 +163,12 @@ std::optional<LeaseRecord> LeaseTable::release(Ipv4Address address, const Client
     Entry& e = it->second;
     e.state = State::released;
     e.lease_end = std::min(e.lease_end, now);
-    e.held_until = TimePoint{};
+    e.held_until = WallTime{};
     remember(key);
     return LeaseRecord{LeaseEvent::release, address, client, e.mac, e.lease_end};
 }
 
-std::optional<LeaseRecord> LeaseTable::decline(Ipv4Address address, const ClientKey& client, TimePoint until) {
+std::optional<LeaseRecord> LeaseTable::decline(Ipv4Address address, const ClientKey& client, WallTime until) {
     const Key key = address.to_uint();
     auto it = entries_.find(key);
     if (it == entries_.end() || client.empty() || it->second.client != client ||
@@ -177,12 +177,12 @@ std::optional<LeaseRecord> LeaseTable::decline(Ipv4Address address, const Client
     forget(key);
     by_client_.erase(client);
     Entry& e = it->second;
-    e = Entry{ClientKey{}, e.mac, State::declined, TimePoint{}, until};
+    e = Entry{ClientKey{}, e.mac, State::declined, WallTime{}, until};
     remember(key);
     return LeaseRecord{LeaseEvent::decline, address, ClientKey{}, e.mac, until};
 }
 
-std::vector<LeaseRecord> LeaseTable::records(TimePoint now) const {
+std::vector<LeaseRecord> LeaseTable::records(WallTime now) const {
     std::vector<LeaseRecord> out;
     out.reserve(entries_.size());
     for (const auto& [key, e] : entries_) {

@@ -51,13 +51,13 @@ bool ServerEngine::in_subnet(Ipv4Address a) const noexcept {
     return (a.to_uint() & config_.netmask.to_uint()) == (config_.server_address.to_uint() & config_.netmask.to_uint());
 }
 
-ServerOutcome ServerEngine::handle(std::span<const std::byte> datagram, TimePoint now) {
+ServerOutcome ServerEngine::handle(std::span<const std::byte> datagram, WallTime now) {
     auto packet = wire::parse_dhcp(datagram);
     if (!packet) return silent(concat({"malformed request: ", packet.error().to_string()}));
     return handle(*packet, now);
 }
 
-ServerOutcome ServerEngine::handle(const wire::DhcpPacket& p, TimePoint now) {
+ServerOutcome ServerEngine::handle(const wire::DhcpPacket& p, WallTime now) {
     if (p.op != wire::kBootRequest)
         return silent(concat({"ignored: op ", std::to_string(p.op), " is not BOOTREQUEST"}));
     const auto type = p.message_type();
@@ -77,7 +77,7 @@ ServerOutcome ServerEngine::handle(const wire::DhcpPacket& p, TimePoint now) {
     }
 }
 
-ServerOutcome ServerEngine::discover(const wire::DhcpPacket& p, const ClientKey& client, TimePoint now) {
+ServerOutcome ServerEngine::discover(const wire::DhcpPacket& p, const ClientKey& client, WallTime now) {
     const auto address = table_.choose(client, p.requested_ip(), now);
     if (!address)
         return silent(concat({from(p, &client), "no OFFER: pool ", config_.range.to_string(), " is full (",
@@ -93,7 +93,7 @@ ServerOutcome ServerEngine::discover(const wire::DhcpPacket& p, const ClientKey&
     return out;
 }
 
-ServerOutcome ServerEngine::request(const wire::DhcpPacket& p, const ClientKey& client, TimePoint now) {
+ServerOutcome ServerEngine::request(const wire::DhcpPacket& p, const ClientKey& client, WallTime now) {
     const auto requested = p.requested_ip();
     if (const auto server = p.server_id()) {
         // SELECTING: the client answers one OFFER among those it got.
@@ -127,7 +127,7 @@ ServerOutcome ServerEngine::request(const wire::DhcpPacket& p, const ClientKey& 
     return silent(concat({from(p, &client), "INIT-REBOOT for ", requested->to_string(), " from an unknown client"}));
 }
 
-ServerOutcome ServerEngine::release(const wire::DhcpPacket& p, const ClientKey& client, TimePoint now) {
+ServerOutcome ServerEngine::release(const wire::DhcpPacket& p, const ClientKey& client, WallTime now) {
     if (const auto server = p.server_id(); server && *server != config_.server_address)
         return silent(concat({from(p, &client), "for server ", server->to_string()}));
     auto change = table_.release(p.ciaddr, client, now);
@@ -138,7 +138,7 @@ ServerOutcome ServerEngine::release(const wire::DhcpPacket& p, const ClientKey& 
     return out;
 }
 
-ServerOutcome ServerEngine::decline(const wire::DhcpPacket& p, const ClientKey& client, TimePoint now) {
+ServerOutcome ServerEngine::decline(const wire::DhcpPacket& p, const ClientKey& client, WallTime now) {
     if (const auto server = p.server_id(); server && *server != config_.server_address)
         return silent(concat({from(p, &client), "for server ", server->to_string()}));
     const auto address = p.requested_ip();
@@ -166,7 +166,7 @@ ServerOutcome ServerEngine::inform(const wire::DhcpPacket& p) {
 }
 
 ServerOutcome ServerEngine::ack(const wire::DhcpPacket& p, const ClientKey& client, Ipv4Address address,
-                                TimePoint now) {
+                                WallTime now) {
     ServerOutcome out;
     out.changes = table_.bind(address, client, mac_of(p), now + config_.lease_time, now);
     auto& m = out.reply.emplace(detail::reply_to(p, DhcpMessageType::Ack, config_));

@@ -2,9 +2,9 @@
 // What the DHCP server remembers about an address, shared by the engine (server_engine.hpp),
 // its table (lease_table.hpp) and the lease file (lease_file.hpp, lease_store.hpp).
 //
-// Time is wall-clock seconds (std::chrono::sys_seconds), not steady_clock: a lease outlives
-// the process, so its expiry is written to disk as Unix seconds and must mean the same after
-// a restart or a reboot. The cost: a wall-clock jump shortens or lengthens leases, as it does
+// The server's time is WallTime, wall-clock seconds (std::chrono::sys_seconds), not
+// steady_clock (the client engine's TimePoint): a lease outlives the process, so its expiry
+// is written to disk as Unix seconds and must mean the same after a restart or a reboot. The cost: a wall-clock jump shortens or lengthens leases, as it does
 // for Kea and dnsmasq. The engine never reads a clock itself; callers pass `now`, so tests use
 // any time they like.
 
@@ -24,10 +24,10 @@
 namespace weft::dhcp {
 
 /// Wall-clock seconds: expiries are stored as Unix time.
-using TimePoint = std::chrono::sys_seconds;
+using WallTime = std::chrono::sys_seconds;
 
 /// The current wall-clock time in whole seconds, for adapters (engines take `now` as input).
-TimePoint wall_clock_now() noexcept;
+WallTime wall_clock_now() noexcept;
 
 /// The longest client identifier kept (option 61 is one instance, at most 255 bytes); a longer
 /// identity is refused rather than cut, so two clients can never share a key by truncation.
@@ -91,7 +91,7 @@ struct LeaseRecord {
     Ipv4Address address;
     ClientKey client;  ///< empty for decline
     MacAddress mac;    ///< the client's chaddr as a MAC (all zero when not Ethernet), for people
-    TimePoint time{};  ///< lease: expiry; release: when; decline: end of the quarantine
+    WallTime time{};  ///< lease: expiry; release: when; decline: end of the quarantine
 
     bool operator==(const LeaseRecord&) const = default;
 };

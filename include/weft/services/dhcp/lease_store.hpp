@@ -9,7 +9,7 @@
 //   ... per batch of requests: store.append(outcome.changes) for each; then
 //   if (!store.sync()) { drop the replies; store.compact(engine.records(now)); }
 //   send the replies;
-//   if (store.should_compact(n)) store.compact(engine.records(now));
+//   if (store.should_compact(engine.table().entry_count())) store.compact(engine.records(now));
 //
 // The design, and why: an append-only log, fdatasync'd per batch (group commit), compacted by
 // write-new-file + fsync + rename + fsync-directory.

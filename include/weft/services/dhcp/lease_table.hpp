@@ -42,8 +42,8 @@ public:
         ClientKey client;
         MacAddress mac;
         State state = State::offered;
-        TimePoint lease_end{};   ///< bound: expiry; released: when it was given back
-        TimePoint held_until{};  ///< offer reservation or decline quarantine end
+        WallTime lease_end{};   ///< bound: expiry; released: when it was given back
+        WallTime held_until{};  ///< offer reservation or decline quarantine end
     };
 
     explicit LeaseTable(AddressRange range) : range_(range), fresh_(range.first.to_uint()) {}
@@ -57,33 +57,33 @@ public:
     const Entry* find(Ipv4Address address) const noexcept;
     std::optional<Ipv4Address> address_of(const ClientKey& client) const noexcept;
     /// In the range and usable by `client` at `now` (see the header comment).
-    bool available_to(Ipv4Address address, const ClientKey& client, TimePoint now) const noexcept;
+    bool available_to(Ipv4Address address, const ClientKey& client, WallTime now) const noexcept;
 
     /// The address to offer `client` by rules (a)-(d), or nullopt when the pool is full.
     std::optional<Ipv4Address> choose(const ClientKey& client, std::optional<Ipv4Address> requested,
-                                      TimePoint now) const;
+                                      WallTime now) const;
 
     /// Reserves `address` (which choose() gave) for `client` until `until`. Not durable: an
     /// offer lost in a crash only frees the address.
-    void reserve(Ipv4Address address, const ClientKey& client, const MacAddress& mac, TimePoint until);
+    void reserve(Ipv4Address address, const ClientKey& client, const MacAddress& mac, WallTime until);
     /// Ends the client's offer reservation (it chose another server); its binding, if any, stays.
-    void drop_reservation(const ClientKey& client, TimePoint now);
+    void drop_reservation(const ClientKey& client, WallTime now);
     /// Binds `address` to `client` until `until`. Precondition: available_to(address, client, now).
     /// Returns the records to persist: a release of the client's previous address when it
     /// moves, then the lease.
     std::vector<LeaseRecord> bind(Ipv4Address address, const ClientKey& client, const MacAddress& mac,
-                                  TimePoint until, TimePoint now);
+                                  WallTime until, WallTime now);
     /// The client gives back its bound address; nullopt (nothing changes) when it is not the
     /// client's bound address.
-    std::optional<LeaseRecord> release(Ipv4Address address, const ClientKey& client, TimePoint now);
+    std::optional<LeaseRecord> release(Ipv4Address address, const ClientKey& client, WallTime now);
     /// The client says `address` (offered or bound to it) is in use by another host: nobody
     /// gets it until `until`. nullopt when the address is not the client's.
-    std::optional<LeaseRecord> decline(Ipv4Address address, const ClientKey& client, TimePoint until);
+    std::optional<LeaseRecord> decline(Ipv4Address address, const ClientKey& client, WallTime until);
 
     /// The durable state, one record per address in address order, for compacting the lease
     /// file: bindings (expired ones too, so clients get their address back after a restart),
     /// releases, and declines still in quarantine. Offers are not durable.
-    std::vector<LeaseRecord> records(TimePoint now) const;
+    std::vector<LeaseRecord> records(WallTime now) const;
 
     /// Addresses handed out at least once (entries), and those never handed out.
     std::size_t entry_count() const noexcept { return entries_.size(); }
@@ -91,17 +91,17 @@ public:
 
 private:
     using Key = std::uint32_t;
-    static TimePoint free_since(const Entry& e) noexcept;
+    static WallTime free_since(const Entry& e) noexcept;
     Entry& entry(Key address);          // creates a free entry when absent
     void forget(Key address);           // before an entry changes: out of the free-since index
     void remember(Key address);         // after: back in
-    void detach(Key address, TimePoint now);  // the entry's client leaves it (moves elsewhere)
+    void detach(Key address, WallTime now);  // the entry's client leaves it (moves elsewhere)
 
     AddressRange range_;
     std::unordered_map<Key, Entry> entries_;
     std::unordered_map<ClientKey, Key, ClientKeyHash> by_client_;
     /// Every entry by the time it became (or becomes) free for anyone: begin() is the oldest.
-    std::set<std::pair<TimePoint, Key>> by_free_since_;
+    std::set<std::pair<WallTime, Key>> by_free_since_;
     /// Addresses below this have all been handed out once (have entries); mutable because
     /// choose() skips over entries made by restore() or by requests for a specific address.
     mutable std::uint64_t fresh_;

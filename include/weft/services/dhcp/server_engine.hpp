@@ -82,8 +82,9 @@ struct ServerOutcome {
     Delivery delivery{};
     /// Lease changes to persist before the reply leaves (empty for OFFER, NAK, INFORM...).
     std::vector<LeaseRecord> changes;
-    /// Why there is no reply, or why the reply is a NAK, for the log ("DISCOVER from
-    /// hw:0102...: pool 198.18.0.10-198.18.0.10 is full"); empty otherwise.
+    /// One line for the log when there is something to say: why there is no reply ("DISCOVER
+    /// from hw:01020000000002: no OFFER: pool 198.18.0.10-198.18.0.10 is full (...)"), why the
+    /// reply is a NAK, what a RELEASE or DECLINE did. Empty for an OFFER or ACK.
     std::string note;
 };
 
@@ -98,13 +99,13 @@ public:
     std::size_t restore(std::span<const LeaseRecord> records) { return table_.restore(records); }
 
     /// Applies the rules above to one request received on the server's interface at `now`.
-    ServerOutcome handle(const wire::DhcpPacket& request, TimePoint now);
+    ServerOutcome handle(const wire::DhcpPacket& request, WallTime now);
     /// The same for raw bytes (a UDP payload): a message that does not parse gets no reply and
     /// a note with the parser's reason.
-    ServerOutcome handle(std::span<const std::byte> datagram, TimePoint now);
+    ServerOutcome handle(std::span<const std::byte> datagram, WallTime now);
 
     /// The durable state, for LeaseStore::compact.
-    std::vector<LeaseRecord> records(TimePoint now) const { return table_.records(now); }
+    std::vector<LeaseRecord> records(WallTime now) const { return table_.records(now); }
 
     const ServerConfig& config() const noexcept { return config_; }
     const LeaseTable& table() const noexcept { return table_; }
@@ -112,13 +113,13 @@ public:
 private:
     explicit ServerEngine(ServerConfig config) : config_(std::move(config)), table_(config_.range) {}
 
-    ServerOutcome discover(const wire::DhcpPacket& p, const ClientKey& client, TimePoint now);
-    ServerOutcome request(const wire::DhcpPacket& p, const ClientKey& client, TimePoint now);
-    ServerOutcome release(const wire::DhcpPacket& p, const ClientKey& client, TimePoint now);
-    ServerOutcome decline(const wire::DhcpPacket& p, const ClientKey& client, TimePoint now);
+    ServerOutcome discover(const wire::DhcpPacket& p, const ClientKey& client, WallTime now);
+    ServerOutcome request(const wire::DhcpPacket& p, const ClientKey& client, WallTime now);
+    ServerOutcome release(const wire::DhcpPacket& p, const ClientKey& client, WallTime now);
+    ServerOutcome decline(const wire::DhcpPacket& p, const ClientKey& client, WallTime now);
     ServerOutcome inform(const wire::DhcpPacket& p);
     /// An ACK that binds `address` to the client until now + lease time.
-    ServerOutcome ack(const wire::DhcpPacket& p, const ClientKey& client, Ipv4Address address, TimePoint now);
+    ServerOutcome ack(const wire::DhcpPacket& p, const ClientKey& client, Ipv4Address address, WallTime now);
     ServerOutcome nak(const wire::DhcpPacket& p, const ClientKey& client, std::string why);
     bool in_subnet(Ipv4Address a) const noexcept;
 

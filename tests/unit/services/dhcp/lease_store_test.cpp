@@ -22,14 +22,14 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-const TimePoint kT0{std::chrono::seconds(1'700'000'000)};
+const WallTime kT0{std::chrono::seconds(1'700'000'000)};
 
 ClientKey key(std::uint8_t n) {
     return ClientKey::parse("hw:0102000000000" + std::to_string(n % 10)).value();
 }
 MacAddress mac(std::uint8_t n) { return MacAddress({2, 0, 0, 0, 0, n}); }
 Ipv4Address addr(unsigned host) { return Ipv4Address(198, 18, 0, static_cast<std::uint8_t>(host)); }
-LeaseRecord lease(unsigned host, std::uint8_t client, TimePoint until) {
+LeaseRecord lease(unsigned host, std::uint8_t client, WallTime until) {
     return {LeaseEvent::lease, addr(host), key(client), mac(client), until};
 }
 
@@ -84,9 +84,9 @@ TEST(DhcpLeaseFile, TheHeadersExampleLinesAreWhatTheWriterWrites) {
     EXPECT_EQ(log.lines, 3u);
     ASSERT_EQ(log.records.size(), 2u);
     EXPECT_EQ(log.records[0].event, LeaseEvent::release) << "the last line about .10 wins";
-    EXPECT_EQ(log.records[0].time, TimePoint(1'700'000'100s));
+    EXPECT_EQ(log.records[0].time, WallTime(1'700'000'100s));
     EXPECT_EQ(log.records[1].event, LeaseEvent::decline);
-    EXPECT_EQ(format_lease_line(lease(10, 1, TimePoint(1'700'003'600s))),
+    EXPECT_EQ(format_lease_line(lease(10, 1, WallTime(1'700'003'600s))),
               "lease 198.18.0.10 hw:01020000000001 02:00:00:00:00:01 1700003600 3b62d3e8\n");
 }
 

@@ -25,7 +25,7 @@ namespace weft::dhcp {
 namespace {
 
 namespace fs = std::filesystem;
-using namespace test;
+using namespace server_test;
 
 constexpr int kClients = 200;
 constexpr int kOperations = 1000;
@@ -33,7 +33,7 @@ constexpr int kOperations = 1000;
 // What a client believes after the replies it got.
 struct Belief {
     Ipv4Address address;
-    TimePoint until{};
+    WallTime until{};
 };
 
 class CrashWorld {
@@ -239,10 +239,10 @@ private:
     ServerConfig cfg_;
     std::vector<TestClient> clients_;
     std::vector<Belief> beliefs_;
-    std::map<std::uint32_t, std::pair<ClientKey, TimePoint>> promised_;  ///< ACKs sent
+    std::map<std::uint32_t, std::pair<ClientKey, WallTime>> promised_;  ///< ACKs sent
     std::optional<LeaseStore> store_;
     std::optional<ServerEngine> engine_;
-    TimePoint now_ = kT0;
+    WallTime now_ = kT0;
     int acks_ = 0, crashes_ = 0, refusals_ = 0;
 };
 

@@ -9,7 +9,7 @@
 namespace weft::dhcp {
 namespace {
 
-using namespace test;
+using namespace server_test;
 
 TEST(DhcpServerEngine, DoraForOneClient) {
     auto e = engine();

@@ -13,7 +13,7 @@
 namespace weft::dhcp {
 namespace {
 
-using namespace test;
+using namespace server_test;
 
 TEST(DhcpServerPool, TwoClientsGetDifferentAddresses) {
     auto e = engine();

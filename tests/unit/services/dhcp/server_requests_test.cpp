@@ -9,7 +9,7 @@
 namespace weft::dhcp {
 namespace {
 
-using namespace test;
+using namespace server_test;
 
 bool silent(const ServerOutcome& out) { return !out.reply && out.changes.empty(); }
 

@@ -1,6 +1,6 @@
 #pragma once
 // What the DHCP server tests share: a served subnet (198.18.0.0/24, the benchmarking range),
-// a fake clock (a TimePoint the test moves), requests as a client would build them, and
+// a fake clock (a WallTime the test moves), requests as a client would build them, and
 // readers for the options of a reply.
 #include <chrono>
 #include <cstdint>
@@ -13,7 +13,7 @@
 #include "weft/services/dhcp/server_engine.hpp"
 #include "weft/wire/dhcp.hpp"
 
-namespace weft::dhcp::test {
+namespace weft::dhcp::server_test {
 
 using namespace std::chrono_literals;
 using wire::DhcpMessage;
@@ -25,7 +25,7 @@ inline const Ipv4Address kOtherServer{198, 18, 0, 2};
 inline const Ipv4Address kDns{198, 18, 0, 53};
 inline const Ipv4Address kRelay{198, 18, 0, 250};
 /// 2023-11-14 22:13:20 UTC: any time works, a real one reads well in lease files.
-inline const TimePoint kT0{std::chrono::seconds(1'700'000'000)};
+inline const WallTime kT0{std::chrono::seconds(1'700'000'000)};
 
 inline Ipv4Address pool_address(unsigned host) { return Ipv4Address(198, 18, 0, static_cast<std::uint8_t>(host)); }
 
@@ -151,7 +151,7 @@ inline std::optional<DhcpMessageType> type_of(const ServerOutcome& out) {
 
 /// DISCOVER then REQUEST (SELECTING): the address ACKed, or nullopt (with a test failure
 /// when `expect_lease` says it should have worked).
-inline std::optional<Ipv4Address> dora(ServerEngine& engine, const TestClient& c, TimePoint now,
+inline std::optional<Ipv4Address> dora(ServerEngine& engine, const TestClient& c, WallTime now,
                                        bool expect_lease = true) {
     auto offer = engine.handle(c.discover(), now);
     if (type_of(offer) != DhcpMessageType::Offer) {
@@ -166,4 +166,4 @@ inline std::optional<Ipv4Address> dora(ServerEngine& engine, const TestClient& c
     return ack.reply->yiaddr;
 }
 
-}  // namespace weft::dhcp::test
+}  // namespace weft::dhcp::server_test
