@@ -17,8 +17,10 @@ build_pkgs=(g++ cmake ninja-build make pkg-config libcli11-dev nlohmann-json3-de
 # run with a private profile) loads a page with its subresources and watches /status update.
 # ARP and capture: ping makes traffic in the namespace lab, tcpdump captures beside
 # `weft capture` (frame for frame the same) and sees `weft arp`'s request on the wire.
+# DHCP: busybox's udhcpc judges `weft dhcp serve`; kea-dhcp4-server serves the client test.
 test_pkgs=(python3 socat netcat-openbsd iproute2 procps python3-scapy tshark
-           dnsutils knot-dnsutils dnsmasq-base unbound curl chromium iputils-ping tcpdump)
+           dnsutils knot-dnsutils dnsmasq-base unbound curl chromium iputils-ping tcpdump
+           busybox kea-dhcp4-server)
 bench_pkgs=(libbenchmark-dev libasio-dev libevent-dev libuv1-dev libtins-dev gnuplot-nox
             liburing-dev util-linux nsd knot dnsperf dnsutils)
 fuzz_pkgs=(clang libclang-rt-14-dev)

@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
     CLI::App* dhcp = app.add_subcommand("dhcp", "DHCP client (and server) on an interface");
     dhcp->require_subcommand(1);
     weft::cli::add_dhcp_client(*dhcp);
+    weft::cli::add_dhcp_serve(*dhcp);
 
     weft::cli::add_arp(app);
     weft::cli::add_capture(app);
