@@ -53,7 +53,7 @@ std::vector<std::string> event_lines(const ServerOutcome& out) {
 }  // namespace
 
 Expected<std::unique_ptr<DhcpServer>, std::string> DhcpServer::open(EventLoop& loop, DhcpServerOptions options) {
-    const std::string& iface = options.interface;
+    const std::string iface = options.interface;  // a copy: options moves into the server
     auto info = interface_info(iface);
     if (!info) return Unexpected(info.error());
     auto engine = ServerEngine::create(options.config);
