@@ -124,7 +124,9 @@ def test_udhcpc_and_weft_client_get_leases():
             set_mac(lab, "02:00:00:00:01:02")
             second = check_options(udhcpc(lab, tmp)[1], "second MAC")
             check(second != first, "two MACs got %s" % first)
-            check("ACK %s to 02:00:00:00:01:02" % second in server.log(), "no ACK line: %s" % server.log())
+            # udhcpc asks for no broadcast: the replies went as frames to its MAC (RFC 2131 4.1).
+            check("ACK %s to 02:00:00:00:01:02 (hardware)" % second in server.log(), "no ACK line: %s"
+                  % server.log())
 
             # weft's own client, a third MAC.
             set_mac(lab, "02:00:00:00:01:03")
@@ -315,6 +317,7 @@ def test_kill_9_in_a_burst_loses_no_lease():
                 target = clients * k // (kills + 1)
                 wait_for(lambda: len(acks(ack_log)) >= target or driver.poll() is not None, timeout=30,
                          what="%d ACKs" % target)
+                check(driver.poll() is None, "the burst ended before kill %d" % k)
                 server.kill()
                 check_acks_kept(server.lease_file, acks(ack_log), "after kill %d" % k)
                 server = DhcpServer(lab, tmp, *args)
@@ -325,7 +328,20 @@ def test_kill_9_in_a_burst_loses_no_lease():
             rc, _ = server.stop()
             check(rc == 0, "server exit %d: %s" % (rc, server.log()))
             server = None
-            check_acks_kept(os.path.join(tmp, "leases"), acked, "at the end")
+            lease_file = os.path.join(tmp, "leases")
+            check_acks_kept(lease_file, acked, "at the end")
+
+            # A damaged line is named file:line in the log, and the good leases are kept.
+            with open(lease_file) as f:
+                good_lines = sum(1 for _ in f)
+            with open(lease_file, "a") as f:
+                f.write("lease 198.18.0.9 garbage\n")
+            server = DhcpServer(lab, tmp, *args)
+            check("%s:%d:" % (lease_file, good_lines + 1) in server.log(), "no file:line issue: %s" % server.log())
+            rc, last = server.stop()
+            server = None
+            live = len({address for _, address in acked})
+            check(rc == 0 and last.endswith(" requests, %d leases" % live), "restart on a damaged file: %r" % last)
         finally:
             if driver is not None and driver.poll() is None:
                 driver.kill()
