@@ -35,15 +35,17 @@ std::uint32_t crc32(std::span<const std::byte> bytes) noexcept;
 /// Whether the bytes handed to parse() end with a 4-byte FCS (most captures strip it).
 enum class Fcs { absent, present };
 
+/// An 802.1Q tag's fields (its TCI).
 struct VlanTag {
     std::uint16_t id = 0;   ///< 12 bits
     std::uint8_t pcp = 0;   ///< priority code point, 3 bits
     bool dei = false;       ///< drop eligible indicator
 };
 
+/// An Ethernet II frame: addresses, EtherType, optional VLAN tag, payload and FCS.
 struct EthernetFrame {
-    MacAddress dst;
-    MacAddress src;
+    MacAddress dst;  ///< destination MAC
+    MacAddress src;  ///< source MAC
     std::uint16_t type = 0;         ///< the EtherType; with a VLAN tag, the inner one
     std::optional<VlanTag> vlan;    ///< present when the outer type was 0x8100
     std::size_t header_length = 0;  ///< 14, or 18 with a VLAN tag
@@ -58,6 +60,7 @@ struct EthernetFrame {
     /// Appends header (with the VLAN tag when `vlan` is set) and payload, zero-padded to
     /// kEthernetMinFrameSize when `pad`, then the computed FCS with Fcs::present.
     void append_to(std::vector<std::byte>& out, bool pad = true, Fcs fcs = Fcs::absent) const;
+    /// append_to() into a new vector.
     std::vector<std::byte> build(bool pad = true, Fcs fcs = Fcs::absent) const;
 };
 

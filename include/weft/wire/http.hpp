@@ -36,8 +36,9 @@ inline constexpr std::size_t kHttpMaxLineLength = 8 * 1024;
 /// Most hex digits in a chunk size: 16 digits fill 64 bits, so the size cannot overflow.
 inline constexpr std::size_t kHttpMaxChunkSizeDigits = 16;
 
+/// One header field: name and value, views into the parsed (or caller's) buffer.
 struct HttpHeader {
-    std::string_view name;
+    std::string_view name;   ///< as received; compare it case-insensitively
     std::string_view value;  ///< leading and trailing whitespace removed
 };
 
@@ -48,36 +49,44 @@ enum class HttpBodyKind : std::uint8_t {
     chunked,         ///< chunked transfer coding: use HttpChunkedDecoder
     until_close,     ///< responses only: everything until the connection closes
 };
+/// How long the body after a head is.
 struct HttpBodyFraming {
-    HttpBodyKind kind = HttpBodyKind::none;
+    HttpBodyKind kind = HttpBodyKind::none;  ///< how it is delimited
     std::uint64_t length = 0;  ///< for content_length
 };
 
+/// A parsed request head: views into the parsed buffer.
 struct HttpRequestHead {
+    ///@{
+    /// The request line's method ("GET") and target ("/index.html?q=1"), as received.
     std::string_view method, target;
+    ///@}
     std::string_view version;  ///< "HTTP/1.1"
-    int version_minor = 1;
+    int version_minor = 1;     ///< 0 for HTTP/1.0, 1 for HTTP/1.1
     std::vector<HttpHeader> headers;  ///< in order, duplicates kept
-    HttpBodyFraming body;
+    HttpBodyFraming body;      ///< how the request's body is delimited
     /// The first header with this name (case-insensitive), or nullptr.
     const HttpHeader* find(std::string_view name) const noexcept;
 };
 
+/// A parsed response head: views into the parsed buffer.
 struct HttpResponseHead {
-    std::string_view version;
-    int version_minor = 1;
-    int status = 0;
+    std::string_view version;  ///< "HTTP/1.1"
+    int version_minor = 1;     ///< 0 for HTTP/1.0, 1 for HTTP/1.1
+    int status = 0;            ///< 100-599
     std::string_view reason;  ///< may be empty
-    std::vector<HttpHeader> headers;
-    HttpBodyFraming body;
+    std::vector<HttpHeader> headers;  ///< in order, duplicates kept
+    HttpBodyFraming body;      ///< how the body is delimited (given the request's method)
+    /// The first header with this name (case-insensitive), or nullptr.
     const HttpHeader* find(std::string_view name) const noexcept;
 };
 
+/// A head parse's answer: a whole head, more bytes needed, or an error.
 enum class HttpParseStatus : std::uint8_t { complete, incomplete, error };
 
 /// [[nodiscard]]: every call that returns one is a parse whose status must be looked at.
 struct [[nodiscard]] HttpParseResult {
-    HttpParseStatus status = HttpParseStatus::incomplete;
+    HttpParseStatus status = HttpParseStatus::incomplete;  ///< complete, incomplete or error
     std::size_t consumed = 0;  ///< complete: length of the head; the body starts here
     WireError error;           ///< error: reason and offset in the buffer (layer "http")
 };
@@ -98,19 +107,27 @@ struct [[nodiscard]] HttpParseResult {
 /// later call returns it again.
 class HttpHeadParser {
 public:
+    /// What the parser reads: request heads or response heads.
     enum class Kind : std::uint8_t { request, response };
+    /// A parser for heads of `kind`.
     explicit HttpHeadParser(Kind kind) noexcept : kind_(kind) {}
 
+    ///@{
+    /// Parses on from where the last call stopped; `buffer` holds every byte of the head
+    /// received so far. complete (consumed = the head's length), incomplete, or error.
     HttpParseResult parse(std::string_view buffer);
     HttpParseResult parse(std::span<const std::byte> buffer) {
         return parse(std::string_view(reinterpret_cast<const char*>(buffer.data()), buffer.size()));
     }
+    ///@}
 
     /// For responses: the method of the request answered (HEAD and CONNECT change framing).
     void set_request_method(std::string_view method) { request_method_ = method; }
+    ///@{
     /// After complete: the head, viewing the buffer of the last parse() call.
     const HttpRequestHead& request() const noexcept { return request_; }
     const HttpResponseHead& response() const noexcept { return response_; }
+    ///@}
     /// Ready for the next message (same kind); keeps the request method.
     void reset();
 
@@ -160,8 +177,9 @@ enum class HttpChunkedStatus : std::uint8_t { done, need_more, error };
 /// and skipped, trailer fields kept (validated like header fields).
 class HttpChunkedDecoder {
 public:
+    /// What decode() did: done, need more bytes, or an error.
     struct [[nodiscard]] Result {
-        HttpChunkedStatus status = HttpChunkedStatus::need_more;
+        HttpChunkedStatus status = HttpChunkedStatus::need_more;  ///< done, need_more or error
         /// Bytes of `input` used. On done, what follows belongs to the next message.
         std::size_t consumed = 0;
         WireError error;  ///< offset counted from the start of the body
@@ -170,7 +188,9 @@ public:
     /// after done or error, calls return the same status and consume nothing.
     Result decode(std::string_view input, std::string& out);
 
+    /// True once the last chunk and the trailer section were read.
     bool done() const noexcept { return state_ == State::done; }
+    /// The trailer fields (name, value), in order, once done.
     const std::vector<std::pair<std::string, std::string>>& trailers() const noexcept { return trailers_; }
 
 private:
@@ -205,12 +225,15 @@ std::string_view http_reason_phrase(int status) noexcept;
 
 /// What a packet decoder can tell from bytes that may be cut anywhere.
 struct HttpHeadPrefix {
-    bool is_request = true;
-    std::string_view method, target;  ///< requests
+    bool is_request = true;           ///< a request line, or (false) a status line
+    ///@{
+    /// Requests: the method, and the target (empty until the start line is complete).
+    std::string_view method, target;
+    ///@}
     std::string_view version;         ///< empty when the start line is cut before it
     int status = 0;                   ///< responses; 0 when cut
-    std::string_view reason;
-    bool start_line_complete = false;
+    std::string_view reason;          ///< responses: the reason phrase, once the line is complete
+    bool start_line_complete = false; ///< the start line's LF was seen
     std::vector<HttpHeader> headers;  ///< complete field lines only
     bool head_complete = false;       ///< the empty line ending the head was seen
 };

@@ -13,6 +13,7 @@
 
 namespace weft::wire {
 
+/// Why bytes could not be decoded: the layer, the reason and the offset (see above).
 struct WireError {
     const char* layer = "";    ///< "ipv4", "dns", ...: a string literal
     std::string reason;        ///< "truncated header: need 20 bytes, have 12"
