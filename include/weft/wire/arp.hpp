@@ -13,9 +13,12 @@
 
 namespace weft::wire {
 
-inline constexpr std::size_t kArpPacketSize = 28;
+inline constexpr std::size_t kArpPacketSize = 28;  ///< bytes of an ARP packet for IPv4 over Ethernet
+///@{
+/// The operation field: a request ("who has?") or a reply.
 inline constexpr std::uint16_t kArpRequest = 1;
 inline constexpr std::uint16_t kArpReply = 2;
+///@}
 
 /// An ARP packet for IPv4 over Ethernet: who asks (sender), about whom (target).
 struct ArpPacket {

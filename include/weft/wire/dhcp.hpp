@@ -32,16 +32,25 @@ inline constexpr std::size_t kDhcpFixedSize = 236;
 inline constexpr std::uint32_t kDhcpMagicCookie = 0x63825363;
 /// The smallest BOOTP message (RFC 1542 section 2.1); build_dhcp pads to it, as clients do.
 inline constexpr std::size_t kDhcpMinMessageSize = 300;
+///@{
+/// Sizes of the chaddr, sname and file fields.
 inline constexpr std::size_t kDhcpChaddrSize = 16;
 inline constexpr std::size_t kDhcpSnameSize = 64;
 inline constexpr std::size_t kDhcpFileSize = 128;
+///@}
 /// The broadcast bit of `flags` (RFC 2131 figure 2).
 inline constexpr std::uint16_t kDhcpFlagBroadcast = 0x8000;
+///@{
+/// The UDP ports: servers listen on 67, clients on 68.
 inline constexpr std::uint16_t kDhcpServerPort = 67;
 inline constexpr std::uint16_t kDhcpClientPort = 68;
+///@}
 
+///@{
+/// The op field: a client's request or a server's reply.
 inline constexpr std::uint8_t kBootRequest = 1;
 inline constexpr std::uint8_t kBootReply = 2;
+///@}
 
 /// Option 53 values (RFC 2132 section 9.6).
 enum class DhcpMessageType : std::uint8_t {

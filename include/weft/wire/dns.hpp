@@ -34,6 +34,7 @@ enum class DnsType : std::uint16_t {
 /// Classes. Open like DnsType.
 enum class DnsClass : std::uint16_t { IN = 1, CH = 3, HS = 4, NONE = 254, ANY = 255 };
 
+///@{
 /// Opcode and rcode values most code names.
 inline constexpr std::uint8_t kDnsOpcodeQuery = 0;
 inline constexpr std::uint8_t kDnsRcodeNoError = 0;
@@ -42,8 +43,9 @@ inline constexpr std::uint8_t kDnsRcodeServFail = 2;
 inline constexpr std::uint8_t kDnsRcodeNxDomain = 3;
 inline constexpr std::uint8_t kDnsRcodeNotImp = 4;
 inline constexpr std::uint8_t kDnsRcodeRefused = 5;
+///@}
 
-inline constexpr std::size_t kDnsHeaderSize = 12;
+inline constexpr std::size_t kDnsHeaderSize = 12;  ///< bytes of the fixed header
 
 /// The 12-byte header (RFC 1035 section 4.1.1), flags as booleans.
 struct DnsHeader {

@@ -17,12 +17,15 @@ namespace weft::wire {
 inline constexpr std::size_t kEthernetHeaderSize = 14;   ///< dst, src, type
 inline constexpr std::size_t kVlanTagSize = 4;           ///< TPID 0x8100 + TCI
 inline constexpr std::size_t kEthernetMinFrameSize = 60; ///< without the FCS
-inline constexpr std::size_t kEthernetFcsSize = 4;
+inline constexpr std::size_t kEthernetFcsSize = 4;  ///< the CRC-32 trailer
 
+///@{
+/// EtherTypes weft decodes (or recognises, for IPv6).
 inline constexpr std::uint16_t kEtherTypeIpv4 = 0x0800;
 inline constexpr std::uint16_t kEtherTypeArp = 0x0806;
 inline constexpr std::uint16_t kEtherTypeVlan = 0x8100;
 inline constexpr std::uint16_t kEtherTypeIpv6 = 0x86dd;
+///@}
 
 /// An EtherType as it is written everywhere (Wireshark, IEEE's registry): "0x" and four
 /// lowercase hex digits, "0x0800" for IPv4, "0x86dd" for IPv6.

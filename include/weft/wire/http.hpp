@@ -158,10 +158,12 @@ private:
     HttpResponseHead response_;
 };
 
+///@{
 /// One-shot forms: parse `buffer` from its start with a fresh parser and copy the head out.
 HttpParseResult parse_http_request_head(std::string_view buffer, HttpRequestHead& out);
 HttpParseResult parse_http_response_head(std::string_view buffer, HttpResponseHead& out,
                                          std::string_view request_method = {});
+///@}
 
 /// Framing of a response to `request_method` (RFC 9112 section 6.3): none for HEAD, for
 /// 1xx/204/304 and for 2xx to CONNECT; chunked when it is the final coding; until close
@@ -170,6 +172,7 @@ HttpParseResult parse_http_response_head(std::string_view buffer, HttpResponseHe
 HttpBodyFraming http_response_framing(int status, std::string_view request_method, bool has_transfer_encoding,
                                       bool chunked_final, std::optional<std::uint64_t> content_length);
 
+/// A chunked decode's answer: the body ended, more bytes needed, or an error.
 enum class HttpChunkedStatus : std::uint8_t { done, need_more, error };
 
 /// Incremental decoder of a chunked body (RFC 9112 section 7.1): chunk sizes of at most
@@ -207,6 +210,7 @@ private:
     WireError error_;
 };
 
+///@{
 /// "HTTP/1.1 200 OK\r\n..." heads. Fails (layer "http", offset = index of the bad header,
 /// or 0 for the start line) on a method or field name that is not a token, and on CR, LF
 /// or NUL in any part, so that nothing can be injected into the head.
@@ -216,6 +220,7 @@ WireResult<std::string> serialize_http_request_head(std::string_view method, std
 WireResult<std::string> serialize_http_response_head(int status, std::string_view reason,
                                                      std::span<const HttpHeader> headers,
                                                      std::string_view version = "HTTP/1.1");
+///@}
 /// Appends one chunk ("1a\r\n<data>\r\n"); nothing for empty data (that would end the body).
 void append_http_chunk(std::string& out, std::string_view data);
 /// Appends the last chunk and an empty trailer section: "0\r\n\r\n".
@@ -238,6 +243,7 @@ struct HttpHeadPrefix {
     bool head_complete = false;       ///< the empty line ending the head was seen
 };
 
+///@{
 /// Lenient reading for display, never for serving: the bytes must begin with a known method
 /// (GET HEAD POST PUT DELETE CONNECT OPTIONS TRACE PATCH) and a space, or with "HTTP/" and a
 /// digit; otherwise std::nullopt. Lines end at LF (a CR before it is dropped); a field line
@@ -245,5 +251,6 @@ struct HttpHeadPrefix {
 /// not "name: value".
 [[nodiscard]] std::optional<HttpHeadPrefix> http_head_prefix(std::string_view bytes);
 [[nodiscard]] std::optional<HttpHeadPrefix> http_head_prefix(std::span<const std::byte> bytes);
+///@}
 
 }  // namespace weft::wire

@@ -12,22 +12,29 @@
 
 namespace weft::wire {
 
-inline constexpr std::size_t kIcmpHeaderSize = 8;
+inline constexpr std::size_t kIcmpHeaderSize = 8;  ///< type, code, checksum and 4 type-specific bytes
 
+///@{
+/// Message types weft builds and names.
 inline constexpr std::uint8_t kIcmpEchoReply = 0;
 inline constexpr std::uint8_t kIcmpDestinationUnreachable = 3;
 inline constexpr std::uint8_t kIcmpEchoRequest = 8;
 inline constexpr std::uint8_t kIcmpTimeExceeded = 11;
+///@}
 
-// Destination unreachable codes.
+///@{
+/// Destination unreachable codes.
 inline constexpr std::uint8_t kIcmpNetUnreachable = 0;
 inline constexpr std::uint8_t kIcmpHostUnreachable = 1;
 inline constexpr std::uint8_t kIcmpProtocolUnreachable = 2;
 inline constexpr std::uint8_t kIcmpPortUnreachable = 3;
 inline constexpr std::uint8_t kIcmpFragmentationNeeded = 4;  ///< carries the next-hop MTU
-// Time exceeded codes.
+///@}
+///@{
+/// Time exceeded codes: TTL reached 0 in transit, or fragments not reassembled in time.
 inline constexpr std::uint8_t kIcmpTtlExceeded = 0;
 inline constexpr std::uint8_t kIcmpReassemblyTimeExceeded = 1;
+///@}
 
 /// An ICMP message: type, code, checksum, the 4 type-specific bytes and the payload.
 struct IcmpMessage {

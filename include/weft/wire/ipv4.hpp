@@ -14,13 +14,16 @@
 
 namespace weft::wire {
 
-inline constexpr std::size_t kIpv4MinHeaderSize = 20;
+inline constexpr std::size_t kIpv4MinHeaderSize = 20;  ///< no options
 inline constexpr std::size_t kIpv4MaxHeaderSize = 60;      ///< IHL is 4 bits of 32-bit words
 inline constexpr std::size_t kIpv4MaxDatagramSize = 65535; ///< total length is 16 bits
 
+///@{
+/// Protocol numbers of the protocol field (IANA).
 inline constexpr std::uint8_t kIpProtocolIcmp = 1;
 inline constexpr std::uint8_t kIpProtocolTcp = 6;
 inline constexpr std::uint8_t kIpProtocolUdp = 17;
+///@}
 
 inline constexpr std::uint8_t kIpv4OptionEnd = 0;  ///< EOL: one byte, ends the list
 inline constexpr std::uint8_t kIpv4OptionNop = 1;  ///< one byte

@@ -23,12 +23,14 @@ namespace weft::wire {
 WireResult<std::vector<std::vector<std::byte>>> fragment(const Ipv4Packet& datagram, std::size_t mtu);
 
 inline constexpr std::size_t kMaxReassemblyBytes = 4 * 1024 * 1024;  ///< like Linux's ipfrag_high_thresh
-inline constexpr std::size_t kMaxReassemblyDatagrams = 256;
+inline constexpr std::size_t kMaxReassemblyDatagrams = 256;  ///< incomplete datagrams held at once
 inline constexpr std::chrono::seconds kReassemblyTimeout{30};        ///< like Linux's ipfrag_time
+///@{
 /// Bookkeeping charged per stored piece and per datagram, so that a flood of tiny fragments
 /// pays for the memory it really costs and not just for its payload bytes.
 inline constexpr std::size_t kReassemblyPieceOverhead = 64;
 inline constexpr std::size_t kReassemblyDatagramOverhead = 256;
+///@}
 
 /// Caps on what a Reassembler holds: the peer controls how many fragments arrive.
 struct ReassemblyLimits {

@@ -17,7 +17,7 @@ namespace weft::wire {
 
 /// The smallest MTU every IPv4 link must carry (RFC 791: 60-byte header + 8 bytes of data).
 inline constexpr std::size_t kJourneyMinMtu = 68;
-inline constexpr std::size_t kJourneyMaxMtu = 65535;
+inline constexpr std::size_t kJourneyMaxMtu = 65535;  ///< the largest IPv4 datagram
 /// The seed's numbers: the HTTP GET, its TCP segment and its IPv4 datagram.
 inline constexpr std::size_t kJourneyRequestSize = 4960;
 

@@ -14,14 +14,16 @@
 
 namespace weft::wire {
 
-inline constexpr std::uint32_t kLinktypeEthernet = 1;
+inline constexpr std::uint32_t kLinktypeEthernet = 1;  ///< LINKTYPE_ETHERNET
 /// The largest captured record accepted (tcpdump's default snaplen); anything above is a
 /// corrupt length, not a packet.
 inline constexpr std::size_t kMaxPcapRecordBytes = 256 * 1024;
 /// The largest pcapng block accepted: a maximal packet plus generous room for options.
 inline constexpr std::size_t kMaxPcapngBlockBytes = kMaxPcapRecordBytes + 64 * 1024;
 
+/// The two capture file formats read: classic pcap and pcapng.
 enum class CaptureFormat { pcap, pcapng };
+/// Timestamps in microseconds or nanoseconds (classic pcap: the magic says which).
 enum class TimestampPrecision { micro, nano };
 
 /// One captured packet as a file holds it.

@@ -18,14 +18,15 @@
 
 namespace weft::wire {
 
-inline constexpr std::size_t kTcpMinHeaderSize = 20;
-inline constexpr std::size_t kTcpMaxHeaderSize = 60;
+inline constexpr std::size_t kTcpMinHeaderSize = 20;  ///< no options
+inline constexpr std::size_t kTcpMaxHeaderSize = 60;  ///< data offset is 4 bits of 32-bit words
 /// 40 option bytes hold at most 40 options (one-byte NOPs): the cap of TcpSegment::options.
 inline constexpr std::size_t kTcpMaxOptions = kTcpMaxHeaderSize - kTcpMinHeaderSize;
 /// A SACK option of 2 + 8n bytes fits in 40 for n <= 4.
 inline constexpr std::size_t kTcpMaxSackBlocks = 4;
 
-// Flag bits as they sit in the 9 low bits of bytes 12-13.
+///@{
+/// Flag bits as they sit in the 9 low bits of bytes 12-13.
 inline constexpr std::uint16_t kTcpFin = 0x001;
 inline constexpr std::uint16_t kTcpSyn = 0x002;
 inline constexpr std::uint16_t kTcpRst = 0x004;
@@ -35,10 +36,13 @@ inline constexpr std::uint16_t kTcpUrg = 0x020;
 inline constexpr std::uint16_t kTcpEce = 0x040;
 inline constexpr std::uint16_t kTcpCwr = 0x080;
 inline constexpr std::uint16_t kTcpNs = 0x100;
+///@}
 
 /// The names of the set flags in the order FIN SYN RST PSH ACK URG ECE CWR NS.
 std::vector<const char*> tcp_flag_names(std::uint16_t flags);
 
+///@{
+/// Option kinds weft decodes (RFC 9293, RFC 7323, RFC 2018).
 inline constexpr std::uint8_t kTcpOptionEnd = 0;
 inline constexpr std::uint8_t kTcpOptionNop = 1;
 inline constexpr std::uint8_t kTcpOptionMss = 2;
@@ -46,6 +50,7 @@ inline constexpr std::uint8_t kTcpOptionWindowScale = 3;
 inline constexpr std::uint8_t kTcpOptionSackPermitted = 4;
 inline constexpr std::uint8_t kTcpOptionSack = 5;
 inline constexpr std::uint8_t kTcpOptionTimestamps = 8;
+///@}
 
 /// One SACK block: a range of sequence numbers the receiver holds (RFC 2018).
 struct SackBlock {
@@ -125,6 +130,9 @@ struct TcpOption {
 /// The options of one segment, in order, stored inline.
 using TcpOptions = InlineList<TcpOption, kTcpMaxOptions>;
 
+///@{
+/// An option of each known kind, ready to add to TcpSegment::options (length set as
+/// build() writes it).
 TcpOption tcp_end_option();
 TcpOption tcp_nop_option();
 TcpOption tcp_mss_option(std::uint16_t mss);
@@ -132,6 +140,7 @@ TcpOption tcp_window_scale_option(std::uint8_t shift);
 TcpOption tcp_sack_permitted_option();
 TcpOption tcp_sack_option(SackBlocks blocks);
 TcpOption tcp_timestamps_option(std::uint32_t value, std::uint32_t echo);
+///@}
 /// Any kind, value written as given (`data` must outlive the build).
 TcpOption tcp_raw_option(std::uint8_t kind, std::span<const std::byte> data);
 

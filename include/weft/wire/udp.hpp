@@ -13,7 +13,7 @@
 
 namespace weft::wire {
 
-inline constexpr std::size_t kUdpHeaderSize = 8;
+inline constexpr std::size_t kUdpHeaderSize = 8;  ///< ports, length, checksum
 
 /// A UDP datagram: ports, length, checksum and data.
 struct UdpDatagram {
