@@ -193,7 +193,7 @@ TimeoutAwaiter<std::remove_cvref_t<A>> with_timeout(EventLoop::Clock::duration l
 
 /// Bounds a whole Task (a resolver's total budget, a retransmission schedule, a request's
 /// deadline) by `limit`, measured on the loop running the awaiting coroutine. Gives Result<T>
-/// (a Task<Result<U>> gives Result<U>): the task's value, or std::errc::timed_out after the
+/// (a `Task<Result<U>>` gives `Result<U>`): the task's value, or std::errc::timed_out after the
 /// task was destroyed where it waited.
 template <class T>
 detail::TaskTimeoutAwaiter<T> with_timeout(EventLoop::Clock::duration limit, Task<T>&& task) {
