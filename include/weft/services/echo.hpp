@@ -25,6 +25,7 @@
 
 namespace weft {
 
+/// What the echo servers answer: the bytes as received, or upper-cased.
 enum class EchoMode { echo, upper };
 
 /// Applies the mode to bytes in place: upper turns ASCII a-z into A-Z, like Python's
