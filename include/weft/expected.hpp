@@ -36,6 +36,7 @@ private:
     E error_;
 };
 
+/// `Unexpected(e)` deduces its error type.
 template <class E>
 Unexpected(E) -> Unexpected<E>;
 
