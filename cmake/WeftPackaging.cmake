@@ -76,9 +76,10 @@ libweft-dev load at run time.")
 
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME libweft-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
-# The headers need a C++20 standard library (<coroutine>, <span>, <concepts>).
+# The headers need a C++20 standard library (<coroutine>, <span>, <concepts>); a program that
+# links the static library links libpcap too (services/capture compiles filters with it).
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
-    "${weft_lib_package} (= ${PROJECT_VERSION}), libstdc++-12-dev | libstdc++-dev")
+    "${weft_lib_package} (= ${PROJECT_VERSION}), libstdc++-12-dev | libstdc++-dev, libpcap0.8-dev")
 set(CPACK_DEBIAN_DEV_DESCRIPTION "C++20 network programming toolkit for Linux (development files)
 weft offers a blocking Socket as easy as Python's socket module, an epoll
 event core with coroutines, byte-exact codecs for the packets of the TCP/IP

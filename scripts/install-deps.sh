@@ -8,8 +8,9 @@ set -euo pipefail
 
 # The default build configures the tests too, so GoogleTest belongs to the build set. python3
 # runs the generators of the man pages and the bash completion (scripts/gen-*.py) at build time.
+# libpcap-dev: libpcap's filter compiler turns `weft capture --filter` expressions into BPF.
 build_pkgs=(g++ cmake ninja-build make pkg-config libcli11-dev nlohmann-json3-dev
-            googletest libgtest-dev libgmock-dev python3)
+            googletest libgtest-dev libgmock-dev libpcap-dev python3)
 # `make package`: CPack's DEB generator runs dpkg-shlibdeps (dpkg-dev) and file(1) to find the
 # run-time dependencies, and lintian judges the result. `make package-test` makes its fresh
 # Debian 12 chroot with debootstrap.
@@ -21,11 +22,13 @@ docs_pkgs=(doxygen)
 # (see policy-rc.d below): the tests start them with their own configs and ports.
 # HTTP peers: curl judges `weft http serve` byte for byte, and headless chromium (a real browser,
 # run with a private profile) loads a page with its subresources and watches /status update.
+# ARP and capture: ping makes traffic in the namespace lab, tcpdump captures beside
+# `weft capture` (frame for frame the same) and sees `weft arp`'s request on the wire.
 # The packaging checks of `make test` (tests/integration/package_test.py, cli_docs_test.py,
 # api_docs_test.sh) make the packages too, complete through bash with bash-completion as a
 # user's shell does, render the man pages with man-db as lintian does, and run doxygen.
 test_pkgs=(python3 socat netcat-openbsd iproute2 procps python3-scapy tshark
-           dnsutils knot-dnsutils dnsmasq-base unbound curl chromium
+           dnsutils knot-dnsutils dnsmasq-base unbound curl chromium iputils-ping tcpdump
            "${deb_pkgs[@]}" bash-completion man-db "${docs_pkgs[@]}")
 bench_pkgs=(libbenchmark-dev libasio-dev libevent-dev libuv1-dev libtins-dev gnuplot-nox
             liburing-dev util-linux nsd knot dnsperf dnsutils)

@@ -55,6 +55,10 @@ Result<void> SocketHandle::bind_to_device(std::string_view interface) noexcept {
     return set_option_raw(SOL_SOCKET, SO_BINDTODEVICE, name, static_cast<unsigned>(interface.size()));
 }
 
+void SocketHandle::cancel() noexcept {
+    if (fd_ >= 0) detail::LoopAccess::cancel_fd(*loop_, fd_, std::make_error_code(std::errc::operation_canceled));
+}
+
 void SocketHandle::close() noexcept {
     if (fd_ < 0) return;
     detail::LoopAccess::unregister_fd(*loop_, fd_);  // no-op when it never got registered

@@ -344,10 +344,6 @@ Result<void> TcpStream::shutdown_write() noexcept {
     return {};
 }
 
-void TcpStream::cancel() noexcept {
-    if (fd_ >= 0) detail::LoopAccess::cancel_fd(*loop_, fd_, std::make_error_code(std::errc::operation_canceled));
-}
-
 void TcpStream::close() noexcept {
     if (fd_ < 0) return;
     if (detail::StreamOwner* owner = std::exchange(owner_, nullptr)) {

@@ -1,13 +1,13 @@
 // weft decode: frames from a capture file or from hex, taken apart layer by layer by the
 // wire/ dissector; a readable table, or one JSON object per frame (DESIGN.md).
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <iostream>
-#include <iterator>
-#include <sstream>
+#include <cctype>
+#include <stdexcept>
+#include <string>
+#include <vector>
 
+#include "capture_file.hpp"
 #include "cli.hpp"
+#include "frame_output.hpp"
 #include "weft/wire/dissect.hpp"
 #include "weft/wire/pcap.hpp"
 
@@ -51,67 +51,29 @@ std::vector<std::byte> hex_arg(const std::string& text) {
     return out;
 }
 
-std::vector<std::byte> read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read '" + path + "': " + std::strerror(errno));
-    std::vector<char> chars((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad()) throw std::runtime_error("cannot read '" + path + "': read error");
-    std::vector<std::byte> bytes(chars.size());
-    std::memcpy(bytes.data(), chars.data(), chars.size());
-    return bytes;
-}
-
-// One line per layer: the name, then key=value pairs wrapped under each other.
-void print_table(std::size_t number, const wire::DissectedFrame& frame) {
-    std::cout << "frame " << number << ": " << frame.length << " bytes captured";
-    if (frame.original_length != frame.length) std::cout << ", " << frame.original_length << " on the wire";
-    std::cout << '\n';
-    constexpr std::size_t kWidth = 100;
-    constexpr std::size_t kIndent = 13;
-    for (const wire::DissectLayer& layer : frame.layers) {
-        std::string line = "  " + layer.name;
-        line.resize(kIndent, ' ');
-        std::size_t column = line.size();
-        bool first = true;
-        for (const wire::DissectField& f : layer.fields) {
-            const std::string item = f.name + "=" + wire::to_text(layer, f);
-            if (!first && column + 1 + item.size() > kWidth) {
-                line += '\n' + std::string(kIndent, ' ');
-                column = kIndent;
-            } else if (!first) {
-                line += ' ';
-                ++column;
-            }
-            line += item;
-            column += item.size();
-            first = false;
-        }
-        std::cout << line << '\n';
-    }
-}
-
-void emit(std::size_t number, const wire::DissectedFrame& frame, bool json) {
-    if (json) std::cout << wire::to_json(wire::frame_value(frame, number)) << '\n';
-    else print_table(number, frame);
-}
-
 void run(const DecodeArgs& args) {
     if (args.pcap.empty() == args.hex.empty()) throw UsageError("decode needs exactly one of --pcap FILE or --hex HEX");
+    FrameOutput out(args.json);
     if (!args.hex.empty()) {
         const std::vector<std::byte> bytes = hex_arg(args.hex);
-        emit(1, wire::dissect_frame(bytes, bytes.size(), wire::kLinktypeEthernet), args.json);
+        out.frame(1, wire::dissect_frame(bytes, bytes.size(), wire::kLinktypeEthernet));
         return;
     }
-    const std::vector<std::byte> file = read_file(args.pcap);
-    auto reader = wire::PcapReader::open(file);
+    // Streamed: the file is mapped and its decoded pages dropped as the reader passes them,
+    // so memory stays bounded whatever the file's size.
+    CaptureFileBytes file(args.pcap);
+    auto reader = wire::PcapReader::open(file.bytes());
     if (!reader) throw std::runtime_error("'" + args.pcap + "': " + reader.error().to_string());
     for (std::size_t number = 1;; ++number) {
         auto record = reader->next();
-        if (!record) throw std::runtime_error("'" + args.pcap + "': " + record.error().to_string());
+        if (!record) {
+            out.flush();  // every good frame before the damage is shown
+            throw std::runtime_error("'" + args.pcap + "': " + record.error().to_string());
+        }
         if (!*record) break;
         const wire::PcapRecord& r = **record;
-        if (!args.json && number > 1) std::cout << '\n';
-        emit(number, wire::dissect_frame(r.data, r.original_length, r.linktype), args.json);
+        out.frame(number, wire::dissect_frame(r.data, r.original_length, r.linktype));
+        file.done_before(r.offset);
     }
 }
 

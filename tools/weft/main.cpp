@@ -33,6 +33,9 @@ int main(int argc, char** argv) {
     weft::cli::add_http_serve(*http);
     weft::cli::add_http_get(*http);
 
+    weft::cli::add_arp(app);
+    weft::cli::add_capture(app);
+
     weft::cli::add_ipcalc(app);
     weft::cli::add_tour(app);
     weft::cli::add_decode(app);

@@ -68,6 +68,9 @@ public:
     /// when there is no such interface. What a DHCP server on one link of several needs.
     [[nodiscard]] Result<void> bind_to_device(std::string_view interface) noexcept;
 
+    /// Cancels pending operations: they resume with operation_canceled; the socket stays open
+    /// (a capture stopped by a signal still reads the kernel's counters afterwards).
+    void cancel() noexcept;
     /// Cancels pending operations (they resume with operation_canceled), unregisters from the
     /// loop and closes. Idempotent.
     void close() noexcept;

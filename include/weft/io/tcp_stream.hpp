@@ -234,9 +234,7 @@ public:
     // ---- lifetime -------------------------------------------------------------------------
     /// Half-close: the peer reads EOF after what was sent; this side may still read.
     [[nodiscard]] Result<void> shutdown_write() noexcept;
-    /// Cancels the pending read and write (they resume with operation_canceled), keeps the
-    /// socket open.
-    void cancel() noexcept;
+    // cancel(): the pending read and write resume with operation_canceled (SocketHandle).
     /// Cancels pending operations and closes. Idempotent. A connection accepted by TcpServer
     /// is handed back to the server instead, which sends a FIN and reads and discards what the
     /// peer still sends for a bounded time (ServerOptions::linger_timeout), so the peer reads

@@ -2,6 +2,8 @@
 // Blocking loopback clients for the io/ tests: raw syscalls with receive timeouts, so that
 // every wait in a test is bounded.
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdio>
@@ -10,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -144,5 +147,30 @@ inline rlim_t raise_fd_limit() {
     ::setrlimit(RLIMIT_NOFILE, &r);
     return r.rlim_cur;
 }
+
+// Spinning threads, one per core, that the test starts and stops; each also stops by itself
+// after `limit`, so a failing test cannot leave the machine busy.
+class BusyLoops {
+public:
+    explicit BusyLoops(std::chrono::seconds limit = std::chrono::seconds(30)) {
+        const unsigned n = std::max(2u, std::thread::hardware_concurrency());
+        const auto end = std::chrono::steady_clock::now() + limit;
+        for (unsigned i = 0; i < n; ++i)
+            threads_.emplace_back([this, end] {
+                volatile std::uint64_t x = 0;
+                while (!stop_.load(std::memory_order_relaxed) && std::chrono::steady_clock::now() < end)
+                    for (int k = 0; k < 10000; ++k) x = x + 1;
+            });
+    }
+    ~BusyLoops() {
+        stop_ = true;
+        for (auto& t : threads_) t.join();
+    }
+
+private:
+    std::atomic<bool> stop_{false};
+    std::vector<std::thread> threads_;
+};
+
 
 }  // namespace weft::test

@@ -2,7 +2,6 @@
 // the graceful stop, the last two also while busy loops hold both cores.
 #include "weft/services/http/http_server.hpp"
 
-#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -20,30 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-// Spinning threads, one per core, that the test starts and stops; each also stops by itself
-// after `limit`, so a failing test cannot leave the machine busy.
-class BusyLoops {
-public:
-    explicit BusyLoops(std::chrono::seconds limit = 30s) {
-        const unsigned n = std::max(2u, std::thread::hardware_concurrency());
-        const auto end = std::chrono::steady_clock::now() + limit;
-        for (unsigned i = 0; i < n; ++i)
-            threads_.emplace_back([this, end] {
-                volatile std::uint64_t x = 0;
-                while (!stop_.load(std::memory_order_relaxed) && std::chrono::steady_clock::now() < end)
-                    for (int k = 0; k < 10000; ++k) x = x + 1;
-            });
-    }
-    ~BusyLoops() {
-        stop_ = true;
-        for (auto& t : threads_) t.join();
-    }
-
-private:
-    std::atomic<bool> stop_{false};
-    std::vector<std::thread> threads_;
-};
 
 class HttpServerTest : public ::testing::Test {
 protected:
@@ -155,7 +130,7 @@ TEST_F(HttpServerTest, AStalledHeadGets408AndOthersAreServedMeanwhile) {
 
 TEST_F(HttpServerTest, HeaderTimeoutHoldsUnderCpuLoad) {
     start({.threads = 2, .header_timeout = 300ms, .keep_alive_timeout = 20s});
-    BusyLoops load;
+    test::BusyLoops load;
     expect_408_then_close(port_);
 }
 
@@ -205,7 +180,7 @@ TEST_F(HttpServerTest, GracefulStopAnswersTheRequestInProgress) {
 
 TEST_F(HttpServerTest, GracefulStopUnderCpuLoad) {
     start({.threads = 2});
-    BusyLoops load;
+    test::BusyLoops load;
     graceful_stop_answers_the_request_in_progress(*server_, port_);
 }
 
