@@ -58,11 +58,14 @@ class Option:
         return [n for n in self.names if n.startswith("--")]
 
     def value_kind(self):
-        """What a value of this option is, for completion: "choices", "file", "dir" or None."""
+        """What a value of this option is, for completion: "choices", "file", "dir", "iface"
+        (a network interface's name) or None."""
         if self.type is None:
             return None
         if self.choices:
             return "choices"
+        if self.type == "IF" or "--iface" in self.names:
+            return "iface"
         text = (self.type + " " + self.description).lower()
         if self.type == "DIR" or "directory" in text:
             return "dir"

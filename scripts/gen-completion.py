@@ -4,8 +4,9 @@
 Writes the bash completion of the weft CLI to OUT, from the program's own --help
 (cli_help.py): every command, subcommand and option it lists, the choices of an option that
 has a fixed set (--mode echo|upper), file names for options that take a file, directories
-for those that take a directory. Nothing is listed by hand, so a new command or option is
-completed as soon as it is built; tests/integration/cli_docs_test.py checks it through bash.
+for those that take a directory, interface names for --iface. Nothing is listed by hand, so
+a new command or option is completed as soon as it is built; tests/integration/
+cli_docs_test.py checks it through bash.
 
 The script uses only bash's own `complete` and `compgen` (no bash-completion helpers), so it
 also works when sourced by hand; bash-completion loads it from its completions directory on
@@ -21,7 +22,8 @@ TEMPLATE = r'''# bash completion for weft                                     -*
 
 _weft() {
     # Per command (its words joined by spaces): subcommands, options, and per option that
-    # takes a value what the value is (a list of choices, "@file", "@dir", or "" for free text).
+    # takes a value what the value is (a list of choices, "@file", "@dir", "@iface" for a
+    # network interface, or "" for free text).
     local -A subcommands=(
 %(subcommands)s
     )
@@ -68,6 +70,7 @@ _weft() {
         case $kind in
             @file) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")) ;;
             @dir)  compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")) ;;
+            @iface) COMPREPLY=($(compgen -W "$(ls /sys/class/net 2>/dev/null)" -- "$cur")) ;;
             "")    ;;
             *)     COMPREPLY=($(compgen -W "$kind" -- "$cur")) ;;
         esac
@@ -108,7 +111,8 @@ def main():
             if opt.type is None:
                 continue
             kind = opt.value_kind()
-            text = {"choices": " ".join(opt.choices), "file": "@file", "dir": "@dir", None: ""}[kind]
+            text = {"choices": " ".join(opt.choices), "file": "@file", "dir": "@dir", "iface": "@iface",
+                    None: ""}[kind]
             for name in opt.names:
                 values.append('        ["%s %s"]="%s"' % (key, bash_word(name), bash_word(text)))
     script = TEMPLATE % {"version": cli_help.version(weft), "subcommands": "\n".join(subcommands),

@@ -95,18 +95,27 @@ def test_man_pages_render_cleanly():
 
 def test_extras_name_only_existing_options():
     """docs/man/<page>.md is prose next to the generated part: an option it names must still be
-    one of that page's commands (a renamed option would otherwise live on in the prose)."""
+    one of that page's commands, and an example line `$ weft CMD ...` may use only CMD's
+    options (a renamed option would otherwise live on in the prose)."""
     pages = {"weft": tree()}
     pages.update({"weft-" + c.path[1]: c for c in tree().subcommands})
+
+    def options_of(cmd):
+        return {n for c in cmd.walk() for n in c.option_names()}
     for path in glob.glob(os.path.join(SOURCE, "docs", "man", "*.md")):
         page = os.path.basename(path)[:-3]
         check(page in pages, "%s: no command makes a page %s" % (path, page))
-        known = {n for c in pages[page].walk() for n in c.option_names()}
-        if page == "weft":
-            known = {n for c in tree().walk() for n in c.option_names()}
         with open(path, encoding="utf-8") as f:
-            named = set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", f.read()))
-        check(named <= known, "%s names options no command of its page has: %s" % (path, sorted(named - known)))
+            for number, line in enumerate(f, 1):
+                example = re.match(r"\s*[$#] weft (\S+)", line)
+                if example:
+                    cmd = pages.get("weft-" + example.group(1))
+                    check(cmd, "%s:%d: an example runs an unknown command" % (path, number))
+                else:
+                    cmd = pages[page]
+                named = set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", line))
+                unknown = named - options_of(cmd)
+                check(not unknown, "%s:%d names options %s has not: %s" % (path, number, cmd.name, sorted(unknown)))
 
 
 def test_completion_offers_every_command_and_option():
@@ -154,6 +163,15 @@ def test_completion_offers_files_for_file_options():
     raise AssertionError("no option takes a file")
 
 
+def test_completion_offers_interfaces_for_iface():
+    for cmd in tree().walk():
+        if "--iface" in cmd.option_names():
+            got = bash_completion.complete_all(SHARE, [cmd.path[1:] + ["--iface", "l"]])
+            check("lo" in got[0], "%s --iface l<TAB> should offer lo, got %s" % (cmd.name, got))
+            return
+    raise AssertionError("no command takes --iface")
+
+
 def test_version_is_the_project_version():
     with open(os.path.join(BUILD, "CMakeCache.txt"), encoding="utf-8") as f:
         m = re.search(r"^CMAKE_PROJECT_VERSION:STATIC=(\S+)$", f.read(), re.M)
@@ -167,4 +185,5 @@ if __name__ == "__main__":
     main([test_every_command_has_a_page, test_man_pages_list_every_option_and_command,
           test_man_pages_render_cleanly, test_extras_name_only_existing_options,
           test_completion_offers_every_command_and_option, test_completion_of_weft_dn_is_dns,
-          test_completion_offers_files_for_file_options, test_version_is_the_project_version])
+          test_completion_offers_files_for_file_options, test_completion_offers_interfaces_for_iface,
+          test_version_is_the_project_version])
