@@ -23,10 +23,15 @@ apt-get install -y -qq --no-install-recommends g++ cmake make pkg-config man-db 
 apt-get autoremove -y -qq --purge >/dev/null   # so that the autoremove below takes only ours
 
 # The machine before: every file (on this filesystem, outside apt's and dpkg's own state and
-# caches, logs and /tmp) and every installed package.
+# caches, logs, /tmp and /run, which is transient) and every installed package. Also left out:
+# the backups useradd keeps of the account files (/etc/shadow- ...), written when a
+# dependency's maintainer script adds a system user (libpcap0.8 recommends dbus, whose
+# postinst adds messagebus); Debian keeps such users after a purge, by policy.
 snapshot() {
   { find / -xdev \( -path /var/cache -o -path /var/lib/apt -o -path /var/lib/dpkg -o -path /var/log \
-                   -o -path /tmp -o -path /root \) -prune -o -print
+                   -o -path /tmp -o -path /root -o -path /run \) -prune \
+         -o \( -path /etc/passwd- -o -path /etc/group- -o -path /etc/shadow- -o -path /etc/gshadow- \) \
+         -o -print
     dpkg-query -W -f 'package: ${Package} ${Version}\n'; } | sort
 }
 snapshot > /tmp/before.txt
@@ -89,8 +94,13 @@ wait "$server" || fail "weft dns serve exited $? on SIGTERM"
 
 step "apt-get purge, autoremove; nothing left behind"
 rm -rf /tmp/examples /tmp/serve.out
+# Every file our packages installed (directories may be shared with other packages).
+files=$(dpkg -L $ours | while read -r path; do [[ -d $path ]] || echo "$path"; done)
 apt-get purge -y -qq $ours >/dev/null
 apt-get autoremove -y -qq --purge >/dev/null
+left=$(while read -r path; do if [[ -e $path || -L $path ]]; then echo "$path"; fi; done <<<"$files")
+[[ -z $left ]] || fail "files of the packages are still there after the purge:
+$left"
 snapshot > /tmp/after.txt
 if ! diff /tmp/before.txt /tmp/after.txt > /tmp/left.txt; then
   fail "the machine differs after purging the packages:
