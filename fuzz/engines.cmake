@@ -7,8 +7,16 @@ set(weft_services_src ${PROJECT_SOURCE_DIR}/src/services)
 file(GLOB weft_fuzz_engine_zone_file CONFIGURE_DEPENDS ${weft_services_src}/dns/zone_*.cpp)
 file(GLOB weft_fuzz_engine_dns_answer CONFIGURE_DEPENDS ${weft_services_src}/dns/zone_*.cpp
      ${weft_services_src}/dns/answer*.cpp ${weft_services_src}/dns/response_writer.cpp)
+# The DHCP server engine (its table, replies, configuration) and the lease file reader; not
+# lease_store.cpp (file I/O) nor the client engine.
+set(weft_fuzz_engine_lease_file
+    ${weft_services_src}/dhcp/lease_file.cpp ${weft_services_src}/dhcp/lease.cpp
+    ${weft_services_src}/dhcp/lease_table.cpp ${weft_services_src}/dhcp/server_config.cpp)
+set(weft_fuzz_engine_dhcp_server ${weft_fuzz_engine_lease_file}
+    ${weft_services_src}/dhcp/server_engine.cpp ${weft_services_src}/dhcp/server_reply.cpp)
 set(weft_fuzz_engine_http_session
     ${weft_services_src}/http/session.cpp ${weft_services_src}/http/file_cache.cpp
     ${weft_services_src}/http/site.cpp ${weft_services_src}/http/pages.cpp
     ${weft_services_src}/http/request_path.cpp ${weft_services_src}/http/http_date.cpp
     ${weft_services_src}/http/content_type.cpp)
+file(GLOB weft_fuzz_engine_dhcp_client CONFIGURE_DEPENDS ${weft_services_src}/dhcp/client_*.cpp)

@@ -264,7 +264,20 @@ bool NextBlockAwaiter::perform_next(IoOp& op) noexcept {
     auto& self = static_cast<NextBlockAwaiter&>(op);
     PacketRing& ring = *self.ring_;
     std::byte* block = ring.base + ring.next * ring.block_size;
-    if ((load_status(block) & TP_STATUS_USER) == 0) return false;
+    if ((load_status(block) & TP_STATUS_USER) == 0) {
+        // Nothing to hand over. An error edge (the interface went down or away: the kernel
+        // sets ENETDOWN on the socket) would otherwise leave the wait hanging for ever; the
+        // check costs a syscall only after such an edge.
+        if (LoopAccess::hung_up(*self.loop(), self.fd)) {
+            int error = 0;
+            socklen_t length = sizeof error;
+            if (::getsockopt(self.fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error != 0) {
+                self.error_ = std::error_code(error, std::system_category());
+                return true;
+            }
+        }
+        return false;
+    }
     self.block_ = block;
     self.block_size_ = ring.block_size;
     ring.next = (ring.next + 1) % ring.block_count;
@@ -273,6 +286,7 @@ bool NextBlockAwaiter::perform_next(IoOp& op) noexcept {
 
 Result<PacketBlock> NextBlockAwaiter::await_resume() noexcept {
     if (cancelled) return Unexpected(cancelled);
+    if (error_) return Unexpected(error_);
     return PacketBlock(std::exchange(block_, nullptr), block_size_);
 }
 

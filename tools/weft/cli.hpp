@@ -38,6 +38,7 @@ void add_http_serve(CLI::App& http);
 void add_http_get(CLI::App& http);
 void add_arp(CLI::App& app);
 void add_capture(CLI::App& app);
+void add_dhcp_client(CLI::App& dhcp);
 
 /// "invalid port '99999': must be 0-65535" as a UsageError.
 std::uint16_t port_arg(const std::string& text);

@@ -33,6 +33,10 @@ int main(int argc, char** argv) {
     weft::cli::add_http_serve(*http);
     weft::cli::add_http_get(*http);
 
+    CLI::App* dhcp = app.add_subcommand("dhcp", "DHCP client (and server) on an interface");
+    dhcp->require_subcommand(1);
+    weft::cli::add_dhcp_client(*dhcp);
+
     weft::cli::add_arp(app);
     weft::cli::add_capture(app);
 

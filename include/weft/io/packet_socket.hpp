@@ -268,6 +268,7 @@ private:
     PacketRing* ring_;
     std::byte* block_ = nullptr;
     std::size_t block_size_ = 0;
+    std::error_code error_;  // the socket's error (ENETDOWN: the interface went down or away)
 };
 
 }  // namespace detail
@@ -301,7 +302,8 @@ public:
     /// size. EMSGSIZE when it is longer than the link's MTU plus the header.
     detail::PacketSendAwaiter send(std::span<const std::byte> frame) noexcept { return {loop_, fd_, frame}; }
     /// Waits until the kernel hands over the ring's next block, and returns it.
-    /// operation_not_supported on a socket opened without a ring.
+    /// operation_not_supported on a socket opened without a ring; ENETDOWN when the interface
+    /// went down or was deleted (the blocks already handed over stay readable).
     detail::NextBlockAwaiter next_block() noexcept { return {loop_, fd_, ring_.get()}; }
 
     /// Takes or drops the promiscuous membership; no effect when already so. The errno code

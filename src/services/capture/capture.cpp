@@ -1,6 +1,9 @@
 #include "weft/services/capture/capture.hpp"
 
+#include <linux/if_packet.h>
+
 #include "weft/io/sleep.hpp"
+#include "weft/socket/interface.hpp"
 
 namespace weft::capture {
 
@@ -14,9 +17,13 @@ Expected<std::unique_ptr<Capture>, std::string> Capture::open(EventLoop& loop, C
     packet.filter = options.filter;
     packet.ring = options.ring;
     if (options.immediate) packet.ring->retire_timeout = PacketRingOptions::kRetireImmediately;
+    auto info = interface_info(options.interface);
+    if (!info) return Unexpected(info.error());
     auto socket = PacketSocket::open(loop, packet);
     if (!socket) return Unexpected(socket.error().message());
-    return std::unique_ptr<Capture>(new Capture(std::move(options), std::move(*socket)));
+    auto capture = std::unique_ptr<Capture>(new Capture(std::move(options), std::move(*socket)));
+    capture->loopback_ = info->loopback;
+    return capture;
 }
 
 Task<Expected<CaptureStats, std::string>> Capture::run(FrameHandler handler) {
@@ -41,9 +48,14 @@ Task<Expected<CaptureStats, std::string>> Capture::run(FrameHandler handler) {
         if (!block) {
             if (block.error() == std::errc::timed_out) continue;  // the duration ended, or the drain
             if (block.error() == std::errc::operation_canceled && draining_) continue;  // stop(): drain
+            if (block.error() == std::errc::network_down)
+                co_return Unexpected("capture on " + options_.interface + ": the interface went down or away");
             co_return Unexpected("capture on " + options_.interface + ": " + block.error().message());
         }
         for (const CapturedFrame& frame : *block) {
+            // On loopback every frame passes twice, going out and coming in: keep the one
+            // coming in, as libpcap does, so a capture shows each frame once.
+            if (loopback_ && frame.info.type == PACKET_OUTGOING) continue;
             handler(frame);
             ++stats.captured;
             if (options_.count != 0 && stats.captured >= options_.count) {

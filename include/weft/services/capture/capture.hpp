@@ -67,8 +67,9 @@ public:
     /// socket: no interface named 'eth9' ...", "... needs CAP_NET_RAW (root)").
     static Expected<std::unique_ptr<Capture>, std::string> open(EventLoop& loop, CaptureOptions options);
 
-    /// Hands every frame to `handler` until a stop condition; returns the counts. Errors:
-    /// the socket's (the interface went away).
+    /// Hands every frame to `handler` until a stop condition; returns the counts. On
+    /// loopback, where each frame passes twice, only its incoming copy. Errors: the socket's
+    /// ("the interface went down or away").
     Task<Expected<CaptureStats, std::string>> run(FrameHandler handler);
     /// Ends run(): after the frames the kernel already took (it hands a partly filled block
     /// over within the ring's retire timeout, which run() waits for). Loop thread only;
@@ -84,6 +85,7 @@ private:
     bool draining_ = false;
     EventLoop::Clock::time_point drain_until_{};
     bool waiting_ = false;
+    bool loopback_ = false;  // skip the outgoing copy of each frame
 };
 
 }  // namespace weft::capture
