@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
-# install-deps.sh [build|test|bench|fuzz]...
+# install-deps.sh [build|test|bench|fuzz|package|docs]...
 #
 # Installs, with apt-get, the Debian 12 packages a target needs and that are missing.
 # Nothing is installed when everything is present, so repeated `make` runs stay fast and
 # need no network.
 set -euo pipefail
 
-# The default build configures the tests too, so GoogleTest belongs to the build set.
+# The default build configures the tests too, so GoogleTest belongs to the build set. python3
+# runs the generators of the man pages and the bash completion (scripts/gen-*.py) at build time.
 # libpcap-dev: libpcap's filter compiler turns `weft capture --filter` expressions into BPF.
 build_pkgs=(g++ cmake ninja-build make pkg-config libcli11-dev nlohmann-json3-dev
-            googletest libgtest-dev libgmock-dev libpcap-dev)
+            googletest libgtest-dev libgmock-dev libpcap-dev python3)
+# `make package`: CPack's DEB generator runs dpkg-shlibdeps (dpkg-dev) and file(1) to find the
+# run-time dependencies, and lintian judges the result. `make package-test` makes its fresh
+# Debian 12 chroot with debootstrap.
+deb_pkgs=(dpkg-dev file lintian)
+package_pkgs=("${deb_pkgs[@]}" debootstrap)
+docs_pkgs=(doxygen)
 # DNS peers: dig and kdig judge `weft dns serve`; dnsmasq and unbound answer `weft dns query`
 # and unbound resolves through weft's servers. Their daemons never run as system services
 # (see policy-rc.d below): the tests start them with their own configs and ports.
@@ -18,9 +25,13 @@ build_pkgs=(g++ cmake ninja-build make pkg-config libcli11-dev nlohmann-json3-de
 # ARP and capture: ping makes traffic in the namespace lab, tcpdump captures beside
 # `weft capture` (frame for frame the same) and sees `weft arp`'s request on the wire.
 # DHCP: busybox's udhcpc judges `weft dhcp serve`; kea-dhcp4-server serves the client test.
+# The packaging checks of `make test` (tests/integration/package_test.py, cli_docs_test.py,
+# api_docs_test.sh) make the packages too, complete through bash with bash-completion as a
+# user's shell does, render the man pages with man-db as lintian does, and run doxygen.
 test_pkgs=(python3 socat netcat-openbsd iproute2 procps python3-scapy tshark
            dnsutils knot-dnsutils dnsmasq-base unbound curl chromium iputils-ping tcpdump
-           busybox kea-dhcp4-server)
+           busybox kea-dhcp4-server
+           "${deb_pkgs[@]}" bash-completion man-db "${docs_pkgs[@]}")
 bench_pkgs=(libbenchmark-dev libasio-dev libevent-dev libuv1-dev libtins-dev gnuplot-nox
             liburing-dev util-linux nsd knot dnsperf dnsutils)
 fuzz_pkgs=(clang libclang-rt-14-dev)
@@ -32,7 +43,9 @@ for what in "${@:-build}"; do
     test)  want+=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
     bench) want+=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
     fuzz)  want+=("${build_pkgs[@]}" "${test_pkgs[@]}" "${fuzz_pkgs[@]}") ;;
-    *) echo "install-deps.sh: unknown set '$what' (build, test, bench, fuzz)" >&2; exit 2 ;;
+    package) want+=("${build_pkgs[@]}" "${package_pkgs[@]}") ;;
+    docs)  want+=("${docs_pkgs[@]}") ;;
+    *) echo "install-deps.sh: unknown set '$what' (build, test, bench, fuzz, package, docs)" >&2; exit 2 ;;
   esac
 done
 

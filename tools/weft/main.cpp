@@ -11,7 +11,7 @@ int main(int argc, char** argv) {
 
     CLI::App app{"weft: network programming toolkit (sockets, event loop, packet codecs)", "weft"};
     app.require_subcommand(1);
-    app.set_version_flag("--version", "weft 0.1.0");
+    app.set_version_flag("--version", "weft " WEFT_VERSION);  // the project version, from CMake
 
     CLI::App* tcp = app.add_subcommand("tcp", "TCP server and client (the seed's C/S programs)");
     tcp->require_subcommand(1);

@@ -20,25 +20,33 @@
 
 namespace weft {
 
+/// A growable byte buffer: read from the front, append at the back, prepend a header (see the
+/// layout at the top of buffer.hpp). Not thread-safe; owned by one connection.
 class Buffer {
 public:
-    static constexpr std::size_t kPrependable = 8;
-    static constexpr std::size_t kInitialSize = 1024;
+    static constexpr std::size_t kPrependable = 8;     ///< Bytes kept free in front for prepend().
+    static constexpr std::size_t kInitialSize = 1024;  ///< The writable space a new buffer has.
     /// read_from's stack overflow area: one readv takes up to this much beyond the free space,
     /// so an idle connection's buffer can stay small and a busy one still reads in big chunks.
     static constexpr std::size_t kExtraReadSize = 65536;
 
+    /// An empty buffer with `initial_size` writable bytes (and kPrependable in front).
     explicit Buffer(std::size_t initial_size = kInitialSize);
 
+    /// Bytes appended and not yet consumed.
     std::size_t readable_bytes() const noexcept { return write_index_ - read_index_; }
+    /// Free space at the back, before the buffer has to compact or grow.
     std::size_t writable_bytes() const noexcept { return storage_.size() - write_index_; }
+    /// Free space in front of the readable bytes (at least kPrependable).
     std::size_t prependable_bytes() const noexcept { return read_index_; }
+    /// No readable bytes.
     bool empty() const noexcept { return readable_bytes() == 0; }
 
     /// The unread bytes; valid until the buffer is next written to.
     std::span<const std::byte> readable() const noexcept {
         return {storage_.data() + read_index_, readable_bytes()};
     }
+    /// readable() as characters; valid as long.
     std::string_view readable_text() const noexcept {
         return {reinterpret_cast<const char*>(storage_.data() + read_index_), readable_bytes()};
     }
@@ -47,14 +55,19 @@ public:
 
     /// Drops the first n readable bytes (all of them when n is larger).
     void consume(std::size_t n) noexcept;
+    /// Drops every readable byte; the whole buffer becomes writable again.
     void consume_all() noexcept { read_index_ = write_index_ = kPrependable; }
     /// Marks n bytes of writable() as readable. Precondition: n <= writable_bytes().
     void commit(std::size_t n) noexcept { write_index_ += n; }
     /// Makes room for at least n writable bytes (compacting first, growing if needed).
     void ensure_writable(std::size_t n);
 
+    ///@{
+    /// Copies data after the readable bytes, compacting or growing as needed. Throws
+    /// std::bad_alloc only.
     void append(std::span<const std::byte> data);
     void append(std::string_view text);
+    ///@}
     /// Puts data in front of the readable bytes. Precondition: data.size() <= prependable_bytes().
     void prepend(std::span<const std::byte> data) noexcept;
 

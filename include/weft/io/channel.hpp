@@ -245,6 +245,8 @@ void channel_wake(const std::shared_ptr<ChannelState<T>>& s) {
 
 }  // namespace detail
 
+/// A bounded queue that any thread sends to and one coroutine on the loop receives from
+/// (see the top of channel.hpp for lifetime and overflow).
 template <class T>
 class Channel {
 public:
@@ -258,6 +260,7 @@ public:
         [[nodiscard]] bool try_send(T value) const { return detail::channel_send(state_, std::move(value)); }
         /// As Channel::close.
         void close() const { detail::channel_close(state_); }
+        /// As Channel::is_closed; true as well when the Channel is gone or for a default Sender.
         bool is_closed() const {
             if (!state_) return true;
             std::lock_guard lock(state_->mutex);
@@ -317,6 +320,7 @@ public:
         if (state_->closed) detail::channel_schedule_wake(state_);
     }
 
+    /// True once closed (close(), Overflow::close, or the Channel's destruction). Any thread.
     bool is_closed() const {
         std::lock_guard lock(state_->mutex);
         return state_->closed;
@@ -331,7 +335,9 @@ public:
         std::lock_guard lock(state_->mutex);
         return state_->queue.size();
     }
+    /// The most values it queues (the capacity given, 0 taken as 1).
     std::size_t capacity() const noexcept { return state_->capacity; }
+    /// The loop the receiver runs on.
     EventLoop& loop() const noexcept { return *state_->loop; }
 
 private:

@@ -58,9 +58,12 @@ struct IoOp {
 
 }  // namespace detail
 
+/// One epoll loop on one thread: descriptors, timers, posted functions and the coroutines it
+/// owns (see the top of event_loop.hpp). Everything but post(), stop() and run_in_loop() is
+/// for the loop's own thread.
 class EventLoop {
 public:
-    using Clock = std::chrono::steady_clock;
+    using Clock = std::chrono::steady_clock;  ///< The timers' clock (monotonic).
 
     /// Creates the epoll instance and the eventfd. Throws std::system_error if the kernel
     /// refuses either (descriptor exhaustion): there is no loop to report to yet.
@@ -84,6 +87,7 @@ public:
 
     /// Runs fn once, `delay` from now. Loop thread only.
     TimerId add_timer(Clock::duration delay, std::function<void()> fn);
+    /// Runs fn once at `when` (a steady_clock time). Loop thread only.
     TimerId add_timer_at(Clock::time_point when, std::function<void()> fn);
     /// Safe from any callback, including the timer's own; false when it already ran or was
     /// cancelled.
@@ -95,7 +99,9 @@ public:
     void spawn(Task<> task);
     /// Destroys every root task still running (each pending awaitable unregisters itself).
     void destroy_tasks() noexcept;
+    /// Root tasks (spawn()) not finished yet.
     std::size_t task_count() const noexcept { return roots_.size(); }
+    /// Replaces what receives an exception escaping a root task (default: one line on stderr).
     void set_exception_handler(std::function<void(std::exception_ptr)> handler);
 
     /// Runs the loop until `task` finishes and returns its value (or rethrows its exception).
@@ -103,6 +109,7 @@ public:
     template <class T>
     T block_on(Task<T> task);
 
+    /// True on the loop's thread: the one that created it, or that last called run().
     bool in_loop_thread() const noexcept { return thread_.load() == std::this_thread::get_id(); }
     /// Aborts with a message when called off the loop's thread.
     void assert_in_loop_thread() const noexcept;

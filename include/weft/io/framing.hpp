@@ -37,20 +37,23 @@ namespace weft {
 /// Why a stream could not be framed: a code to test and a sentence to show,
 /// e.g. "frame of 70000 bytes exceeds the 65536-byte limit".
 struct FrameError {
-    std::error_code code;
-    std::string message;
+    std::error_code code;  ///< IoErrc::frame_too_large, IoErrc::line_too_long, IoErrc::eof or an I/O errno.
+    std::string message;   ///< One line for a log or the peer.
 };
 
-using Frame = std::span<const std::byte>;
+using Frame = std::span<const std::byte>;  ///< A frame's bytes: a view into the Buffer it was cut from.
 /// A frame, nullopt for "need more bytes", or why the stream cannot be framed.
 using DecodeResult = Expected<std::optional<Frame>, FrameError>;
 
+/// The width of LengthPrefixCodec's big-endian length prefix, in bytes.
 enum class PrefixSize : std::uint8_t { u16 = 2, u32 = 4 };
 
+/// Frames as a big-endian length (2 or 4 bytes) followed by that many payload bytes.
 class LengthPrefixCodec {
 public:
-    static constexpr std::size_t kDefaultMaxFrame = 65536;
+    static constexpr std::size_t kDefaultMaxFrame = 65536;  ///< The default cap on a payload.
 
+    /// Frames with a `prefix`-byte length; a payload over `max_frame` bytes is an error.
     explicit LengthPrefixCodec(PrefixSize prefix = PrefixSize::u32, std::size_t max_frame = kDefaultMaxFrame) noexcept;
 
     /// The next payload; IoErrc::frame_too_large as soon as a prefix announces more than
@@ -60,6 +63,7 @@ public:
     /// or does not fit the prefix.
     Expected<void, FrameError> encode(std::span<const std::byte> payload, Buffer& out) const;
 
+    /// The cap on a payload, in bytes.
     std::size_t max_frame() const noexcept { return max_frame_; }
 
 private:
@@ -67,10 +71,13 @@ private:
     std::size_t max_frame_;
 };
 
+/// Frames as text up to a delimiter.
 class LineCodec {
 public:
-    static constexpr std::size_t kDefaultMaxLine = 8192;
+    static constexpr std::size_t kDefaultMaxLine = 8192;  ///< The default cap on a line.
 
+    /// Lines end at `delimiter` (an empty one is taken as "\n") and may not exceed
+    /// `max_line` bytes.
     explicit LineCodec(std::string delimiter = "\n", std::size_t max_line = kDefaultMaxLine);
 
     /// The next line without its delimiter; IoErrc::line_too_long when max_line bytes arrived
@@ -79,6 +86,7 @@ public:
     /// Appends line + delimiter; IoErrc::line_too_long over the limit.
     Expected<void, FrameError> encode(std::span<const std::byte> line, Buffer& out) const;
 
+    /// The cap on a line, in bytes.
     std::size_t max_line() const noexcept { return max_line_; }
 
 private:

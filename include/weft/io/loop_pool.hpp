@@ -31,9 +31,11 @@
 
 namespace weft {
 
+/// N threads with one EventLoop each, started and stopped as one (see the top of
+/// loop_pool.hpp for how servers join and leave).
 class LoopPool {
 public:
-    using MemberId = std::uint64_t;
+    using MemberId = std::uint64_t;  ///< Names a member (join()) for leave().
 
     /// `threads` loops (0: one per core). The error when the kernel refuses epoll/eventfd.
     [[nodiscard]] static Result<std::unique_ptr<LoopPool>> create(std::size_t threads = 0) noexcept;
@@ -42,13 +44,16 @@ public:
     LoopPool(const LoopPool&) = delete;
     LoopPool& operator=(const LoopPool&) = delete;
 
+    /// The number of loops (and threads).
     std::size_t size() const noexcept { return workers_.size(); }
+    /// Loop `index`; precondition index < size().
     EventLoop& loop(std::size_t index) noexcept { return workers_[index]->loop; }
 
     /// Starts one thread per loop (idempotent) and returns once each loop runs on its thread.
     /// Before start() the loops belong to the thread that created the pool, which may set
     /// servers up on them directly.
     void start();
+    /// True once start() has been called.
     bool started() const noexcept { return started_.load(); }
 
     /// Thread-safe: runs fn on loop `index`'s thread in a later turn.

@@ -59,9 +59,10 @@ struct PacketRingOptions {
     /// (a few ms, from the link speed). kRetireImmediately asks for the smallest delay.
     std::chrono::milliseconds retire_timeout{100};
 
-    static constexpr std::chrono::milliseconds kRetireImmediately{1};
+    static constexpr std::chrono::milliseconds kRetireImmediately{1};  ///< The smallest retire_timeout.
 };
 
+/// What PacketSocket::open opens: the interface, the EtherType, promiscuity, a filter, a ring.
 struct PacketOptions {
     /// The interface to bind to, by name (as `ip link` shows it). Required.
     std::string_view interface;
@@ -101,8 +102,8 @@ struct PacketOpenError {
 
 /// What the kernel says about a frame besides its bytes (struct sockaddr_ll).
 struct PacketInfo {
-    int interface_index = 0;    // where it came in or went out
-    std::uint16_t protocol = 0; // its EtherType, host order
+    int interface_index = 0;    ///< Where it came in or went out.
+    std::uint16_t protocol = 0; ///< Its EtherType, host order.
     /// PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST, PACKET_OTHERHOST (another host's, seen
     /// because the link delivered it) or PACKET_OUTGOING (sent by this host).
     std::uint8_t type = 0;
@@ -110,19 +111,20 @@ struct PacketInfo {
 
 /// One frame from recv().
 struct ReceivedFrame {
-    std::size_t size = 0;            // bytes stored in the buffer
-    std::size_t original_length = 0; // the frame's length; more than size when the buffer was short
-                                     // (the rest is lost) or less than the wire's when a filter cut it
-    PacketInfo info;
+    std::size_t size = 0;            ///< Bytes stored in the buffer.
+    /// The frame's length; more than size when the buffer was short (the rest is lost) or
+    /// less than the wire's when a filter cut it.
+    std::size_t original_length = 0;
+    PacketInfo info;                 ///< Interface, EtherType and packet type.
 };
 
 /// One frame in a ring block. data points into the ring: valid until its block is done().
 struct CapturedFrame {
-    std::span<const std::byte> data; // the captured bytes (the snap length), from the MAC header
-    std::size_t original_length = 0; // the frame's length on the link (tp_len)
+    std::span<const std::byte> data; ///< The captured bytes (the snap length), from the MAC header.
+    std::size_t original_length = 0; ///< The frame's length on the link (tp_len).
     /// When the kernel took it (tp_sec / tp_nsec, CLOCK_REALTIME).
     std::chrono::sys_time<std::chrono::nanoseconds> timestamp{};
-    PacketInfo info;
+    PacketInfo info;                 ///< Interface, EtherType and packet type.
     /// tp_status: TP_STATUS_LOSING (the ring has dropped frames since the last statistics()),
     /// TP_STATUS_VLAN_VALID, TP_STATUS_CSUMNOTREADY (an outgoing frame whose checksum the NIC
     /// will fill in), ...
@@ -131,9 +133,9 @@ struct CapturedFrame {
 
 /// PACKET_STATISTICS, summed since open.
 struct PacketStatistics {
-    std::uint64_t received = 0; // frames the filter accepted, dropped ones included (as pcap counts)
-    std::uint64_t dropped = 0;  // frames lost for lack of room (receive buffer or ring full)
-    std::uint64_t ring_freezes = 0; // times a ring filled up and stopped taking frames
+    std::uint64_t received = 0; ///< Frames the filter accepted, dropped ones included (as pcap counts).
+    std::uint64_t dropped = 0;  ///< Frames lost for lack of room (receive buffer or ring full).
+    std::uint64_t ring_freezes = 0; ///< Times a ring filled up and stopped taking frames.
 };
 
 namespace detail {
@@ -145,23 +147,35 @@ class NextBlockAwaiter;
 /// frames' data is gone. A block must be done before its socket closes (the ring is unmapped).
 class PacketBlock {
 public:
+    /// A forward iterator over the block's frames (a range-for over the block uses it).
     class Iterator {
     public:
+        ///@{
+        /// The standard iterator types: a forward iterator over const CapturedFrame.
         using iterator_category = std::forward_iterator_tag;
         using value_type = CapturedFrame;
         using difference_type = std::ptrdiff_t;
         using pointer = const CapturedFrame*;
         using reference = const CapturedFrame&;
+        ///@}
 
+        /// The end iterator.
         Iterator() noexcept = default;
+        ///@{
+        /// The current frame (decoded when the iterator reached it).
         reference operator*() const noexcept { return frame_; }
         pointer operator->() const noexcept { return &frame_; }
+        ///@}
+        ///@{
+        /// The next frame (end() after the last).
         Iterator& operator++() noexcept;
         Iterator operator++(int) noexcept {
             Iterator before = *this;
             ++*this;
             return before;
         }
+        ///@}
+        /// Same position in the block (iterators of one block only).
         friend bool operator==(const Iterator& a, const Iterator& b) noexcept { return a.left_ == b.left_; }
 
     private:
@@ -176,18 +190,24 @@ public:
         CapturedFrame frame_;
     };
 
+    /// An empty block (valid() is false).
     PacketBlock() noexcept = default;
+    /// Takes over `other`'s block; `other` is left empty.
     PacketBlock(PacketBlock&& other) noexcept;
+    /// Gives this block back (done()), then takes over `other`'s.
     PacketBlock& operator=(PacketBlock&& other) noexcept;
     ~PacketBlock() { done(); }
 
     /// The frames. A frame whose header would reach past the block (never, from a sane
     /// kernel) ends the iteration instead of being read.
     Iterator begin() const noexcept;
+    /// Past the last frame.
     Iterator end() const noexcept { return {}; }
+    /// Frames in the block, as the kernel counted them (0 for an empty block).
     std::size_t frame_count() const noexcept;
     /// The kernel's block counter: consecutive blocks differ by one.
     std::uint64_t sequence() const noexcept;
+    /// True while it holds a block not yet given back.
     bool valid() const noexcept { return block_ != nullptr; }
 
     /// Gives the block back to the kernel (which may then fill it again). Idempotent.
@@ -253,8 +273,11 @@ private:
 
 }  // namespace detail
 
+/// An AF_PACKET socket on one interface, registered with an EventLoop: whole Ethernet frames
+/// received (one at a time, or from a capture ring) and sent (see the top of packet_socket.hpp).
 class PacketSocket final : public SocketHandle {
 public:
+    /// An empty socket (not open).
     PacketSocket() noexcept = default;
     /// Opens a socket on options.interface. The filter and the ring are in place, and the
     /// promiscuous membership taken, before the socket is bound — and a packet socket created
@@ -264,7 +287,9 @@ public:
     [[nodiscard]] static Expected<PacketSocket, PacketOpenError> open(EventLoop& loop,
                                                                       const PacketOptions& options) noexcept;
 
+    /// Takes over `other`'s socket, ring and membership; `other` is left empty.
     PacketSocket(PacketSocket&& other) noexcept;
+    /// Closes this socket (see close()), then takes over `other`'s.
     PacketSocket& operator=(PacketSocket&& other) noexcept;
     ~PacketSocket() { close(); }
 
@@ -284,6 +309,7 @@ public:
     /// Takes or drops the promiscuous membership; no effect when already so. The errno code
     /// of PACKET_ADD/DROP_MEMBERSHIP on failure.
     [[nodiscard]] Result<void> set_promiscuous(bool on) noexcept;
+    /// True while it holds the promiscuous membership.
     bool promiscuous() const noexcept { return promiscuous_; }
     /// Replaces the filter (empty: removes it), as libpcap does: a drop-all filter first, then
     /// the receive queue drained, then the new filter, so no frame the new filter rejects is
@@ -293,7 +319,9 @@ public:
     /// The counters since open (the kernel resets its own on every read; this sums them).
     [[nodiscard]] Result<PacketStatistics> statistics() noexcept;
 
+    /// The index of the interface it is bound to.
     int interface_index() const noexcept { return interface_index_; }
+    /// True when opened with a ring (next_block, not recv).
     bool has_ring() const noexcept { return ring_ != nullptr; }
     // is_open(), native_handle(), loop(), set_option (weft::ReceiveBufferSize, ...): see
     // SocketHandle. (local_endpoint() is for IP sockets: a packet socket has an ifindex.)

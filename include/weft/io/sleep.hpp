@@ -78,15 +78,22 @@ concept CancellableAwaitable = requires(A& a, std::error_code why) {
     a.cancel(why);
 };
 
+/// What with_timeout returns for a cancellable awaitable: the inner awaitable, cancelled with
+/// std::errc::timed_out when `limit` passes first. The timer is armed only if it suspends.
 template <CancellableAwaitable A>
 class [[nodiscard]] TimeoutAwaiter {
 public:
+    /// Bounds `inner` by `limit`.
     TimeoutAwaiter(A inner, EventLoop::Clock::duration limit) noexcept : inner_(std::move(inner)), limit_(limit) {}
+    /// Moves the inner awaitable (before it is awaited).
     TimeoutAwaiter(TimeoutAwaiter&& other) noexcept : inner_(std::move(other.inner_)), limit_(other.limit_) {}
     ~TimeoutAwaiter() {
         if (timer_) inner_.loop()->cancel_timer(timer_);
     }
 
+    ///@{
+    /// The awaitable protocol: the inner awaitable's, with the timer around its wait. The
+    /// result is the inner one's (its error is timed_out when the limit passed first).
     bool await_ready() { return inner_.await_ready(); }
     bool await_suspend(std::coroutine_handle<> awaiter) {
         using R = decltype(inner_.await_suspend(awaiter));
@@ -105,6 +112,7 @@ public:
         if (timer_) inner_.loop()->cancel_timer(std::exchange(timer_, 0));
         return inner_.await_resume();
     }
+    ///@}
 
 private:
     A inner_;
@@ -185,7 +193,7 @@ TimeoutAwaiter<std::remove_cvref_t<A>> with_timeout(EventLoop::Clock::duration l
 
 /// Bounds a whole Task (a resolver's total budget, a retransmission schedule, a request's
 /// deadline) by `limit`, measured on the loop running the awaiting coroutine. Gives Result<T>
-/// (a Task<Result<U>> gives Result<U>): the task's value, or std::errc::timed_out after the
+/// (a `Task<Result<U>>` gives `Result<U>`): the task's value, or std::errc::timed_out after the
 /// task was destroyed where it waited.
 template <class T>
 detail::TaskTimeoutAwaiter<T> with_timeout(EventLoop::Clock::duration limit, Task<T>&& task) {

@@ -34,10 +34,15 @@ enum class PortSharing : std::uint8_t {
     exclusive_then_shared,
 };
 
+/// The part every io/ socket shares: a descriptor registered with one EventLoop, options,
+/// close() and release(). Only its concrete handles (TcpStream, UdpSocket, ...) are made.
 class SocketHandle {
 public:
+    /// True until close() or release().
     bool is_open() const noexcept { return fd_ >= 0; }
+    /// The descriptor, -1 when closed.
     int native_handle() const noexcept { return fd_; }
+    /// The loop it is registered with (nullptr for an empty handle).
     EventLoop* loop() const noexcept { return loop_; }
 
     /// The bound address (the real port when bound to port 0).
@@ -50,6 +55,8 @@ public:
         const auto native = option.to_native();
         return set_option_raw(Option::level, Option::name, &native, sizeof native);
     }
+    /// getsockopt for a typed option: `handle.get_option<weft::ReceiveBufferSize>()`. The errno
+    /// code on failure.
     template <class Option>
     [[nodiscard]] Result<Option> get_option() const noexcept {
         decltype(Option{}.to_native()) native{};
@@ -72,16 +79,22 @@ public:
 
 protected:
     SocketHandle() noexcept = default;
+    /// Owns `fd`, already registered with `loop`.
     SocketHandle(EventLoop& loop, int fd) noexcept : loop_(&loop), fd_(fd) {}
+    /// Takes over `other`'s descriptor; `other` is left empty.
     SocketHandle(SocketHandle&& other) noexcept;
+    /// Closes this handle's descriptor, then takes over `other`'s.
     SocketHandle& operator=(SocketHandle&& other) noexcept;
     ~SocketHandle() { close(); }
 
+    ///@{
+    /// setsockopt(2) / getsockopt(2) with a raw value; the errno code on failure.
     Result<void> set_option_raw(int level, int name, const void* value, unsigned size) noexcept;
     Result<void> get_option_raw(int level, int name, void* value, unsigned size) const noexcept;
+    ///@}
 
-    EventLoop* loop_ = nullptr;
-    int fd_ = -1;
+    EventLoop* loop_ = nullptr;  ///< The loop the descriptor is registered with.
+    int fd_ = -1;                ///< The descriptor; -1 when closed or released.
 };
 
 namespace detail {

@@ -52,12 +52,15 @@ private:
 
 }  // namespace detail
 
+/// SIGINT/SIGTERM (or the signals given) read from a signalfd instead of handled: wait() for
+/// them, or co_await next(loop). Move-only; restores the signal mask when destroyed.
 class StopSignals {
 public:
     /// Blocks `signals` in the calling thread and opens a signalfd for them. The errno of
     /// pthread_sigmask or signalfd on failure (the mask is restored then).
     [[nodiscard]] static Result<StopSignals> open(std::initializer_list<int> signals = {SIGINT, SIGTERM}) noexcept;
 
+    /// Takes over `other`'s signalfd and the mask to restore.
     StopSignals(StopSignals&& other) noexcept;
     StopSignals& operator=(StopSignals&&) = delete;
     ~StopSignals();

@@ -112,15 +112,21 @@ struct Promise<void> : PromiseBase {
 
 }  // namespace detail
 
+/// A lazy coroutine returning T, awaited with co_await or run by EventLoop::spawn/block_on
+/// (see the top of task.hpp). Owns its frame; move-only.
 template <class T>
 class [[nodiscard]] Task {
 public:
-    using promise_type = detail::Promise<T>;
-    using Handle = std::coroutine_handle<promise_type>;
+    using promise_type = detail::Promise<T>;               ///< What makes a function returning Task a coroutine.
+    using Handle = std::coroutine_handle<promise_type>;  ///< The frame's handle.
 
+    /// An empty task (valid() is false).
     Task() noexcept = default;
+    /// Owns the frame `h` (what the promise makes; not for user code).
     explicit Task(Handle h) noexcept : handle_(h) {}
+    /// Takes over `other`'s frame; `other` is left empty.
     Task(Task&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
+    /// Destroys this task's frame, then takes over `other`'s.
     Task& operator=(Task&& other) noexcept {
         if (this != &other) {
             reset();
@@ -132,19 +138,23 @@ public:
     Task& operator=(const Task&) = delete;
     ~Task() { reset(); }
 
+    /// True while it owns a frame.
     bool valid() const noexcept { return bool(handle_); }
+    /// True once the body has finished (returned or thrown).
     bool done() const noexcept { return handle_ && handle_.done(); }
 
     /// Hands the frame over (to EventLoop::spawn); the Task is empty afterwards.
     Handle release() noexcept { return std::exchange(handle_, {}); }
 
-    // Awaiting starts the body and resumes the awaiter when it finishes.
-    // Precondition: valid() and not yet started.
+    ///@{
+    /// Awaiting starts the body and resumes the awaiter when it finishes.
+    /// Precondition: valid() and not yet started.
     bool await_ready() const noexcept { return false; }
     std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiter) noexcept {
         handle_.promise().continuation = awaiter;
         return detail::transfer(handle_);
     }
+    ///@}
     /// The co_return value, or the body's exception rethrown.
     T await_resume() { return handle_.promise().take(); }
 

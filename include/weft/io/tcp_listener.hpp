@@ -20,8 +20,9 @@
 
 namespace weft {
 
+/// How TcpListener::bind listens.
 struct ListenOptions {
-    int backlog = 1024;
+    int backlog = 1024;  ///< listen(2)'s queue of connections not yet accepted.
     /// exclusive (the default), shared with our other listeners (SO_REUSEPORT: the kernel
     /// spreads connections over them), or exclusive_then_shared (see PortSharing).
     PortSharing sharing = PortSharing::exclusive;
@@ -50,16 +51,21 @@ public:
 };
 }  // namespace detail
 
+/// A listening TCP socket on an EventLoop: co_await accept() for each connection.
 class TcpListener final : public SocketHandle {
 public:
+    /// An empty listener (not open).
     TcpListener() noexcept = default;
     /// socket + SO_REUSEADDR (+ SO_REUSEPORT as `options.sharing` says) + bind + listen +
     /// register. EADDRINUSE when the port is taken. Loop thread only.
     [[nodiscard]] static Result<TcpListener> bind(EventLoop& loop, const Endpoint& at,
                                                   ListenOptions options = {}) noexcept;
 
+    ///@{
+    /// Move-only, as every handle (see SocketHandle).
     TcpListener(TcpListener&&) noexcept = default;
     TcpListener& operator=(TcpListener&&) noexcept = default;
+    ///@}
 
     /// The next connection, registered with this listener's loop.
     detail::AcceptAwaiter accept() noexcept { return {loop_, fd_}; }

@@ -56,22 +56,24 @@
 
 namespace weft {
 
+/// How a TcpServer spreads accepting over its loops (see "Accepting" above).
 enum class AcceptMode : std::uint8_t { reuse_port, single_acceptor };
 
+/// How a TcpServer serves; every field has a working default.
 struct ServerOptions {
     /// Loops of the pool the server makes for itself (0: one per core); a server started on
     /// a given LoopPool uses all of that pool's loops instead.
     std::size_t threads = 0;
-    std::chrono::milliseconds idle_timeout{0};  // 0: never
-    std::size_t max_connections = 0;  // 0: unlimited
-    std::size_t high_water_mark = 0;  // bytes of kernel send buffer per connection; 0: default
+    std::chrono::milliseconds idle_timeout{0};  ///< Without I/O progress this long a connection times out; 0: never.
+    std::size_t max_connections = 0;  ///< Connections served at once; more are accepted and closed; 0: unlimited.
+    std::size_t high_water_mark = 0;  ///< Bytes of kernel send buffer per connection (SO_SNDBUF); 0: default.
     /// How long a graceful stop keeps serving mid-exchange connections.
     std::chrono::milliseconds drain_timeout{5000};
     /// How long a connection the server ended may go on sending (read and discarded) before
     /// it is closed; see "Ending a connection" above.
     std::chrono::milliseconds linger_timeout{2000};
-    int backlog = 1024;
-    AcceptMode accept_mode = AcceptMode::reuse_port;
+    int backlog = 1024;  ///< listen(2)'s queue of connections not yet accepted.
+    AcceptMode accept_mode = AcceptMode::reuse_port;  ///< A listener per loop, or one acceptor.
 };
 
 /// One coroutine per connection, run on the loop that accepted it. Handlers of one server run
@@ -81,12 +83,14 @@ using ConnectionHandler = std::function<Task<>(TcpStream)>;
 
 /// Counters, readable from any thread.
 struct ServerStats {
-    std::size_t active = 0;         // connections whose handler is running
-    std::size_t accepted = 0;       // handed to the handler, in total
-    std::size_t refused = 0;        // closed at once over max_connections
-    std::size_t accept_pauses = 0;  // backoffs after EMFILE/ENFILE/ENOBUFS/ENOMEM
+    std::size_t active = 0;         ///< Connections whose handler is running.
+    std::size_t accepted = 0;       ///< Connections handed to the handler, in total.
+    std::size_t refused = 0;        ///< Connections closed at once over max_connections.
+    std::size_t accept_pauses = 0;  ///< Backoffs after EMFILE/ENFILE/ENOBUFS/ENOMEM.
 };
 
+/// A TCP server: listeners on the loops of a LoopPool, one handler coroutine per connection,
+/// and the graceful stop described at the top of tcp_server.hpp.
 class TcpServer {
 public:
     /// Makes a pool of options.threads loops, binds, starts the threads and returns at once.
@@ -109,7 +113,9 @@ public:
     void stop() noexcept;
     /// Blocks until every connection has ended (and, for a pool the server made, its threads).
     void wait();
+    /// The counters now (any thread).
     ServerStats stats() const noexcept;
+    /// The loops it serves on.
     std::size_t threads() const noexcept { return workers_.size(); }
 
     struct Worker;  // one loop, its thread, its listener and its connections (tcp_server.cpp)

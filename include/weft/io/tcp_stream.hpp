@@ -169,8 +169,11 @@ struct StreamOwner {
 
 }  // namespace detail
 
+/// A connected TCP socket on an EventLoop: awaitable reads and writes (see the top of
+/// tcp_stream.hpp). Move-only; used on its loop's thread.
 class TcpStream final : public SocketHandle {
 public:
+    /// An empty stream (not open).
     TcpStream() noexcept = default;
     /// Takes over a connected non-blocking socket and registers it with `loop`. On failure the
     /// descriptor is closed and the error returned. Loop thread only.
@@ -178,7 +181,9 @@ public:
     /// For io/ internals: fd is already registered with loop.
     static TcpStream adopt_registered(EventLoop& loop, int fd) noexcept;
 
+    /// Takes over `other`'s connection (and its server's ownership); `other` is left empty.
     TcpStream(TcpStream&& other) noexcept;
+    /// Closes this stream (see close()), then takes over `other`'s connection.
     TcpStream& operator=(TcpStream&& other) noexcept;
     /// Closes the socket (see close()).
     ~TcpStream() { close(); }
@@ -199,6 +204,7 @@ public:
     /// Sends all of data, suspending while the kernel's send buffer is full: a peer that does
     /// not read holds this coroutine, not memory. Returns data.size() or the error.
     detail::WriteAllAwaiter write_all(std::span<const std::byte> data) noexcept { return {loop_, fd_, data}; }
+    /// The same for text.
     detail::WriteAllAwaiter write_all(std::string_view text) noexcept {
         return {loop_, fd_, std::as_bytes(std::span(text.data(), text.size()))};
     }
@@ -249,6 +255,7 @@ public:
     void set_mid_message(bool on) noexcept;
 
     // ---- addresses and options (local_endpoint, set_option: see SocketHandle) --------------
+    /// The peer's address (getpeername); the errno code on failure.
     [[nodiscard]] Result<Endpoint> remote_endpoint() const noexcept;
     /// TCP_NODELAY on or off.
     [[nodiscard]] Result<void> set_no_delay(bool on) noexcept;

@@ -23,10 +23,11 @@ namespace weft {
 /// Names one timer; 0 is never a valid id.
 using TimerId = std::uint64_t;
 
+/// The EventLoop's timers: deadlines in a binary min-heap (see the top of timer_heap.hpp).
 class TimerHeap {
 public:
-    using Clock = std::chrono::steady_clock;
-    using Callback = std::function<void()>;
+    using Clock = std::chrono::steady_clock;  ///< Deadlines are steady_clock times.
+    using Callback = std::function<void()>;   ///< What runs when a timer falls due.
 
     /// Schedules fn at `when`; callbacks due at the same time run in the order they were added.
     TimerId add(Clock::time_point when, Callback fn);
@@ -38,6 +39,7 @@ public:
     /// Runs every callback due at `now`. A callback may add or cancel timers; timers it adds
     /// run in a later call even when already due, so a zero-delay timer cannot starve I/O.
     void run_due(Clock::time_point now);
+    /// Timers pending.
     std::size_t size() const noexcept { return heap_.size(); }
 
 private:

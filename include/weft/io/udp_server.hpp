@@ -53,10 +53,10 @@ inline constexpr std::size_t kMaxDatagram = 65507;
 /// one bound to a single address they are that address and the interface holding it (such a
 /// socket receives nothing else), which spares the kernel a control message per datagram.
 struct InboundDatagram {
-    std::span<const std::byte> payload;
-    Endpoint from;
-    IpAddress local{};            // the address it was sent to (a broadcast one included)
-    unsigned interface_index = 0; // the interface it arrived on
+    std::span<const std::byte> payload;  ///< The datagram's bytes (valid during the call).
+    Endpoint from;                       ///< The sender.
+    IpAddress local{};             ///< The address it was sent to (a broadcast one included).
+    unsigned interface_index = 0;  ///< The interface it arrived on.
 };
 
 /// What a synchronous handler sends. Each send is queued into the current batch and goes
@@ -76,14 +76,17 @@ public:
     /// Copies `data` and sends it to `to`.
     void send_to(std::span<const std::byte> data, const Endpoint& to) noexcept;
 
-    // For UdpServer: one batch's outgoing messages.
+    /// For UdpServer: replies go into `out`; `flush` sends them when `out` is full.
     DatagramReplies(std::span<UdpMessage> out, std::function<void()> flush) noexcept
         : out_(out), flush_(std::move(flush)) {}
+    /// For UdpServer: the datagram now being handled (whom reply() and commit(size) answer).
     void begin(const UdpMessage& in) noexcept { in_ = &in; }
     /// Whether replies name their source address (IP_PKTINFO): only a socket bound to a
     /// wildcard address needs to; one bound to a single address has no other to send from.
     void set_reply_from_destination(bool on) noexcept { reply_from_destination_ = on; }
+    /// For UdpServer: the replies queued in the current batch.
     std::size_t count() const noexcept { return count_; }
+    /// For UdpServer: empties the batch once it was sent.
     void clear() noexcept { count_ = 0; }
 
 private:
@@ -100,22 +103,24 @@ using DatagramHandler = std::function<void(const InboundDatagram& in, DatagramRe
 
 /// A datagram a coroutine handler owns (its bytes outlive the batch).
 struct OwnedDatagram {
-    std::vector<std::byte> payload;
-    Endpoint from;
-    IpAddress local{};
-    unsigned interface_index = 0;
+    std::vector<std::byte> payload;  ///< The datagram's bytes, the handler's to keep.
+    Endpoint from;                   ///< The sender.
+    IpAddress local{};               ///< The address it was sent to, as InboundDatagram::local.
+    unsigned interface_index = 0;    ///< The interface it arrived on.
 };
 /// Started as a task on the receiving loop for every datagram; `socket` is that loop's socket
 /// (reply with co_await socket.send_to(...)).
 using AsyncDatagramHandler = std::function<Task<>(OwnedDatagram in, UdpSocket& socket)>;
 
+/// A UdpServer's counters.
 struct UdpServerStats {
-    std::size_t datagrams = 0;  // received
-    std::size_t batches = 0;    // recvmmsg calls that returned datagrams
-    std::size_t sent = 0;       // datagrams sent by synchronous handlers
-    std::size_t send_errors = 0;
+    std::size_t datagrams = 0;    ///< Datagrams received.
+    std::size_t batches = 0;      ///< recvmmsg calls that returned datagrams.
+    std::size_t sent = 0;         ///< Datagrams sent by synchronous handlers.
+    std::size_t send_errors = 0;  ///< Replies of synchronous handlers that could not be sent.
 };
 
+/// How a UdpServer serves.
 struct UdpServerOptions {
     /// Loops of the pool the server makes for itself (0: one per core); a server started on
     /// a given LoopPool uses all of that pool's loops instead. 1 by default, unlike
@@ -129,6 +134,8 @@ struct UdpServerOptions {
     std::chrono::milliseconds drain_timeout{5000};
 };
 
+/// A UDP server: a socket per loop of a LoopPool sharing one port (SO_REUSEPORT), datagrams
+/// received and answered in batches (see the top of udp_server.hpp).
 class UdpServer {
 public:
     /// Makes a pool of options.threads loops, binds every loop's socket (EADDRINUSE when the
@@ -140,12 +147,14 @@ public:
     [[nodiscard]] static Result<std::unique_ptr<UdpServer>> start(LoopPool& pool, const Endpoint& at,
                                                                   DatagramHandler handler,
                                                                   UdpServerOptions options = {});
-    /// Coroutine handlers (see the header).
+    ///@{
+    /// The same with a coroutine handler (a task per datagram; see the top of udp_server.hpp).
     [[nodiscard]] static Result<std::unique_ptr<UdpServer>> start_async(const Endpoint& at, AsyncDatagramHandler handler,
                                                                         UdpServerOptions options = {});
     [[nodiscard]] static Result<std::unique_ptr<UdpServer>> start_async(LoopPool& pool, const Endpoint& at,
                                                                         AsyncDatagramHandler handler,
                                                                         UdpServerOptions options = {});
+    ///@}
     ~UdpServer();  // stop() + wait()
     UdpServer(const UdpServer&) = delete;
     UdpServer& operator=(const UdpServer&) = delete;
@@ -159,6 +168,7 @@ public:
     void wait();
     /// Counters summed over the loops; exact once wait() returned (the loop threads write them).
     UdpServerStats stats() const noexcept;
+    /// The loops it serves on.
     std::size_t threads() const noexcept { return workers_.size(); }
 
     struct Worker;  // one loop's socket, handler copy and counters (udp_server.cpp)

@@ -23,19 +23,21 @@
 
 namespace weft {
 
+/// What UdpSocket::recv_from received.
 struct Datagram {
-    std::size_t size = 0;  // bytes received (truncated to the buffer when larger)
-    Endpoint from;
+    std::size_t size = 0;  ///< Bytes received (truncated to the buffer when larger).
+    Endpoint from;         ///< The sender.
 };
 
 /// One datagram of a batch. recv_many fills size and the address; send_many sends
 /// buffer.first(size) to the address. So a server can receive into an array of these,
 /// rewrite each in place and send the same array back.
 struct UdpMessage {
-    std::span<std::byte> buffer;
-    std::size_t size = 0;
-    sockaddr_storage address{};
-    socklen_t address_length = 0;
+    std::span<std::byte> buffer;    ///< Where the datagram is received into / sent from.
+    std::size_t size = 0;           ///< The datagram's length within buffer.
+    sockaddr_storage address{};     ///< The sender (received) or the destination (sent).
+    socklen_t address_length = 0;   ///< The length of address; set_peer() fills both.
+    ///@{
     /// Received with packet info on (UdpSocket::enable_packet_info): `destination` is the
     /// address the datagram was sent to (maybe a broadcast one), `local` this host's address
     /// it arrived at (what a reply should come from), `interface_index` the link it came in
@@ -46,9 +48,13 @@ struct UdpMessage {
     IpAddress local{};
     bool has_local = false;
     unsigned interface_index = 0;
+    ///@}
 
+    /// The datagram: the first size bytes of buffer.
     std::span<const std::byte> data() const noexcept { return buffer.first(size); }
+    /// address as an Endpoint (an error for a family other than IPv4/IPv6).
     Result<Endpoint> peer() const noexcept;
+    /// Sets address and address_length to `to`.
     void set_peer(const Endpoint& to) noexcept { address_length = to.to_sockaddr(address); }
 };
 
@@ -109,8 +115,11 @@ private:
 
 }  // namespace detail
 
+/// A UDP socket on an EventLoop: awaitable sends and receives, one datagram or a batch per
+/// syscall. Move-only; used on its loop's thread.
 class UdpSocket final : public SocketHandle {
 public:
+    /// An empty socket (not open).
     UdpSocket() noexcept = default;
     /// A socket bound to `at` (port 0: any free port). SO_REUSEADDR is never set: for UDP it
     /// would let a second server that sets it too bind the same port and silently take part
@@ -122,10 +131,17 @@ public:
     [[nodiscard]] static Result<UdpSocket> open(EventLoop& loop, const Endpoint& peer,
                                                 bool connect_to_peer = false) noexcept;
 
+    ///@{
+    /// Move-only, as every handle (see SocketHandle).
     UdpSocket(UdpSocket&& other) noexcept = default;
     UdpSocket& operator=(UdpSocket&& other) noexcept = default;
+    ///@}
 
+    /// Awaitable giving Result<Datagram>: the next datagram, into `buffer` (the rest of a
+    /// longer one is dropped), and its sender.
     detail::RecvFromAwaiter recv_from(std::span<std::byte> buffer) noexcept { return {loop_, fd_, buffer}; }
+    /// Awaitable giving Result<std::size_t>: sends `data` as one datagram to `to` (waiting
+    /// while the send buffer is full); the bytes sent.
     detail::SendToAwaiter send_to(std::span<const std::byte> data, const Endpoint& to) noexcept {
         return {loop_, fd_, data, to};
     }
@@ -145,6 +161,7 @@ public:
     /// wildcard address needs to answer from the right address, and what DHCP needs to know
     /// the link. Costs a control message per datagram, so it is off until asked.
     [[nodiscard]] Result<void> enable_packet_info() noexcept;
+    /// True once enable_packet_info() succeeded.
     bool packet_info() const noexcept { return packet_info_; }
 
     // local_endpoint(), close(), set_option (weft::Broadcast for a DHCP server),

@@ -14,9 +14,13 @@
 
 namespace weft {
 
+/// An IP address and a port: where a socket is bound or connected. A value; compares and
+/// orders by address, then port.
 class Endpoint {
 public:
+    /// 0.0.0.0 port 0.
     constexpr Endpoint() noexcept = default;
+    /// `address`, `port`.
     constexpr Endpoint(IpAddress address, std::uint16_t port) noexcept : address_(address), port_(port) {}
     /// Python's ('127.0.0.1', 8898): an IP literal (as IpAddress::parse: "::1", "fe80::1%lo";
     /// no brackets, no names) and a port, so that serve_tcp({"127.0.0.1", 9000}, ...) reads
@@ -24,6 +28,7 @@ public:
     /// what() is the parser's message ("invalid IPv4 address '1.2.3.256': ..."); code that
     /// takes text from outside should call IpAddress::parse or Endpoint::parse, which never throw.
     Endpoint(std::string_view ip_literal, std::uint16_t port);
+    /// The same from a C string (so that `{"127.0.0.1", 8898}` picks this one); throws likewise.
     Endpoint(const char* ip_literal, std::uint16_t port) : Endpoint(std::string_view(ip_literal), port) {}
 
     /// "1.2.3.4:80", "[::1]:80" or "[fe80::1%lo]:80" (brackets required around IPv6). Ports
@@ -31,7 +36,9 @@ public:
     /// address or port error; its offset points into `text`. Never throws.
     static Expected<Endpoint, ParseError> parse(std::string_view text);
 
+    /// The IP address.
     constexpr const IpAddress& address() const noexcept { return address_; }
+    /// The port, in host byte order.
     constexpr std::uint16_t port() const noexcept { return port_; }
 
     /// "1.2.3.4:80" / "[::1]:80".
@@ -42,6 +49,7 @@ public:
     /// From an AF_INET or AF_INET6 sockaddr; an error for any other family or a short length.
     static Expected<Endpoint, ParseError> from_sockaddr(const sockaddr* sa, socklen_t len);
 
+    /// Address, then port.
     constexpr auto operator<=>(const Endpoint&) const noexcept = default;
 
 private:

@@ -13,8 +13,10 @@
 
 namespace weft {
 
+/// An IPv4 address and a prefix length: its network, netmask, broadcast and host range.
 class Ipv4Network {
 public:
+    /// 0.0.0.0/32.
     constexpr Ipv4Network() noexcept = default;
     /// `prefix` above 32 is taken as 32 (a constructor cannot fail; parse() reports it).
     constexpr Ipv4Network(Ipv4Address address, unsigned prefix) noexcept
@@ -27,6 +29,7 @@ public:
 
     /// The address as given, host bits kept (172.16.10.1 for "172.16.10.1/24").
     constexpr Ipv4Address address() const noexcept { return address_; }
+    /// The prefix length, 0-32.
     constexpr unsigned prefix() const noexcept { return prefix_; }
     /// 255.255.255.0 for /24.
     Ipv4Address netmask() const noexcept;
@@ -36,13 +39,16 @@ public:
     Ipv4Address network() const noexcept;
     /// All host bits set; none for /31 (RFC 3021 point-to-point) and /32.
     std::optional<Ipv4Address> broadcast() const noexcept;
+    ///@{
     /// The usable range: network+1 .. broadcast-1, or both addresses of a /31, or the one
     /// address of a /32.
     Ipv4Address first_host() const noexcept;
     Ipv4Address last_host() const noexcept;
+    ///@}
     /// 2^(32-prefix) - 2; a /31 has 2 hosts (RFC 3021) and a /32 has 1.
     std::uint64_t host_count() const noexcept;
 
+    /// True when `address` AND the netmask is this network.
     bool contains(Ipv4Address address) const noexcept;
     /// True when `other` lies wholly inside this network (an equal network included).
     bool contains(const Ipv4Network& other) const noexcept;
@@ -52,6 +58,7 @@ public:
     /// The address as given in CIDR form: "172.16.10.1/24".
     std::string to_string_with_address() const;
 
+    /// Address as given, then prefix.
     constexpr auto operator<=>(const Ipv4Network&) const noexcept = default;
 
 private:

@@ -10,8 +10,10 @@
 
 namespace weft {
 
+/// An IPv6 address and a prefix length: its network and netmask, and what it contains.
 class Ipv6Network {
 public:
+    /// ::/128.
     constexpr Ipv6Network() noexcept = default;
     /// `prefix` above 128 is taken as 128. A zone on `address` is dropped: a prefix names
     /// addresses, not an interface.
@@ -25,6 +27,7 @@ public:
 
     /// The address as given, host bits kept.
     constexpr const Ipv6Address& address() const noexcept { return address_; }
+    /// The prefix length, 0-128.
     constexpr unsigned prefix() const noexcept { return prefix_; }
     /// ffff:ffff:ffff:ffff:: for /64.
     Ipv6Address netmask() const noexcept;
@@ -41,6 +44,7 @@ public:
     /// The address as given with the prefix: "2001:db8::1/64".
     std::string to_string_with_address() const;
 
+    /// Address as given, then prefix.
     constexpr auto operator<=>(const Ipv6Network&) const noexcept = default;
 
 private:

@@ -10,8 +10,10 @@
 
 namespace weft {
 
+/// Which addresses resolve() returns: both families, IPv4 only or IPv6 only.
 enum class AddressFamily { unspecified, v4, v6 };
 
+/// Why resolve() failed.
 struct ResolveError {
     int code = 0;            ///< the EAI_* value getaddrinfo returned
     std::string message;     ///< "resolve example.invalid:80: Name or service not known"

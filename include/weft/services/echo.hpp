@@ -25,6 +25,7 @@
 
 namespace weft {
 
+/// What the echo servers answer: the bytes as received, or upper-cased.
 enum class EchoMode { echo, upper };
 
 /// Applies the mode to bytes in place: upper turns ASCII a-z into A-Z, like Python's
@@ -37,8 +38,9 @@ std::size_t apply_echo_mode(EchoMode mode, std::span<const std::byte> in, std::s
 /// it must be thread-safe (a single write(2) per line is).
 using EchoLog = std::function<void(std::string_view)>;
 
+/// How start_tcp_echo serves.
 struct TcpEchoOptions {
-    EchoMode mode = EchoMode::echo;
+    EchoMode mode = EchoMode::echo;  ///< What each received byte is answered with.
     /// Threads, idle timeout, connection limit, drain timeout: passed to TcpServer (whose
     /// graceful stop keeps answering a connection while it is mid-exchange).
     ServerOptions server{};
@@ -53,8 +55,9 @@ ConnectionHandler tcp_echo_handler(EchoMode mode, EchoLog log = {});
 /// when the port is taken, even with several threads).
 Result<std::unique_ptr<TcpServer>> start_tcp_echo(const Endpoint& at, TcpEchoOptions options);
 
+/// How start_udp_echo serves.
 struct UdpEchoOptions {
-    EchoMode mode = EchoMode::upper;
+    EchoMode mode = EchoMode::upper;  ///< What each datagram is answered with (the seed's server uppercases).
     /// Loops, one per thread, sharing the port with SO_REUSEPORT (see UdpServer); 0: one per core.
     std::size_t threads = 1;
     /// One line per datagram, naming its sender ("127.0.0.1:40000: 12 bytes"); empty: none.

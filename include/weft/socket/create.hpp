@@ -16,8 +16,9 @@ namespace weft {
 /// "host:port" (or TimeoutError) when none answers.
 Socket create_connection(std::string_view host, std::uint16_t port, Socket::Timeout timeout = std::nullopt);
 
+/// How create_server sets up its socket.
 struct CreateServerOptions {
-    int backlog = Socket::kDefaultBacklog;
+    int backlog = Socket::kDefaultBacklog;  ///< listen(2)'s queue of connections not yet accepted.
     /// SO_REUSEADDR: rebind at once while old connections sit in TIME_WAIT. On by default,
     /// as in every weft server.
     bool reuse_address = true;
@@ -25,7 +26,7 @@ struct CreateServerOptions {
     bool reuse_port = false;
     /// For an IPv6 address: accept IPv4 clients too (IPV6_V6ONLY off).
     bool dual_stack = false;
-    Type type = Type::stream;
+    Type type = Type::stream;  ///< A stream socket listens; a datagram socket is only bound.
 };
 
 /// A socket bound to `address` (listening, for a stream socket). Throws SocketError:

@@ -17,13 +17,14 @@
 
 namespace weft {
 
+/// What the kernel says about a network interface.
 struct InterfaceInfo {
-    std::string name;
+    std::string name;    ///< as `ip link` shows it
     int index = 0;       ///< if_nametoindex
     MacAddress mac;      ///< all zero for interfaces without one (lo)
     bool up = false;     ///< IFF_UP
     bool running = false;  ///< IFF_RUNNING: the link has a carrier
-    bool loopback = false;
+    bool loopback = false;  ///< IFF_LOOPBACK
     std::vector<Ipv4Network> ipv4;  ///< address/prefix pairs, in the kernel's order
 };
 

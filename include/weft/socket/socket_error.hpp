@@ -13,8 +13,10 @@ namespace weft {
 /// code() is the errno as a std::error_code (std::system_category()).
 class SocketError : public std::system_error {
 public:
+    /// `call` failed on `address` with `code`; what() is "call address: <code's message>".
     SocketError(std::string_view call, std::string_view address, std::error_code code);
 
+    /// The call that failed: "bind", "connect", "recv", ...
     const std::string& call() const noexcept { return call_; }
     /// The address the call was about ("127.0.0.1:8898", "[::1]:80", "/tmp/s", "@abstract");
     /// empty when the socket had none yet.
@@ -23,6 +25,7 @@ public:
     SocketError(std::string_view call, std::string_view address, std::error_code code,
                 std::string_view reason);
 
+    /// "call address: reason", one line.
     const char* what() const noexcept override { return message_.c_str(); }
 
 private:
@@ -35,6 +38,7 @@ private:
 /// "recv 127.0.0.1:8898: timed out"; code() is std::errc::timed_out.
 class TimeoutError : public SocketError {
 public:
+    /// `call` on `address` timed out.
     TimeoutError(std::string_view call, std::string_view address);
 };
 

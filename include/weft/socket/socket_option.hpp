@@ -63,12 +63,14 @@ using IpTtl = detail::IntOption<IPPROTO_IP, IP_TTL>;
 /// SO_LINGER: close() waits up to `value` for unsent data; a zero duration makes close()
 /// reset the connection; nullopt (the default) lets close() return at once.
 struct Linger {
-    static constexpr int level = SOL_SOCKET;
-    static constexpr int name = SO_LINGER;
-    std::optional<std::chrono::seconds> value;
+    static constexpr int level = SOL_SOCKET;   ///< The option's level for setsockopt(2).
+    static constexpr int name = SO_LINGER;     ///< The option's name for setsockopt(2).
+    std::optional<std::chrono::seconds> value;  ///< How long close() may wait; nullopt: off.
+    /// The struct linger the kernel takes.
     ::linger to_native() const noexcept {
         return value ? ::linger{1, static_cast<int>(value->count())} : ::linger{0, 0};
     }
+    /// From the struct linger the kernel reports.
     static Linger from_native(const ::linger& l) noexcept {
         return l.l_onoff ? Linger{std::chrono::seconds(l.l_linger)} : Linger{};
     }

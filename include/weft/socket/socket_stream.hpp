@@ -63,6 +63,8 @@ private:
 
 }  // namespace detail
 
+/// A buffered std::iostream over a Socket (Socket::makefile()): `std::getline` over a stream
+/// socket, `<<` and flush() to send. Errors set badbit; last_error() says why.
 class SocketStream final : public std::iostream {
 public:
     /// The socket must outlive the stream. Prefer Socket::makefile().

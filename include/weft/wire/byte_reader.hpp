@@ -13,16 +13,26 @@
 
 namespace weft::wire {
 
+/// A bounds-checked big-endian cursor over bytes: each read fails, without moving, when too
+/// few bytes remain.
 class ByteReader {
 public:
+    /// A cursor at the start of `bytes`, which must outlive it.
     explicit constexpr ByteReader(std::span<const std::byte> bytes) noexcept : bytes_(bytes) {}
 
+    /// Bytes read (or skipped) so far: the cursor's position.
     constexpr std::size_t offset() const noexcept { return pos_; }
+    /// Bytes left after the cursor.
     constexpr std::size_t remaining() const noexcept { return bytes_.size() - pos_; }
+    /// True at the end.
     constexpr bool empty() const noexcept { return pos_ == bytes_.size(); }
+    /// All the bytes, whatever the position.
     constexpr std::span<const std::byte> whole() const noexcept { return bytes_; }
+    /// The bytes after the cursor.
     constexpr std::span<const std::byte> rest() const noexcept { return bytes_.subspan(pos_); }
 
+    ///@{
+    /// The next 1, 2 or 4 bytes as a big-endian number; nullopt (and no move) when fewer remain.
     [[nodiscard]] constexpr std::optional<std::uint8_t> u8() noexcept {
         if (remaining() < 1) return std::nullopt;
         return static_cast<std::uint8_t>(bytes_[pos_++]);
@@ -40,6 +50,7 @@ public:
         pos_ += 4;
         return v;
     }
+    ///@}
     /// The next n bytes as a view into the input.
     [[nodiscard]] constexpr std::optional<std::span<const std::byte>> bytes(std::size_t n) noexcept {
         if (remaining() < n) return std::nullopt;
@@ -47,6 +58,7 @@ public:
         pos_ += n;
         return v;
     }
+    /// Moves past n bytes; false (and no move) when fewer remain.
     [[nodiscard]] constexpr bool skip(std::size_t n) noexcept {
         if (remaining() < n) return false;
         pos_ += n;

@@ -9,12 +9,17 @@
 
 namespace weft::wire {
 
+/// Appends big-endian fields to a byte vector it does not own.
 class ByteWriter {
 public:
+    /// Appends to `out`, which must outlive the writer.
     explicit ByteWriter(std::vector<std::byte>& out) noexcept : out_(out) {}
 
+    /// The vector's size: the offset the next field is written at.
     std::size_t size() const noexcept { return out_.size(); }
 
+    ///@{
+    /// Appends a 1, 2 or 4-byte number, big-endian.
     void u8(std::uint8_t v) { out_.push_back(std::byte{v}); }
     void u16(std::uint16_t v) {
         u8(static_cast<std::uint8_t>(v >> 8));
@@ -24,7 +29,10 @@ public:
         u16(static_cast<std::uint16_t>(v >> 16));
         u16(static_cast<std::uint16_t>(v));
     }
+    ///@}
+    /// Appends the bytes as they are.
     void bytes(std::span<const std::byte> b) { out_.insert(out_.end(), b.begin(), b.end()); }
+    /// Appends n zero bytes.
     void zeros(std::size_t n) { out_.insert(out_.end(), n, std::byte{0}); }
 
     /// Overwrites two bytes at `offset` (which must already be written).

@@ -32,16 +32,25 @@ inline constexpr std::size_t kDhcpFixedSize = 236;
 inline constexpr std::uint32_t kDhcpMagicCookie = 0x63825363;
 /// The smallest BOOTP message (RFC 1542 section 2.1); build_dhcp pads to it, as clients do.
 inline constexpr std::size_t kDhcpMinMessageSize = 300;
+///@{
+/// Sizes of the chaddr, sname and file fields.
 inline constexpr std::size_t kDhcpChaddrSize = 16;
 inline constexpr std::size_t kDhcpSnameSize = 64;
 inline constexpr std::size_t kDhcpFileSize = 128;
+///@}
 /// The broadcast bit of `flags` (RFC 2131 figure 2).
 inline constexpr std::uint16_t kDhcpFlagBroadcast = 0x8000;
+///@{
+/// The UDP ports: servers listen on 67, clients on 68.
 inline constexpr std::uint16_t kDhcpServerPort = 67;
 inline constexpr std::uint16_t kDhcpClientPort = 68;
+///@}
 
+///@{
+/// The op field: a client's request or a server's reply.
 inline constexpr std::uint8_t kBootRequest = 1;
 inline constexpr std::uint8_t kBootReply = 2;
+///@}
 
 /// Option 53 values (RFC 2132 section 9.6).
 enum class DhcpMessageType : std::uint8_t {
@@ -50,6 +59,8 @@ enum class DhcpMessageType : std::uint8_t {
 
 /// Option codes weft knows by name.
 namespace dhcp_option {
+///@{
+/// An option code, named as in RFC 2132 (82, relay agent information: RFC 3046).
 inline constexpr std::uint8_t kPad = 0;
 inline constexpr std::uint8_t kSubnetMask = 1;
 inline constexpr std::uint8_t kRouter = 3;
@@ -71,6 +82,7 @@ inline constexpr std::uint8_t kRebindingTime = 59;  ///< T2
 inline constexpr std::uint8_t kClientId = 61;
 inline constexpr std::uint8_t kRelayAgentInfo = 82;
 inline constexpr std::uint8_t kEnd = 255;
+///@}
 }  // namespace dhcp_option
 
 /// "DISCOVER", "OFFER", ..., "INFORM"; other values as "TYPE9".
@@ -79,13 +91,20 @@ std::string dhcp_message_type_to_string(std::uint8_t type);
 /// One option as found on the wire: its data is a view into the parsed bytes; `offset` is
 /// where its code byte is (the sname/file fields when overloaded).
 struct DhcpOptionView {
-    std::uint8_t code = 0;
-    std::span<const std::byte> data;
-    std::size_t offset = 0;
+    std::uint8_t code = 0;             ///< the option code (dhcp_option)
+    std::span<const std::byte> data;   ///< its value, without code and length
+    std::size_t offset = 0;            ///< where its code byte is in the parsed bytes
 };
 
 /// The fixed part, shared by the parsed view and the owning message.
 struct DhcpFixed {
+    ///@{
+    /// A BOOTP field, named as in RFC 2131 figure 1: op (kBootRequest or kBootReply), htype
+    /// and hlen (hardware type and address length), hops (relay agents passed), xid (the
+    /// transaction id a client picks), secs (since the client began), flags (kDhcpFlagBroadcast),
+    /// ciaddr (the client's address, when it has one), yiaddr (the address offered: "your"),
+    /// siaddr (the next server), giaddr (the relay agent), chaddr (the client's hardware
+    /// address, hlen bytes of it used).
     std::uint8_t op = kBootRequest;
     std::uint8_t htype = 1;  ///< 1: Ethernet
     std::uint8_t hlen = 6;
@@ -95,18 +114,23 @@ struct DhcpFixed {
     std::uint16_t flags = 0;
     Ipv4Address ciaddr, yiaddr, siaddr, giaddr;
     std::array<std::uint8_t, kDhcpChaddrSize> chaddr{};
+    ///@}
 
+    /// The broadcast flag: the client asks for its replies broadcast.
     bool broadcast() const noexcept { return (flags & kDhcpFlagBroadcast) != 0; }
     /// The first 6 bytes of chaddr as a MAC (meaningful when htype 1, hlen 6).
     MacAddress client_mac() const noexcept;
+    /// Puts `mac` in chaddr (the rest zeroed) and sets htype 1, hlen 6.
     void set_client_mac(const MacAddress& mac) noexcept;
 };
 
 /// A parsed DHCP message: views into the bytes given to parse_dhcp, valid while they are.
 struct DhcpPacket : DhcpFixed {
+    ///@{
     /// Up to the first NUL; empty when the field carries options (option 52).
     std::string_view sname;
     std::string_view file;
+    ///@}
     /// Option 52's value (1 file, 2 sname, 3 both), 0 without it.
     std::uint8_t overload = 0;
     /// Every option but pad and end, in wire order (options field, then file, then sname).
@@ -146,17 +170,19 @@ WireResult<DhcpPacket> parse_dhcp(std::span<const std::byte> bytes);
 
 /// One option to build: code and owned data.
 struct DhcpOption {
-    std::uint8_t code = 0;
-    std::vector<std::byte> data;
+    std::uint8_t code = 0;         ///< the option code (dhcp_option)
+    std::vector<std::byte> data;   ///< its value, without code and length
 };
 
 /// An owning DHCP message for build_dhcp; options are written in the order given.
 struct DhcpMessage : DhcpFixed {
     std::string sname;  ///< cut to 63 bytes (a NUL always ends the field)
     std::string file;   ///< cut to 127 bytes
-    std::vector<DhcpOption> options;
+    std::vector<DhcpOption> options;  ///< written in this order, then the end option
 
-    /// Helpers that append one option each, encoded as RFC 2132 says.
+    ///@{
+    /// Helpers that append one option each, encoded as RFC 2132 says (addresses as 4 bytes
+    /// each, numbers big-endian, text as is); each returns the message, to chain.
     DhcpMessage& add_message_type(DhcpMessageType type);
     DhcpMessage& add_address(std::uint8_t code, Ipv4Address address);
     DhcpMessage& add_addresses(std::uint8_t code, std::span<const Ipv4Address> addresses);
@@ -165,6 +191,7 @@ struct DhcpMessage : DhcpFixed {
     DhcpMessage& add_text(std::uint8_t code, std::string_view text);
     DhcpMessage& add_bytes(std::uint8_t code, std::span<const std::byte> data);
     DhcpMessage& add_bytes(std::uint8_t code, std::initializer_list<std::uint8_t> data);
+    ///@}
 
     /// An owning copy of a parsed packet (overloaded options end up in the options field).
     static DhcpMessage from_packet(const DhcpPacket& packet);

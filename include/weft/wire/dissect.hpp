@@ -25,13 +25,17 @@ struct DnsMessage;
 
 /// A field value: what a JSON value can be, minus floating point (no field needs one).
 struct DissectValue {
-    using List = std::vector<DissectValue>;
+    using List = std::vector<DissectValue>;    ///< a JSON array
     using Object = std::vector<DissectField>;  ///< keys in the order they are printed
+    /// Null, a boolean, a number, a string, a list or an object.
     std::variant<std::nullptr_t, bool, std::int64_t, std::string, List, Object> value;
 
     // Defined in dissect.cpp, where DissectField is complete: building the variant here
     // would instantiate std::vector<DissectField> members on an incomplete type, which
     // libstdc++ 12 rejects under clang.
+    ///@{
+    /// A value of each kind; implicit, so a field reads `{"ttl", 64}`. Numbers are stored as
+    /// std::int64_t. The default is null.
     DissectValue();
     DissectValue(std::nullptr_t);
     DissectValue(bool b);
@@ -43,17 +47,21 @@ struct DissectValue {
     DissectValue(const char* s);
     DissectValue(List l);
     DissectValue(Object o);
+    ///@}
 
+    /// True for null.
     bool is_null() const noexcept { return std::holds_alternative<std::nullptr_t>(value); }
     /// The member `key` of an object, or nullptr (also when this is not an object).
     const DissectValue* find(std::string_view key) const noexcept;
 };
 
+/// A named field of a layer (or a member of an object value).
 struct DissectField {
-    std::string name;
-    DissectValue value;
+    std::string name;    ///< the JSON key ("src", "ttl", ...)
+    DissectValue value;  ///< its value
 };
 
+/// One decoded layer of a frame: its name, its fields and where it lies in the frame.
 struct DissectLayer {
     std::string name;                 ///< "ethernet", "ipv4", ..., "payload", "error"
     std::vector<DissectField> fields; ///< in print order, "layer" not included
@@ -61,13 +69,15 @@ struct DissectLayer {
     std::size_t size = 0;             ///< bytes of the frame this layer itself accounts for
                                       ///< (its header; the whole message for arp/dhcp/dns)
 
+    /// The field `key`'s value, or nullptr.
     const DissectValue* find(std::string_view key) const noexcept;
 };
 
+/// A frame decoded layer by layer (dissect_frame()).
 struct DissectedFrame {
     std::size_t length = 0;           ///< captured bytes
     std::size_t original_length = 0;  ///< bytes on the wire
-    std::vector<DissectLayer> layers;
+    std::vector<DissectLayer> layers; ///< outermost first; an "error" layer last when decoding stopped
 
     /// The first layer called `name`, or nullptr.
     const DissectLayer* find(std::string_view name) const noexcept;

@@ -34,6 +34,7 @@ enum class DnsType : std::uint16_t {
 /// Classes. Open like DnsType.
 enum class DnsClass : std::uint16_t { IN = 1, CH = 3, HS = 4, NONE = 254, ANY = 255 };
 
+///@{
 /// Opcode and rcode values most code names.
 inline constexpr std::uint8_t kDnsOpcodeQuery = 0;
 inline constexpr std::uint8_t kDnsRcodeNoError = 0;
@@ -42,83 +43,112 @@ inline constexpr std::uint8_t kDnsRcodeServFail = 2;
 inline constexpr std::uint8_t kDnsRcodeNxDomain = 3;
 inline constexpr std::uint8_t kDnsRcodeNotImp = 4;
 inline constexpr std::uint8_t kDnsRcodeRefused = 5;
+///@}
 
-inline constexpr std::size_t kDnsHeaderSize = 12;
+inline constexpr std::size_t kDnsHeaderSize = 12;  ///< bytes of the fixed header
 
+/// The 12-byte header (RFC 1035 section 4.1.1), flags as booleans.
 struct DnsHeader {
-    std::uint16_t id = 0;
+    std::uint16_t id = 0;       ///< matches a response to its query
     bool qr = false;            ///< response
     std::uint8_t opcode = 0;    ///< 4 bits
+    ///@{
+    /// Authoritative answer, truncated, recursion desired, recursion available.
     bool aa = false, tc = false, rd = false, ra = false;
+    ///@}
     bool z = false;             ///< the reserved bit, kept so a message round-trips
-    bool ad = false, cd = false;  ///< RFC 4035
+    ///@{
+    /// Authenticated data, checking disabled (RFC 4035).
+    bool ad = false, cd = false;
+    ///@}
     std::uint8_t rcode = 0;     ///< low 4 bits; EDNS adds 8 more (DnsEdns::extended_rcode)
+    ///@{
     /// The counts as read. build_dns ignores these and writes the real sizes.
     std::uint16_t qdcount = 0, ancount = 0, nscount = 0, arcount = 0;
+    ///@}
 };
 
+/// A question: name, type and class.
 struct DnsQuestion {
-    DnsName name;
-    DnsType type = DnsType::A;
-    DnsClass qclass = DnsClass::IN;
+    DnsName name;                    ///< the name asked about
+    DnsType type = DnsType::A;       ///< the record type asked for
+    DnsClass qclass = DnsClass::IN;  ///< the class, IN nearly always
 };
 
+/// A record's data: an IPv4 address.
 struct DnsA {
-    Ipv4Address address;
-    friend bool operator==(const DnsA&, const DnsA&) = default;
+    Ipv4Address address;  ///< the address
+    friend bool operator==(const DnsA&, const DnsA&) = default;  ///< field by field, names ignoring ASCII case
 };
+/// AAAA data: an IPv6 address.
 struct DnsAaaa {
-    Ipv6Address address;
-    friend bool operator==(const DnsAaaa&, const DnsAaaa&) = default;
+    Ipv6Address address;  ///< the address
+    friend bool operator==(const DnsAaaa&, const DnsAaaa&) = default;  ///< field by field, names ignoring ASCII case
 };
+/// NS data: a name server of the owner's zone.
 struct DnsNs {
-    DnsName name;
-    friend bool operator==(const DnsNs&, const DnsNs&) = default;
+    DnsName name;  ///< the name server's name
+    friend bool operator==(const DnsNs&, const DnsNs&) = default;  ///< field by field, names ignoring ASCII case
 };
+/// CNAME data: the owner is an alias of this name.
 struct DnsCname {
-    DnsName name;
-    friend bool operator==(const DnsCname&, const DnsCname&) = default;
+    DnsName name;  ///< the canonical name
+    friend bool operator==(const DnsCname&, const DnsCname&) = default;  ///< field by field, names ignoring ASCII case
 };
+/// PTR data: the name an address (in in-addr.arpa) points to.
 struct DnsPtr {
-    DnsName name;
-    friend bool operator==(const DnsPtr&, const DnsPtr&) = default;
+    DnsName name;  ///< the name pointed to
+    friend bool operator==(const DnsPtr&, const DnsPtr&) = default;  ///< field by field, names ignoring ASCII case
 };
+/// SOA data: the zone's start of authority (RFC 1035 section 3.3.13).
 struct DnsSoa {
+    ///@{
+    /// The primary name server (mname) and the responsible mailbox, as a name (rname).
     DnsName mname, rname;
+    ///@}
+    ///@{
+    /// The zone's serial number and its timers in seconds; minimum is the negative-caching
+    /// TTL (RFC 2308).
     std::uint32_t serial = 0, refresh = 0, retry = 0, expire = 0, minimum = 0;
-    friend bool operator==(const DnsSoa&, const DnsSoa&) = default;
+    ///@}
+    friend bool operator==(const DnsSoa&, const DnsSoa&) = default;  ///< field by field, names ignoring ASCII case
 };
+/// MX data: a mail exchanger and its preference (lower first).
 struct DnsMx {
-    std::uint16_t preference = 0;
-    DnsName exchange;
-    friend bool operator==(const DnsMx&, const DnsMx&) = default;
+    std::uint16_t preference = 0;  ///< lower is preferred
+    DnsName exchange;              ///< the mail server's name
+    friend bool operator==(const DnsMx&, const DnsMx&) = default;  ///< field by field, names ignoring ASCII case
 };
 /// One or more character-strings of up to 255 bytes each.
 struct DnsTxt {
-    std::vector<std::string> strings;
-    friend bool operator==(const DnsTxt&, const DnsTxt&) = default;
+    std::vector<std::string> strings;  ///< the strings, in order
+    friend bool operator==(const DnsTxt&, const DnsTxt&) = default;  ///< field by field
 };
+/// SRV data (RFC 2782): where a service runs.
 struct DnsSrv {
+    ///@{
+    /// Lower priority first; among equals, weight shares the load; the port of the service.
     std::uint16_t priority = 0, weight = 0, port = 0;
-    DnsName target;
-    friend bool operator==(const DnsSrv&, const DnsSrv&) = default;
+    ///@}
+    DnsName target;  ///< the host that runs the service
+    friend bool operator==(const DnsSrv&, const DnsSrv&) = default;  ///< field by field, names ignoring ASCII case
 };
 /// One EDNS option (code, raw data).
 struct DnsEdnsOption {
-    std::uint16_t code = 0;
-    std::vector<std::byte> data;
-    friend bool operator==(const DnsEdnsOption&, const DnsEdnsOption&) = default;
+    std::uint16_t code = 0;        ///< the option code (RFC 6891 registry)
+    std::vector<std::byte> data;   ///< its value
+    friend bool operator==(const DnsEdnsOption&, const DnsEdnsOption&) = default;  ///< field by field
 };
 /// OPT rdata: the options. The other EDNS fields live in the record's class and TTL; see
 /// DnsEdns and edns_from_record / make_opt_record.
 struct DnsOpt {
-    std::vector<DnsEdnsOption> options;
-    friend bool operator==(const DnsOpt&, const DnsOpt&) = default;
+    std::vector<DnsEdnsOption> options;  ///< in wire order
+    friend bool operator==(const DnsOpt&, const DnsOpt&) = default;  ///< field by field
 };
 /// Any other type, as its rdata bytes (RFC 3597).
 struct DnsRaw {
-    std::vector<std::byte> data;
-    friend bool operator==(const DnsRaw&, const DnsRaw&) = default;
+    std::vector<std::byte> data;  ///< the rdata as it was on the wire
+    friend bool operator==(const DnsRaw&, const DnsRaw&) = default;  ///< field by field
 };
 
 /// Record data. The alternatives compare field by field (names ignoring ASCII case, as DNS
@@ -126,9 +156,10 @@ struct DnsRaw {
 using DnsRdata =
     std::variant<DnsRaw, DnsA, DnsAaaa, DnsNs, DnsCname, DnsPtr, DnsSoa, DnsMx, DnsTxt, DnsSrv, DnsOpt>;
 
+/// A resource record: owner, type, class, TTL and data.
 struct DnsRecord {
-    DnsName name;
-    DnsType type = DnsType::A;
+    DnsName name;               ///< the owner name
+    DnsType type = DnsType::A;  ///< the record type
     DnsClass rclass = DnsClass::IN;  ///< for OPT: the requestor's UDP payload size
     std::uint32_t ttl = 0;           ///< for OPT: extended rcode, version, DO flag, Z
     DnsRdata data;                   ///< must match `type` (DnsRaw fits any type)
@@ -136,20 +167,21 @@ struct DnsRecord {
 
 /// EDNS(0) as carried in an OPT pseudo-record (RFC 6891 section 6.1.3).
 struct DnsEdns {
-    std::uint16_t udp_payload_size = 1232;
+    std::uint16_t udp_payload_size = 1232;  ///< the largest UDP answer the sender accepts
     std::uint8_t extended_rcode = 0;  ///< upper 8 bits of the 12-bit rcode
-    std::uint8_t version = 0;
+    std::uint8_t version = 0;         ///< EDNS version, 0
     bool dnssec_ok = false;           ///< the DO bit
     std::uint16_t z = 0;              ///< the other 15 flag bits, kept for round trips
-    std::vector<DnsEdnsOption> options;
+    std::vector<DnsEdnsOption> options;  ///< the OPT record's options
 };
 
+/// A whole DNS message: header, question and the three record sections.
 struct DnsMessage {
-    DnsHeader header;
-    std::vector<DnsQuestion> questions;
-    std::vector<DnsRecord> answers;
-    std::vector<DnsRecord> authority;
-    std::vector<DnsRecord> additional;
+    DnsHeader header;                     ///< id, flags, opcode, rcode (counts as read)
+    std::vector<DnsQuestion> questions;   ///< the question section
+    std::vector<DnsRecord> answers;       ///< the answer section
+    std::vector<DnsRecord> authority;     ///< the authority section (NS, SOA)
+    std::vector<DnsRecord> additional;    ///< the additional section (glue, OPT)
 
     /// The EDNS data of the first OPT record in `additional`, if there is one.
     std::optional<DnsEdns> edns() const;

@@ -28,16 +28,17 @@ inline constexpr std::size_t kDnsMaxNameLength = 255;
 /// backwards, which already rules out loops; the cap bounds the work on hostile input.
 inline constexpr std::size_t kDnsMaxPointerHops = 32;
 
+/// A domain name as its labels, without the root's empty label.
 struct DnsName {
-    std::vector<std::string> labels;
+    std::vector<std::string> labels;  ///< "www", "example", "com"; empty for the root
 
     /// Text form without the trailing dot ("www.example.com"); the root is ".". A '.' or '\'
-    /// inside a label is escaped with '\', other bytes outside printable ASCII as \DDD.
+    /// inside a label is escaped with '\', other bytes outside printable ASCII as `\DDD`.
     std::string to_text() const;
     /// Parses the text form (a trailing dot is optional; "." and "" are the root), with the
     /// escapes to_text writes. Fails on an empty label, a label over 63 bytes, a name over
     /// 255 bytes in wire form, or a bad escape. The error's message quotes the input (cut
-    /// after 40 characters, non-printables as \DDD) and ends with the offset into `text`:
+    /// after 40 characters, non-printables as `\DDD`) and ends with the offset into `text`:
     /// "invalid DNS name 'a..b': empty label at offset 2"; ParseError::offset holds it too.
     static Expected<DnsName, ParseError> from_text(std::string_view text);
 
@@ -59,8 +60,8 @@ std::string dns_name_key(const DnsName& name);
 /// A name read from a message and where its in-place bytes end (after the terminating root
 /// byte or the first pointer), so the caller's cursor can go on from there.
 struct DnsNameRead {
-    DnsName name;
-    std::size_t end = 0;
+    DnsName name;         ///< the name, pointers followed
+    std::size_t end = 0;  ///< the offset just after its bytes at `offset`
 };
 
 /// Reads the name at `offset` of the whole DNS message `message` (pointers are offsets into
@@ -86,6 +87,7 @@ inline constexpr std::size_t kDnsMaxPointerOffset = 0x3fff;
 /// pointer may lead to a differently cased copy.
 class DnsNameCompressor {
 public:
+    /// Appends `name` to `out`, its longest suffix already written replaced by a pointer.
     void write(ByteWriter& out, const DnsName& name);
 
 private:

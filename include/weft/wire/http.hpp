@@ -36,8 +36,9 @@ inline constexpr std::size_t kHttpMaxLineLength = 8 * 1024;
 /// Most hex digits in a chunk size: 16 digits fill 64 bits, so the size cannot overflow.
 inline constexpr std::size_t kHttpMaxChunkSizeDigits = 16;
 
+/// One header field: name and value, views into the parsed (or caller's) buffer.
 struct HttpHeader {
-    std::string_view name;
+    std::string_view name;   ///< as received; compare it case-insensitively
     std::string_view value;  ///< leading and trailing whitespace removed
 };
 
@@ -48,36 +49,44 @@ enum class HttpBodyKind : std::uint8_t {
     chunked,         ///< chunked transfer coding: use HttpChunkedDecoder
     until_close,     ///< responses only: everything until the connection closes
 };
+/// How long the body after a head is.
 struct HttpBodyFraming {
-    HttpBodyKind kind = HttpBodyKind::none;
+    HttpBodyKind kind = HttpBodyKind::none;  ///< how it is delimited
     std::uint64_t length = 0;  ///< for content_length
 };
 
+/// A parsed request head: views into the parsed buffer.
 struct HttpRequestHead {
+    ///@{
+    /// The request line's method ("GET") and target ("/index.html?q=1"), as received.
     std::string_view method, target;
+    ///@}
     std::string_view version;  ///< "HTTP/1.1"
-    int version_minor = 1;
+    int version_minor = 1;     ///< 0 for HTTP/1.0, 1 for HTTP/1.1
     std::vector<HttpHeader> headers;  ///< in order, duplicates kept
-    HttpBodyFraming body;
+    HttpBodyFraming body;      ///< how the request's body is delimited
     /// The first header with this name (case-insensitive), or nullptr.
     const HttpHeader* find(std::string_view name) const noexcept;
 };
 
+/// A parsed response head: views into the parsed buffer.
 struct HttpResponseHead {
-    std::string_view version;
-    int version_minor = 1;
-    int status = 0;
+    std::string_view version;  ///< "HTTP/1.1"
+    int version_minor = 1;     ///< 0 for HTTP/1.0, 1 for HTTP/1.1
+    int status = 0;            ///< 100-599
     std::string_view reason;  ///< may be empty
-    std::vector<HttpHeader> headers;
-    HttpBodyFraming body;
+    std::vector<HttpHeader> headers;  ///< in order, duplicates kept
+    HttpBodyFraming body;      ///< how the body is delimited (given the request's method)
+    /// The first header with this name (case-insensitive), or nullptr.
     const HttpHeader* find(std::string_view name) const noexcept;
 };
 
+/// A head parse's answer: a whole head, more bytes needed, or an error.
 enum class HttpParseStatus : std::uint8_t { complete, incomplete, error };
 
 /// [[nodiscard]]: every call that returns one is a parse whose status must be looked at.
 struct [[nodiscard]] HttpParseResult {
-    HttpParseStatus status = HttpParseStatus::incomplete;
+    HttpParseStatus status = HttpParseStatus::incomplete;  ///< complete, incomplete or error
     std::size_t consumed = 0;  ///< complete: length of the head; the body starts here
     WireError error;           ///< error: reason and offset in the buffer (layer "http")
 };
@@ -98,19 +107,27 @@ struct [[nodiscard]] HttpParseResult {
 /// later call returns it again.
 class HttpHeadParser {
 public:
+    /// What the parser reads: request heads or response heads.
     enum class Kind : std::uint8_t { request, response };
+    /// A parser for heads of `kind`.
     explicit HttpHeadParser(Kind kind) noexcept : kind_(kind) {}
 
+    ///@{
+    /// Parses on from where the last call stopped; `buffer` holds every byte of the head
+    /// received so far. complete (consumed = the head's length), incomplete, or error.
     HttpParseResult parse(std::string_view buffer);
     HttpParseResult parse(std::span<const std::byte> buffer) {
         return parse(std::string_view(reinterpret_cast<const char*>(buffer.data()), buffer.size()));
     }
+    ///@}
 
     /// For responses: the method of the request answered (HEAD and CONNECT change framing).
     void set_request_method(std::string_view method) { request_method_ = method; }
+    ///@{
     /// After complete: the head, viewing the buffer of the last parse() call.
     const HttpRequestHead& request() const noexcept { return request_; }
     const HttpResponseHead& response() const noexcept { return response_; }
+    ///@}
     /// Ready for the next message (same kind); keeps the request method.
     void reset();
 
@@ -141,10 +158,12 @@ private:
     HttpResponseHead response_;
 };
 
+///@{
 /// One-shot forms: parse `buffer` from its start with a fresh parser and copy the head out.
 HttpParseResult parse_http_request_head(std::string_view buffer, HttpRequestHead& out);
 HttpParseResult parse_http_response_head(std::string_view buffer, HttpResponseHead& out,
                                          std::string_view request_method = {});
+///@}
 
 /// Framing of a response to `request_method` (RFC 9112 section 6.3): none for HEAD, for
 /// 1xx/204/304 and for 2xx to CONNECT; chunked when it is the final coding; until close
@@ -153,6 +172,7 @@ HttpParseResult parse_http_response_head(std::string_view buffer, HttpResponseHe
 HttpBodyFraming http_response_framing(int status, std::string_view request_method, bool has_transfer_encoding,
                                       bool chunked_final, std::optional<std::uint64_t> content_length);
 
+/// A chunked decode's answer: the body ended, more bytes needed, or an error.
 enum class HttpChunkedStatus : std::uint8_t { done, need_more, error };
 
 /// Incremental decoder of a chunked body (RFC 9112 section 7.1): chunk sizes of at most
@@ -160,8 +180,9 @@ enum class HttpChunkedStatus : std::uint8_t { done, need_more, error };
 /// and skipped, trailer fields kept (validated like header fields).
 class HttpChunkedDecoder {
 public:
+    /// What decode() did: done, need more bytes, or an error.
     struct [[nodiscard]] Result {
-        HttpChunkedStatus status = HttpChunkedStatus::need_more;
+        HttpChunkedStatus status = HttpChunkedStatus::need_more;  ///< done, need_more or error
         /// Bytes of `input` used. On done, what follows belongs to the next message.
         std::size_t consumed = 0;
         WireError error;  ///< offset counted from the start of the body
@@ -170,7 +191,9 @@ public:
     /// after done or error, calls return the same status and consume nothing.
     Result decode(std::string_view input, std::string& out);
 
+    /// True once the last chunk and the trailer section were read.
     bool done() const noexcept { return state_ == State::done; }
+    /// The trailer fields (name, value), in order, once done.
     const std::vector<std::pair<std::string, std::string>>& trailers() const noexcept { return trailers_; }
 
 private:
@@ -187,6 +210,7 @@ private:
     WireError error_;
 };
 
+///@{
 /// "HTTP/1.1 200 OK\r\n..." heads. Fails (layer "http", offset = index of the bad header,
 /// or 0 for the start line) on a method or field name that is not a token, and on CR, LF
 /// or NUL in any part, so that nothing can be injected into the head.
@@ -196,6 +220,7 @@ WireResult<std::string> serialize_http_request_head(std::string_view method, std
 WireResult<std::string> serialize_http_response_head(int status, std::string_view reason,
                                                      std::span<const HttpHeader> headers,
                                                      std::string_view version = "HTTP/1.1");
+///@}
 /// Appends one chunk ("1a\r\n<data>\r\n"); nothing for empty data (that would end the body).
 void append_http_chunk(std::string& out, std::string_view data);
 /// Appends the last chunk and an empty trailer section: "0\r\n\r\n".
@@ -205,16 +230,20 @@ std::string_view http_reason_phrase(int status) noexcept;
 
 /// What a packet decoder can tell from bytes that may be cut anywhere.
 struct HttpHeadPrefix {
-    bool is_request = true;
-    std::string_view method, target;  ///< requests
+    bool is_request = true;           ///< a request line, or (false) a status line
+    ///@{
+    /// Requests: the method, and the target (empty until the start line is complete).
+    std::string_view method, target;
+    ///@}
     std::string_view version;         ///< empty when the start line is cut before it
     int status = 0;                   ///< responses; 0 when cut
-    std::string_view reason;
-    bool start_line_complete = false;
+    std::string_view reason;          ///< responses: the reason phrase, once the line is complete
+    bool start_line_complete = false; ///< the start line's LF was seen
     std::vector<HttpHeader> headers;  ///< complete field lines only
     bool head_complete = false;       ///< the empty line ending the head was seen
 };
 
+///@{
 /// Lenient reading for display, never for serving: the bytes must begin with a known method
 /// (GET HEAD POST PUT DELETE CONNECT OPTIONS TRACE PATCH) and a space, or with "HTTP/" and a
 /// digit; otherwise std::nullopt. Lines end at LF (a CR before it is dropped); a field line
@@ -222,5 +251,6 @@ struct HttpHeadPrefix {
 /// not "name: value".
 [[nodiscard]] std::optional<HttpHeadPrefix> http_head_prefix(std::string_view bytes);
 [[nodiscard]] std::optional<HttpHeadPrefix> http_head_prefix(std::span<const std::byte> bytes);
+///@}
 
 }  // namespace weft::wire

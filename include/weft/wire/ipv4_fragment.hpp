@@ -23,19 +23,23 @@ namespace weft::wire {
 WireResult<std::vector<std::vector<std::byte>>> fragment(const Ipv4Packet& datagram, std::size_t mtu);
 
 inline constexpr std::size_t kMaxReassemblyBytes = 4 * 1024 * 1024;  ///< like Linux's ipfrag_high_thresh
-inline constexpr std::size_t kMaxReassemblyDatagrams = 256;
+inline constexpr std::size_t kMaxReassemblyDatagrams = 256;  ///< incomplete datagrams held at once
 inline constexpr std::chrono::seconds kReassemblyTimeout{30};        ///< like Linux's ipfrag_time
+///@{
 /// Bookkeeping charged per stored piece and per datagram, so that a flood of tiny fragments
 /// pays for the memory it really costs and not just for its payload bytes.
 inline constexpr std::size_t kReassemblyPieceOverhead = 64;
 inline constexpr std::size_t kReassemblyDatagramOverhead = 256;
+///@}
 
+/// Caps on what a Reassembler holds: the peer controls how many fragments arrive.
 struct ReassemblyLimits {
     std::size_t max_bytes = kMaxReassemblyBytes;          ///< all datagrams in flight together
     std::size_t max_datagrams = kMaxReassemblyDatagrams;  ///< incomplete datagrams at once
     std::chrono::steady_clock::duration timeout = kReassemblyTimeout;  ///< from the first fragment
 };
 
+/// A Reassembler's counters.
 struct ReassemblyStats {
     std::size_t completed = 0;    ///< datagrams returned whole
     std::size_t expired = 0;      ///< dropped incomplete after the timeout
@@ -57,8 +61,9 @@ struct ReassemblyStats {
 /// function of the inputs and tests are deterministic. Not thread-safe: one per receive path.
 class Reassembler {
 public:
-    using Clock = std::chrono::steady_clock;
+    using Clock = std::chrono::steady_clock;  ///< the clock of the `now` arguments
 
+    /// A reassembler holding at most what `limits` allow.
     explicit Reassembler(ReassemblyLimits limits = {}) : limits_(limits) {}
 
     /// Feeds one parsed packet. Returns the whole datagram (header of the first fragment with
@@ -72,9 +77,11 @@ public:
     /// Drops incomplete datagrams whose first fragment is `timeout` old; returns how many.
     std::size_t expire(Clock::time_point now);
 
+    /// Incomplete datagrams held now.
     std::size_t datagrams_in_flight() const noexcept { return entries_.size(); }
     /// Bytes charged against max_bytes (payload, headers and per-piece overhead).
     std::size_t bytes_held() const noexcept { return bytes_held_; }
+    /// The counters since construction.
     const ReassemblyStats& stats() const noexcept { return stats_; }
 
 private:

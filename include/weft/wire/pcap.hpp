@@ -14,16 +14,19 @@
 
 namespace weft::wire {
 
-inline constexpr std::uint32_t kLinktypeEthernet = 1;
+inline constexpr std::uint32_t kLinktypeEthernet = 1;  ///< LINKTYPE_ETHERNET
 /// The largest captured record accepted (tcpdump's default snaplen); anything above is a
 /// corrupt length, not a packet.
 inline constexpr std::size_t kMaxPcapRecordBytes = 256 * 1024;
 /// The largest pcapng block accepted: a maximal packet plus generous room for options.
 inline constexpr std::size_t kMaxPcapngBlockBytes = kMaxPcapRecordBytes + 64 * 1024;
 
+/// The two capture file formats read: classic pcap and pcapng.
 enum class CaptureFormat { pcap, pcapng };
+/// Timestamps in microseconds or nanoseconds (classic pcap: the magic says which).
 enum class TimestampPrecision { micro, nano };
 
+/// One captured packet as a file holds it.
 struct PcapRecord {
     std::chrono::nanoseconds timestamp{0};  ///< since the Unix epoch (0 for pcapng SPB)
     std::span<const std::byte> data;        ///< the captured bytes, a view into the file
@@ -32,6 +35,8 @@ struct PcapRecord {
     std::size_t offset = 0;                 ///< where the record's header starts in the file
 };
 
+/// Reads the records of a classic pcap or a pcapng file held in memory, one next() at a
+/// time; records are views into the file, which must outlive the reader.
 class PcapReader {
 public:
     /// Checks the file header (pcap global header, or the first pcapng section header).
@@ -45,6 +50,7 @@ public:
     /// stays where it was, so calling next() again returns the same error.
     WireResult<std::optional<PcapRecord>> next();
 
+    /// Classic pcap or pcapng.
     CaptureFormat format() const noexcept { return format_; }
     /// The byte order of the file (of the current section for pcapng).
     bool big_endian() const noexcept { return big_endian_; }
@@ -52,7 +58,10 @@ public:
     TimestampPrecision precision() const noexcept { return precision_; }
     /// Classic pcap: from the global header. pcapng: of the first interface (0 before it).
     std::uint32_t linktype() const noexcept;
+    /// The longest record the capture kept, as linktype(): from the global header, or of the
+    /// first pcapng interface (0 before it).
     std::uint32_t snaplen() const noexcept;
+    /// The file offset of the next record.
     std::size_t offset() const noexcept { return pos_; }
 
 private:
@@ -83,6 +92,8 @@ private:
 /// then one record per write(). `out` must outlive the writer.
 class PcapWriter {
 public:
+    /// Writes the global header: `linktype` (1 = Ethernet), the timestamp precision (magic
+    /// 0xa1b2c3d4 micro, 0xa1b23c4d nano) and `snaplen`.
     explicit PcapWriter(std::vector<std::byte>& out, std::uint32_t linktype = kLinktypeEthernet,
                         TimestampPrecision precision = TimestampPrecision::micro,
                         std::uint32_t snaplen = kMaxPcapRecordBytes);

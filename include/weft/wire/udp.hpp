@@ -13,11 +13,12 @@
 
 namespace weft::wire {
 
-inline constexpr std::size_t kUdpHeaderSize = 8;
+inline constexpr std::size_t kUdpHeaderSize = 8;  ///< ports, length, checksum
 
+/// A UDP datagram: ports, length, checksum and data.
 struct UdpDatagram {
-    std::uint16_t src_port = 0;
-    std::uint16_t dst_port = 0;
+    std::uint16_t src_port = 0;  ///< the sender's port
+    std::uint16_t dst_port = 0;  ///< the receiver's port
     std::uint16_t length = 0;            ///< as parsed (header + data); build() computes it
     std::uint16_t checksum = 0;          ///< as stored; 0 means "not computed"
     std::span<const std::byte> payload;  ///< the data, bounded by `length`
@@ -36,6 +37,7 @@ struct UdpDatagram {
     /// std::length_error when the datagram would exceed 65535 bytes.
     void append_to(std::vector<std::byte>& out, Ipv4Address src, Ipv4Address dst,
                    ChecksumMode mode = ChecksumMode::compute) const;
+    /// append_to() into a new vector.
     std::vector<std::byte> build(Ipv4Address src, Ipv4Address dst, ChecksumMode mode = ChecksumMode::compute) const;
 };
 

@@ -13,6 +13,7 @@
 
 namespace weft::wire {
 
+/// Why bytes could not be decoded: the layer, the reason and the offset (see above).
 struct WireError {
     const char* layer = "";    ///< "ipv4", "dns", ...: a string literal
     std::string reason;        ///< "truncated header: need 20 bytes, have 12"
@@ -30,9 +31,11 @@ struct WireError {
     }
 };
 
+/// What every wire/ parser returns: the value, or why the bytes could not be decoded.
 template <class T>
 using WireResult = Expected<T, WireError>;
 
+/// The error a parser returns: `return wire_error("ipv4", "bad version 6, expected 4", 0);`.
 inline Unexpected<WireError> wire_error(const char* layer, std::string reason, std::size_t offset) {
     return Unexpected(WireError{layer, std::move(reason), offset});
 }

@@ -21,6 +21,7 @@
 
 namespace weft::arp {
 
+/// How resolve() asks: how long in all, how often, and from which address.
 struct ResolveOptions {
     /// The whole wait; the call fails when no reply came within it.
     std::chrono::nanoseconds timeout{std::chrono::seconds(2)};
@@ -34,8 +35,8 @@ struct ResolveOptions {
 
 /// A neighbour found.
 struct Neighbour {
-    Ipv4Address ip;
-    MacAddress mac;
+    Ipv4Address ip;  ///< the address asked about
+    MacAddress mac;  ///< the MAC that answered for it
     /// From the request that was answered (the last one sent) to its reply.
     std::chrono::nanoseconds rtt{};
     int requests = 0;  ///< requests sent, the answered one included
@@ -51,9 +52,9 @@ Expected<Neighbour, std::string> resolve_blocking(std::string_view interface, Ip
 
 /// RFC 5227 section 2.1.1's timing, in full by default; tests shorten it.
 struct ProbeOptions {
-    int probes = 3;                                                // PROBE_NUM
-    std::chrono::nanoseconds interval{std::chrono::seconds(1)};    // between probes (PROBE_MIN)
-    std::chrono::nanoseconds wait_after{std::chrono::seconds(2)};  // ANNOUNCE_WAIT after the last
+    int probes = 3;                                                ///< PROBE_NUM
+    std::chrono::nanoseconds interval{std::chrono::seconds(1)};    ///< between probes (PROBE_MIN)
+    std::chrono::nanoseconds wait_after{std::chrono::seconds(2)};  ///< ANNOUNCE_WAIT after the last
 };
 
 /// Probes whether `candidate` is in use on `interface`: nullopt when no host claimed it during

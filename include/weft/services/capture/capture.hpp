@@ -30,8 +30,9 @@
 
 namespace weft::capture {
 
+/// What Capture::open captures, and when run() stops.
 struct CaptureOptions {
-    std::string interface;
+    std::string interface;  ///< the interface's name, as `ip link` shows it (lo works)
     /// A compiled filter (bpf_filter.hpp); empty: every frame.
     std::vector<sock_filter> filter{};
     /// Stop after this many frames (0: no limit).
@@ -48,14 +49,18 @@ struct CaptureOptions {
                            .retire_timeout = std::chrono::milliseconds(100)};
 };
 
+/// What a capture saw: its own count and the kernel's.
 struct CaptureStats {
     std::uint64_t captured = 0;  ///< frames handed to the handler
     std::uint64_t received = 0;  ///< frames the filter accepted (the kernel's count)
     std::uint64_t dropped = 0;   ///< frames the kernel dropped for lack of room
 };
 
+/// Called on the loop's thread for each frame; the frame's bytes are valid during the call only.
 using FrameHandler = std::function<void(const CapturedFrame&)>;
 
+/// A capture on one interface: a packet socket with a TPACKET_V3 ring and a kernel filter,
+/// run until a count, a duration or stop().
 class Capture {
 public:
     /// Opens the ring on the interface. Errors name the interface and the step ("packet
