@@ -46,9 +46,13 @@
 
 namespace weft::dns {
 
+/// The transport a query came over: it sets the response's size limit (UDP: 512 bytes, or the
+/// EDNS payload size; TCP: 65535) and whether a truncated response can be completed.
 enum class QueryTransport { udp, tcp };
 
+/// How answer_query sizes its response.
 struct AnswerOptions {
+    /// The transport the query came over (sets the size limit, see QueryTransport).
     QueryTransport transport = QueryTransport::udp;
     /// The payload size this server advertises in its OPT and accepts at most (RFC 6891;
     /// 1232 is the DNS flag day 2020 value that avoids IP fragmentation).
@@ -71,6 +75,8 @@ bool answer_query(const ZoneSet& zones, std::span<const std::byte> query, const 
 /// change: make a new one). Not thread-safe: one per thread.
 class AnswerCache {
 public:
+    /// An empty memo holding at most `max_entries` responses (emptied whole when full), with a
+    /// fresh random hash key.
     explicit AnswerCache(std::size_t max_entries = 16 * 1024);
     ~AnswerCache();
     AnswerCache(const AnswerCache&) = delete;
@@ -81,7 +87,9 @@ public:
     std::size_t answer(const ZoneSet& zones, std::span<const std::byte> query, const AnswerOptions& options,
                        std::span<std::byte> out);
 
+    /// Queries answered from the memo since construction.
     std::size_t hits() const noexcept { return hits_; }
+    /// Queries that went to answer_query (not memoisable, or not seen before) since construction.
     std::size_t misses() const noexcept { return misses_; }
 
 private:

@@ -36,12 +36,14 @@
 
 namespace weft::dns {
 
+/// How DnsServer::start runs the server; every field has a working default.
 struct DnsServerOptions {
     /// Loops (threads), each serving UDP and TCP; 0: one per core.
     std::size_t threads = 1;
     /// A TCP connection that sends no query for this long is closed (RFC 7766 section 6.2.3
     /// asks for seconds, not minutes).
     std::chrono::milliseconds tcp_idle_timeout{10'000};
+    /// TCP connections open at once; one more is closed at accept (counted in tcp_refused).
     std::size_t max_tcp_connections = 1000;
     /// How long a stop keeps answering TCP queries already begun.
     std::chrono::milliseconds drain_timeout{5000};
@@ -58,10 +60,12 @@ struct DnsServerStats {
     std::size_t udp_answers = 0;    ///< responses sent over UDP
     std::size_t udp_batches = 0;    ///< recvmmsg calls that returned queries
     std::size_t tcp_queries = 0;    ///< messages read over TCP
-    std::size_t tcp_connections = 0;
+    std::size_t tcp_connections = 0;  ///< TCP connections accepted
     std::size_t tcp_refused = 0;    ///< over max_tcp_connections
 };
 
+/// An authoritative DNS server answering from one ZoneSet over UDP and TCP on the same port (see
+/// the header comment). Made by start(); stop() and wait() are thread-safe, the destructor does both.
 class DnsServer {
 public:
     /// Binds UDP and TCP at `at` and starts serving `zones` (returns at once). Errors: the
@@ -73,7 +77,9 @@ public:
     DnsServer(const DnsServer&) = delete;
     DnsServer& operator=(const DnsServer&) = delete;
 
+    /// The address both sockets are bound to, with the port actually chosen when `at` asked for 0.
     Endpoint local_endpoint() const noexcept { return local_; }
+    /// The number of loops (threads) serving, after 0 is resolved to the core count.
     std::size_t threads() const noexcept { return threads_; }
     /// Thread-safe, idempotent: the graceful stop described above.
     void stop() noexcept;
@@ -82,7 +88,10 @@ public:
     /// Exact once wait() returned.
     DnsServerStats stats() const noexcept;
 
+    /// Counters the loops update while serving (shared with them, so they outlive the server object);
+    /// read them through stats().
     struct Counters {
+        /// Messages read over TCP, by every loop (relaxed atomic increments).
         std::atomic<std::size_t> tcp_queries{0};
     };
 

@@ -34,10 +34,12 @@ namespace weft::dns {
 /// fragmentation (the DNS Flag Day 2020 value).
 inline constexpr std::uint16_t kEdnsPayloadSize = 1232;
 
+/// The transport a query went over (UDP, or TCP after TC or with tcp_only).
 enum class Transport : std::uint8_t { udp, tcp };
 /// "udp" / "tcp".
 std::string_view transport_name(Transport transport) noexcept;
 
+/// How query() asks: timeouts, retries, EDNS and the transport. The defaults suit a stub.
 struct QueryOptions {
     /// How long each try waits for its answer (UDP: one datagram sent; TCP: connect, send
     /// and read). Must be positive.
@@ -57,8 +59,11 @@ struct QueryOptions {
 
 /// A response that passed every check: from the server asked, same ID, same question.
 struct QueryResult {
+    /// The parsed response.
     wire::DnsMessage response;
+    /// The server that answered (the one asked).
     Endpoint server;
+    /// The transport the response came over (tcp after a truncated UDP response).
     Transport transport = Transport::udp;
     /// From the last send (or TCP connect) to the response's arrival.
     std::chrono::nanoseconds rtt{};
@@ -67,6 +72,7 @@ struct QueryResult {
     std::vector<std::string> notes;
 };
 
+/// Why query() got no usable response (QueryError::code).
 enum class QueryErrc : std::uint8_t {
     timed_out,     ///< no acceptable response within the tries or the total
     refused,       ///< ICMP port unreachable / TCP RST: nothing listens there
@@ -74,8 +80,11 @@ enum class QueryErrc : std::uint8_t {
     bad_response,  ///< a TCP peer closed or sent a frame that can never match
 };
 
+/// The error of query(): a kind to branch on and a one-line message to show.
 struct QueryError {
+    /// What kind of failure (for a program to branch on; the message says it for a person).
     QueryErrc code = QueryErrc::timed_out;
+    /// The server asked.
     Endpoint server;
     /// One line naming the server: "no response from 127.0.0.1:5353 after 3 tries (2 s
     /// each)", "127.0.0.1:5353 refused the query over udp (connection refused: nothing
@@ -83,6 +92,7 @@ struct QueryError {
     std::string message;
 };
 
+/// What query() gives: the checked response, or why there is none.
 using QueryOutcome = Expected<QueryResult, QueryError>;
 
 /// The question for `name` (text, trailing dot optional) of `type`, class IN; the name's
@@ -116,6 +126,7 @@ inline constexpr std::size_t kMaxNestedLookups = 4;
 /// The 13 root servers' IPv4 addresses, a.root-servers.net to m.root-servers.net.
 std::vector<IpAddress> default_root_servers();
 
+/// What one server's response meant to an iterative walk (ResolutionStep::outcome).
 enum class StepOutcome : std::uint8_t {
     referral,   ///< delegated to a zone closer to the name
     answer,     ///< records of the type asked for (the walk ends, or goes on after a CNAME)
@@ -133,21 +144,27 @@ std::string_view step_outcome_name(StepOutcome outcome) noexcept;
 struct ResolutionStep {
     /// 0 for the walk itself; 1 and more inside the lookup of a glue-less name server.
     std::size_t depth = 0;
+    /// The name asked about at this step (a CNAME target or a name server's name after a restart).
     wire::DnsName qname;
+    /// The type asked for at this step.
     wire::DnsType qtype = wire::DnsType::A;
     /// The zone the server was asked as a server of ("." for a root server).
     wire::DnsName zone;
+    /// The server asked.
     Endpoint server;
+    /// What the response meant, and so what the walk did next.
     StepOutcome outcome = StepOutcome::no_response;
     /// The response, unless outcome is no_response.
     std::optional<QueryResult> result;
     /// referral: the zone delegated to and its name servers (with the addresses to ask).
     wire::DnsName referral_zone;
+    /// referral: the name servers of referral_zone.
     std::vector<wire::DnsName> referral_servers;
     /// One line: the error (no_response), why the response was rejected, the CNAME target.
     std::string detail;
 };
 
+/// How resolve_iterative walks: where it starts, how each server is asked, how far it may go.
 struct IterativeOptions {
     /// Servers of the root zone, tried in order; empty: default_root_servers().
     std::vector<IpAddress> roots;
@@ -155,11 +172,14 @@ struct IterativeOptions {
     std::uint16_t port = 53;
     /// Per-server options. RD is cleared whatever it says.
     QueryOptions query;
+    /// The walk fails ("more than N referrals ...") when it needs more referrals than this, nested
+    /// lookups and CNAME restarts included.
     std::size_t max_referrals = kMaxReferrals;
     /// Called after each step, as it happens (a CLI prints it at once).
     std::function<void(const ResolutionStep&)> on_step;
 };
 
+/// A walk that ended: the records found (or the negative answer) and every step on the way.
 struct IterativeResult {
     /// How the walk ended: answer, nxdomain or nodata.
     StepOutcome outcome = StepOutcome::answer;
@@ -167,16 +187,20 @@ struct IterativeResult {
     std::vector<wire::DnsRecord> answers;
     /// The last response, the one that ended the walk.
     QueryResult final;
+    /// Every server asked, in order, nested lookups included (as on_step saw them).
     std::vector<ResolutionStep> steps;
 };
 
+/// The error of resolve_iterative: a one-line message and the steps taken before giving up.
 struct ResolveFailure {
     /// One line: "no server of zone test. answered (127.0.0.3:53: no response after ...)",
     /// "more than 30 referrals resolving www.example.test", "CNAME loop at a.test".
     std::string message;
+    /// Every server asked before the walk gave up, in order, to show where it went wrong.
     std::vector<ResolutionStep> steps;
 };
 
+/// What resolve_iterative() gives: the walk's result, or why it failed.
 using IterativeOutcome = Expected<IterativeResult, ResolveFailure>;
 
 /// Resolves `name`/`type` from the roots down, RD clear: follows referrals (NS records in

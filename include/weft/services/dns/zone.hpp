@@ -48,12 +48,15 @@ namespace weft::dns {
 /// load_zone_file refuses larger files: 1 GiB holds several million records.
 inline constexpr std::uint64_t kZoneMaxFileSize = std::uint64_t{1} << 30;
 
+/// Bounds on what a zone file may make the parser hold, so a hostile or broken file fails with an
+/// error instead of exhausting memory.
 struct ZoneLimits {
     std::size_t max_line_length = 64 * 1024;      ///< bytes in one physical line
     std::size_t max_records_per_name = 10'000;    ///< records at one owner name, all types
     std::size_t max_records = 1'000'000;          ///< records in the whole zone
 };
 
+/// How parse_zone reads a file: its name for errors, the origin, the default TTL and the limits.
 struct ZoneParseOptions {
     /// Shown in errors ("<input>" when empty). load_zone_file sets it to the path.
     std::string file_name;
@@ -65,17 +68,22 @@ struct ZoneParseOptions {
     /// record without a TTL and without $TTL otherwise takes the previous record's TTL,
     /// as RFC 1035 section 5.1 says).
     std::optional<std::uint32_t> default_ttl;
+    /// Exceeding one is an error naming the limit.
     ZoneLimits limits{};
 };
 
 /// Where and what: "file:line: message" in to_string().
 struct ZoneError {
+    /// The file's name as given in ZoneParseOptions::file_name (empty: shown as "<input>").
     std::string file;
     std::size_t line = 0;  ///< 1-based; 0 when the error is about the whole zone or the file
+    /// What is wrong, one line, without the file and line.
     std::string message;
+    /// "file:line: message", or "file: message" when line is 0.
     std::string to_string() const;
 };
 
+/// A parsed zone: its apex and its records, checked as the header comment says.
 struct Zone {
     /// The zone's apex: the owner of its SOA record.
     wire::DnsName origin;

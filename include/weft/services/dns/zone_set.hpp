@@ -33,14 +33,20 @@ namespace weft::dns {
 /// The records of one name and type, in file order, with one TTL (RFC 2181 section 5.2: the
 /// lowest TTL given wins when a file disagrees).
 struct RRset {
+    /// The type every record of the set has.
     wire::DnsType type = wire::DnsType::A;
+    /// The set's TTL in seconds, the lowest of its records' (every record is served with it).
     std::uint32_t ttl = 0;
+    /// The records, in file order.
     std::vector<wire::DnsRecord> records;
 };
 
 /// A name in a zone and what it owns (nothing, for an empty non-terminal).
 struct ZoneNode {
+    /// The node's name: the apex or the first record's owner as written (case kept); rebuilt from
+    /// the key, so lower-cased, for an empty non-terminal.
     wire::DnsName name;
+    /// One RRset per type; empty for an empty non-terminal.
     std::vector<RRset> rrsets;
 
     /// The RRset of `type`, or nullptr.
@@ -54,13 +60,18 @@ struct ZoneNode {
 class NodeTable {
 public:
     NodeTable() = default;
+    /// Moves the nodes; their addresses stay valid (they live in a deque).
     NodeTable(NodeTable&&) noexcept = default;
+    /// Move assignment, as the move constructor.
     NodeTable& operator=(NodeTable&&) noexcept = default;
 
+    /// The node whose name key (wire::dns_name_key) is `key`, or nullptr.
     const ZoneNode* find(std::string_view key) const noexcept;
+    /// The node whose name key is `key`, mutable (while building), or nullptr.
     ZoneNode* find(std::string_view key) noexcept;
     /// The node of `key`, made with `name` when new; second: whether it was new.
     std::pair<ZoneNode*, bool> emplace(std::string_view key, const wire::DnsName& name);
+    /// The number of nodes, empty non-terminals included.
     std::size_t size() const noexcept { return entries_.size(); }
 
     /// Every node, in the order they were made.
@@ -88,20 +99,27 @@ private:
 
 /// One zone, indexed.
 struct IndexedZone {
+    /// The zone's apex (its origin).
     wire::DnsName apex;
+    /// The apex's name key (wire::dns_name_key), as find() and find_zone() compare.
     std::string apex_key;
     NodeTable nodes;             ///< by name key; the apex is always there
     const RRset* soa = nullptr;  ///< the apex SOA (a zone always has one)
 
+    /// The node whose name key is `key`, or nullptr (the name does not exist in this zone).
     const ZoneNode* find(std::string_view key) const noexcept { return nodes.find(key); }
 };
 
 /// Heterogeneous lookup: find a std::string key with a std::string_view, no allocation.
 struct KeyHash {
+    /// Enables heterogeneous lookup in the unordered containers using it.
     using is_transparent = void;
+    /// The hash of `key`, equal for a std::string and a std::string_view with the same characters.
     std::size_t operator()(std::string_view key) const noexcept { return std::hash<std::string_view>{}(key); }
 };
 
+/// The zones a server answers from, each indexed by name key; made by build(), immutable after, so
+/// any number of threads may read one at once (DnsServer shares it through a shared_ptr).
 class ZoneSet {
 public:
     /// Indexes `zones`. Fails, naming the zone (and the record), when two zones have the same
@@ -111,14 +129,18 @@ public:
     /// in code).
     static Expected<ZoneSet, std::string> build(std::vector<Zone> zones);
 
+    /// Moves the zones; pointers to IndexedZone, ZoneNode and RRset stay valid.
     ZoneSet(ZoneSet&&) noexcept = default;
+    /// Move assignment, as the move constructor.
     ZoneSet& operator=(ZoneSet&&) noexcept = default;
 
     /// The zone whose apex is the longest suffix of the name with key `key` (at a label
     /// boundary), or nullptr when the name is outside every zone.
     const IndexedZone* find_zone(std::string_view key) const noexcept;
 
+    /// The number of zones.
     std::size_t size() const noexcept { return zones_.size(); }
+    /// Every zone, in the order given to build().
     const std::vector<std::unique_ptr<IndexedZone>>& zones() const noexcept { return zones_; }
 
 private:
