@@ -46,11 +46,15 @@ struct Redirect {
     Url location;  ///< its Location, resolved against url
 };
 
+/// What http_get returns: the final response's head, the redirects followed to it, and how much
+/// body arrived (the body itself goes to GetOptions::on_body, it is not kept).
 struct ResponseInfo {
     Url url;               ///< the URL this response answers (the last one after redirects)
     std::string peer;      ///< the address that answered: "127.0.0.1:8000", "[::1]:80"
     std::string version;   ///< "HTTP/1.1" or "HTTP/1.0"
+    /// The status code (any, 404 included: a response is a success of the call).
     int status{};
+    /// The reason phrase as sent ("OK", "Not Found"; may be empty).
     std::string reason;
     std::vector<std::pair<std::string, std::string>> headers{};  ///< in order, duplicates kept
     /// The body's size when the head announced it (Content-Length); nullopt for chunked and
@@ -61,6 +65,7 @@ struct ResponseInfo {
     std::chrono::nanoseconds elapsed{};  ///< from the call to the end of the body
 };
 
+/// How http_get behaves: deadline, redirects, and the callbacks that receive the head and body.
 struct GetOptions {
     /// Bounds the whole call (resolution excepted: getaddrinfo cannot be interrupted, but
     /// the deadline is checked after it): connects, request, head and body of every hop.

@@ -28,27 +28,36 @@
 
 namespace weft::http {
 
+/// How HttpServer::start runs the server; the defaults are site.hpp's constants.
 struct HttpServerOptions {
     /// Loops (threads); 0: one per core.
     std::size_t threads = 1;
+    /// A request head must complete within this time of its first byte (408, then close).
     std::chrono::milliseconds header_timeout{kHeaderTimeout};
+    /// An idle keep-alive connection, or a peer not reading its response, is closed after this.
     std::chrono::milliseconds keep_alive_timeout{kKeepAliveTimeout};
+    /// Connections served at once; more are accepted and closed at once.
     std::size_t max_connections = kMaxConnections;
     /// How long a stop keeps answering requests already begun.
     std::chrono::milliseconds drain_timeout{5000};
 };
 
+/// A static-file HTTP/1.1 server for one Site on a pool of loops (see the header comment). Made by
+/// start(); stop() and wait() are thread-safe.
 class HttpServer {
 public:
     /// Binds and starts serving `site`. Errors: the bind's (EADDRINUSE, ...).
     [[nodiscard]] static Result<std::unique_ptr<HttpServer>> start(const Endpoint& at, std::shared_ptr<Site> site,
                                                                    HttpServerOptions options = {});
+    /// The bound address, with the port actually chosen when `at` asked for 0.
     Endpoint local_endpoint() const noexcept { return tcp_->local_endpoint(); }
+    /// The number of loops (threads) serving, after 0 is resolved to the core count.
     std::size_t threads() const noexcept { return tcp_->threads(); }
     /// Thread-safe, idempotent: the graceful stop described above.
     void stop() noexcept { tcp_->stop(); }
     /// Blocks until every connection has ended.
     void wait() { tcp_->wait(); }
+    /// The site's counters so far (the Site's, so shared with any other server of that Site).
     HttpStats stats() const noexcept { return site_->stats(); }
 
 private:

@@ -14,6 +14,8 @@
 
 namespace weft::http {
 
+/// A request target decoded by decode_request_path. raw_path and query view the target passed in:
+/// they are valid only while it is.
 struct RequestPath {
     /// Normalised, relative to the root, no leading or trailing slash, no empty, "." or ".."
     /// segment: "" is the root itself, "docs/a b.txt" a file below it.

@@ -34,28 +34,38 @@ struct OpenFile;  // the open-file cache's entry (internal)
 /// A file range to send (sendfile) after some bytes of the batch.
 struct FileBody {
     std::shared_ptr<const void> keep;  ///< holds the open file while the range is in flight
-    int fd = -1;
-    std::uint64_t offset = 0;
-    std::uint64_t length = 0;
+    int fd = -1;                       ///< the open file, read-only (owned by keep: do not close)
+    std::uint64_t offset = 0;          ///< first byte of the range in the file
+    std::uint64_t length = 0;          ///< bytes to send from offset
 };
 
 /// Responses in order: `bytes` holds heads and in-memory bodies; each file range goes out
 /// after the first `after` bytes (and before the rest).
 struct ResponseBatch {
+    /// A file range and where it goes in the batch's byte stream.
     struct File {
+        /// Sent once this many bytes of `bytes` are written, before the rest.
         std::size_t after = 0;
+        /// The range to send.
         FileBody body;
     };
+    /// Heads and in-memory bodies, in response order, to write as they are.
     std::string bytes;
+    /// File ranges to send with sendfile, in order, each placed by its `after`.
     std::vector<File> files;
 
+    /// Nothing to write.
     bool empty() const noexcept { return bytes.empty() && files.empty(); }
+    /// Empties the batch for reuse (keeps the string's capacity); releases the files' holds.
     void clear() noexcept {
         bytes.clear();
         files.clear();
     }
 };
 
+/// The HTTP/1.1 request engine of one connection, without a socket (see the header comment): the
+/// caller owns the I/O and the timers. Not thread-safe: one connection, one thread; `site` must
+/// outlive it.
 class HttpSession {
 public:
     /// `peer` names the client in log lines; it is only used when site.log is set.
@@ -76,6 +86,7 @@ public:
     /// Once `out.bytes` is this large, feed() stops and lets the caller write: pipelined
     /// requests are answered in rounds, so a client cannot make the server buffer without end.
     static constexpr std::size_t kBatchBytes = 64 * 1024;
+    /// Once `out.files` holds this many ranges, feed() likewise stops and lets the caller send them.
     static constexpr std::size_t kBatchFiles = 16;
 
 private:

@@ -44,19 +44,27 @@ struct HttpStats {
     std::uint64_t requests = 0;     ///< responses begun (every request gets one)
     std::uint64_t bytes_sent = 0;   ///< heads and bodies written to sockets
     std::array<std::uint64_t, 5> responses{};  ///< by class: [0] 1xx ... [4] 5xx
-    double uptime_seconds = 0;
+    double uptime_seconds = 0;      ///< seconds since Site::open
 };
 
 /// Live counters, updated from every loop thread (relaxed atomics: each is exact on its own;
 /// a reader may see one a request ahead of another).
 struct HttpCounters {
+    /// Connections open now.
     std::atomic<std::uint64_t> connections{0};
+    /// Connections accepted since the start.
     std::atomic<std::uint64_t> accepted{0};
+    /// Responses begun (every request gets one).
     std::atomic<std::uint64_t> requests{0};
+    /// Heads and bodies written to sockets.
     std::atomic<std::uint64_t> bytes_sent{0};
+    /// Responses by status class: [0] 1xx ... [4] 5xx.
     std::array<std::atomic<std::uint64_t>, 5> responses{};
 };
 
+/// A static-file site shared by every connection and loop of its servers (hold it by shared_ptr):
+/// the document root, the counters and the log. Thread-safe to use from the loops once open;
+/// set `log` before serving.
 class Site {
 public:
     /// Opens `root` (a directory). Error: "document root 'DIR': <reason>".
@@ -73,7 +81,9 @@ public:
     /// Tells this site's cached files from another's on the same thread.
     std::uint64_t id() const noexcept { return id_; }
 
+    /// The live counters, for the server to update (relaxed atomics, any thread).
     HttpCounters& counters() noexcept { return counters_; }
+    /// A snapshot of the counters, with the seconds since open().
     HttpStats stats() const noexcept;
 
     /// One line per response ("127.0.0.1:40000 \"GET / HTTP/1.1\" 200 1234"); called from the

@@ -17,12 +17,14 @@
 
 namespace weft::http {
 
+/// The port of an http:// URL that gives none (and that authority() leaves out).
 inline constexpr std::uint16_t kDefaultHttpPort = 80;
 
+/// An absolute http:// URL, split as a request needs it; made by parse_url or resolve_reference.
 struct Url {
     std::string scheme = "http";         ///< always "http": https and others are refused
     std::string host;                    ///< lowercase name or IP literal; IPv6 without brackets
-    std::uint16_t port = kDefaultHttpPort;
+    std::uint16_t port = kDefaultHttpPort;  ///< 1-65535; 80 when the URL gives none
     std::string target = "/";            ///< path and query as sent in the request line, never empty
 
     /// The Host header value: host, brackets around IPv6, ":port" unless it is 80.
@@ -32,6 +34,7 @@ struct Url {
     /// "127.0.0.1:8080" / "[::1]:80": host and port as error messages name them.
     std::string host_port() const;
 
+    /// Field by field (the host is already lowercased, so case-insensitive for it).
     bool operator==(const Url&) const = default;
 };
 
