@@ -67,8 +67,11 @@
 
 namespace weft::dhcp {
 
+/// The clock the DHCP engines' times are on: steady, so a wall-clock change moves no lease.
 using Clock = std::chrono::steady_clock;
+/// A time on Clock, passed in by the caller (`now`) and returned as deadlines.
 using TimePoint = Clock::time_point;
+/// A span of time on Clock (configuration durations).
 using Duration = Clock::duration;
 
 /// The options every DISCOVER and REQUEST asks for (option 55): subnet mask, router, DNS,
@@ -76,6 +79,7 @@ using Duration = Clock::duration;
 inline constexpr std::array<std::uint8_t, 8> kClientParameterRequestList{1, 3, 6, 15, 51, 54, 58, 59};
 /// RFC 2131 4.1: the first retransmission 4 s after the first transmission, doubling to 64 s.
 inline constexpr std::chrono::seconds kFirstRetransmission{4};
+/// The longest delay between retransmissions: the doubling stops here.
 inline constexpr std::chrono::seconds kMaxRetransmission{64};
 /// The random spread of each of those delays: uniform over -1 s .. +1 s.
 inline constexpr std::chrono::milliseconds kRetransmissionJitter{1000};
@@ -97,6 +101,8 @@ RandomSource random_source();
 /// standard, so the same seed gives the same xids and delays everywhere).
 RandomSource seeded_random_source(std::uint32_t seed);
 
+/// What a ClientEngine is for: the interface's identity and how acquisition behaves. Only `mac`
+/// has no usable default.
 struct ClientConfig {
     /// The interface's MAC: chaddr (htype 1, hlen 6) and, by default, the client identifier.
     MacAddress mac{};
@@ -122,6 +128,7 @@ struct ClientConfig {
     std::string host_name{};
 };
 
+/// The client's state (RFC 2131 figure 5, plus idle: not started, released or given up).
 enum class ClientState { idle, init, selecting, requesting, bound, renewing, rebinding, init_reboot, rebooting };
 
 /// "IDLE", "INIT", "SELECTING", "REQUESTING", "BOUND", "RENEWING", "REBINDING",
@@ -145,11 +152,13 @@ struct Lease {
     TimePoint rebind_at{};   ///< start + T2; likewise
     TimePoint expires_at{};  ///< start + lease time; likewise
 
+    /// The lease never ends (option 51 is 0xffffffff): no timer while BOUND.
     bool infinite() const noexcept { return lease_time == kInfiniteLease; }
 };
 
 /// One datagram to send: UDP from `from` (port 68) to `to` (port 67).
 struct ClientSend {
+    /// The message's type (DISCOVER, REQUEST, DECLINE, RELEASE), for logs.
     wire::DhcpMessageType type{};
     /// 0.0.0.0:68 while the client has no address (and for DECLINE), else the lease's address.
     Endpoint from{};
@@ -162,22 +171,31 @@ struct ClientSend {
 
 /// Every state transition, with why ("T1 reached", "DHCPNAK from 198.18.0.1: 'wrong network'").
 struct StateChanged {
+    /// The state left.
     ClientState from{};
+    /// The state entered.
     ClientState to{};
+    /// Why, one line.
     std::string reason{};
 };
 /// A lease to configure on the interface (an RFC 5227 probe first, then decline() on conflict).
 struct LeaseAcquired {
+    /// The new lease; its times are on the caller's clock.
     Lease lease{};
 };
 /// The same address with new times (and the parameters of the latest ACK).
 struct LeaseRenewed {
+    /// The lease with its new times.
     Lease lease{};
 };
+/// Why a lease was lost: its end passed, a server NAKed it, the adapter declined it (address in
+/// use), or release() gave it back.
 enum class LeaseLossReason { expired, nak, declined, released };
 /// The address must no longer be used: remove it from the interface.
 struct LeaseLost {
+    /// The lease that ended (its address is the one to remove).
     Lease lease{};
+    /// Why it ended.
     LeaseLossReason reason{};
     std::string detail{};  ///< e.g. "lease of 198.18.0.10 expired" or the NAK's message
 };
@@ -185,6 +203,7 @@ struct LeaseLost {
 struct AcquisitionFailed {
     std::string reason{};  ///< "no DHCPOFFER within 30 s (5 DHCPDISCOVERs sent)"
 };
+/// One thing that changed for the host, in ClientActions::events (std::visit it).
 using ClientEvent = std::variant<StateChanged, LeaseAcquired, LeaseRenewed, LeaseLost, AcquisitionFailed>;
 
 /// What one call asks of the adapter.
@@ -198,6 +217,9 @@ struct ClientActions {
     std::string ignored{};
 };
 
+/// RFC 2131's client state machine for one interface, without socket or clock (see the header
+/// comment): each call takes the time and returns the ClientActions to carry out. Not
+/// thread-safe: one caller at a time.
 class ClientEngine {
 public:
     /// `random` must be callable (random_source() or seeded_random_source() for instance).
@@ -221,6 +243,7 @@ public:
     /// just stops acquisition (idle, no timer).
     [[nodiscard]] ClientActions release(TimePoint now);
 
+    /// The current state.
     ClientState state() const noexcept { return state_; }
     /// The current lease (BOUND, RENEWING, REBINDING), else none.
     const std::optional<Lease>& lease() const noexcept { return lease_; }
@@ -228,6 +251,7 @@ public:
     std::uint32_t xid() const noexcept { return xid_; }
     /// The deadline of the last answer (none: no timer).
     std::optional<TimePoint> timer() const noexcept { return timer_; }
+    /// The configuration given to the constructor.
     const ClientConfig& config() const noexcept { return config_; }
 
 private:

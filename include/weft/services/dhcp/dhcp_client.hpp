@@ -20,6 +20,7 @@
 
 namespace weft::dhcp {
 
+/// How acquire() runs: its time limit and an address to ask for first.
 struct AcquireOptions {
     /// From the first DISCOVER to the ACK, retransmissions included (RFC 2131's backoff).
     std::chrono::nanoseconds timeout{std::chrono::seconds(30)};

@@ -44,7 +44,9 @@
 
 namespace weft::dhcp {
 
+/// What DhcpServer::open serves, on which interface, with which lease file and log.
 struct DhcpServerOptions {
+    /// The interface to serve (e.g. "eth0"): the socket is bound to it and replies leave through it.
     std::string interface{};
     /// What to serve; server_address is normally the interface's first IPv4 address.
     ServerConfig config{};
@@ -55,6 +57,9 @@ struct DhcpServerOptions {
     std::function<void(std::string_view)> log{};
 };
 
+/// A DHCP server on one interface: ServerEngine's decisions, LeaseStore's durable leases, UDP
+/// port 67 and a packet socket for hardware deliveries (see the header comment). Runs on one
+/// loop; not thread-safe.
 class DhcpServer {
 public:
     /// Datagrams taken per wake-up; also the most replies held back by one sync().
@@ -79,6 +84,7 @@ public:
     std::uint64_t requests() const noexcept { return requests_; }
     /// Leases bound now (the engine's live records that are leases).
     std::size_t leases() const;
+    /// The engine, for inspection (its config and lease table). Loop thread only.
     const ServerEngine& engine() const noexcept { return engine_; }
 
 private:

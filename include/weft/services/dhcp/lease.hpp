@@ -39,6 +39,7 @@ inline constexpr std::size_t kMaxClientIdSize = 255;
 /// An empty key means "no client" (a declined address).
 class ClientKey {
 public:
+    /// Where the identity came from: option 61, or htype + chaddr. Its value is the first byte of raw().
     enum class Kind : std::uint8_t { client_id = 0, hardware = 1 };
 
     ClientKey() = default;
@@ -56,13 +57,16 @@ public:
     /// The inverse of to_text ("-" gives the empty key); nullopt for anything else.
     static std::optional<ClientKey> parse(std::string_view text);
 
+    /// The empty key: "no client" (a declined address, a forgotten release).
     bool empty() const noexcept { return raw_.empty(); }
+    /// The key's kind (client_id for the empty key).
     Kind kind() const noexcept { return raw_.empty() ? Kind::client_id : static_cast<Kind>(raw_[0]); }
     /// The identifying bytes: the client identifier, or htype followed by the hardware address.
     std::span<const std::byte> bytes() const noexcept;
     /// The kind byte then the bytes: what hashing and comparison use.
     const std::string& raw() const noexcept { return raw_; }
 
+    /// Compares raw(): kind first, then the bytes (equal only for the same kind and bytes).
     auto operator<=>(const ClientKey&) const = default;
 
 private:
@@ -70,7 +74,9 @@ private:
     std::string raw_;
 };
 
+/// The hash of a ClientKey, for unordered containers.
 struct ClientKeyHash {
+    /// Hashes raw(), consistent with ClientKey's equality.
     std::size_t operator()(const ClientKey& key) const noexcept { return std::hash<std::string>{}(key.raw()); }
 };
 
@@ -87,12 +93,13 @@ std::string_view lease_event_name(LeaseEvent event) noexcept;
 /// One address's state, or one change to it: the lease file is a sequence of these and the
 /// last one per address wins.
 struct LeaseRecord {
-    LeaseEvent event = LeaseEvent::lease;
-    Ipv4Address address;
+    LeaseEvent event = LeaseEvent::lease;  ///< what happened to the address (and what `time` means)
+    Ipv4Address address;  ///< the address concerned, inside the server's range
     ClientKey client;  ///< empty for decline
     MacAddress mac;    ///< the client's chaddr as a MAC (all zero when not Ethernet), for people
     WallTime time{};  ///< lease: expiry; release: when; decline: end of the quarantine
 
+    /// Every field equal.
     bool operator==(const LeaseRecord&) const = default;
 };
 

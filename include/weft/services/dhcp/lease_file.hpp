@@ -38,13 +38,14 @@ inline constexpr std::size_t kLeaseTimeMaxDigits = 12;
 
 /// One problem found while reading: "file:line: message" in to_string().
 struct LeaseFileIssue {
-    std::string file;
+    std::string file;  ///< the file's name as given to parse_lease_log (empty: "<lease file>")
     std::size_t line = 0;  ///< 1-based
-    std::string message;
+    std::string message;  ///< what is wrong with the line, one line
     /// The file's last line has no newline: a write cut short by a crash. Expected after a
     /// kill -9 or power loss, and never a lease anyone was promised (the newline is written
     /// with the line and sync() returns only after both are on disk); the line is dropped.
     bool torn_tail = false;
+    /// "file:line: message", for a log.
     std::string to_string() const;
 };
 
@@ -65,6 +66,7 @@ struct LeaseLog {
 
 /// Appends `record` as one line, newline included.
 void append_lease_line(std::string& out, const LeaseRecord& record);
+/// The line append_lease_line appends, as a string (newline included).
 std::string format_lease_line(const LeaseRecord& record);
 
 /// Reads a lease file's text. Never fails and never throws (but std::bad_alloc): every line

@@ -48,6 +48,8 @@ namespace weft::dhcp {
 /// the first half of compaction, also for tools and tests. Does not fsync the directory.
 Expected<void, std::string> write_lease_file(const std::string& path, std::span<const LeaseRecord> records);
 
+/// The DHCP server's lease file: an append-only log with group commit and crash-safe compaction
+/// (see the header comment). Owns the file and its lock; movable, not copyable; not thread-safe.
 class LeaseStore {
 public:
     struct Opened;
@@ -58,7 +60,11 @@ public:
     /// I/O errors, a file over 1 GiB, or another process holding the lock.
     static Expected<Opened, std::string> open(std::string path);
 
+    /// Takes over the file, its lock and the buffered changes; `other` is left closed (destroy or
+    /// assign it, nothing else).
     LeaseStore(LeaseStore&& other) noexcept;
+    /// Closes this store's file (and releases its lock) without writing its buffer, then takes over
+    /// `other`'s as the move constructor does.
     LeaseStore& operator=(LeaseStore&& other) noexcept;
     LeaseStore(const LeaseStore&) = delete;
     LeaseStore& operator=(const LeaseStore&) = delete;
@@ -67,6 +73,7 @@ public:
 
     /// Buffers changes (no system call); they are durable once sync() returns.
     void append(std::span<const LeaseRecord> changes);
+    /// Buffers one change, as append(changes).
     void append(const LeaseRecord& change) { append(std::span(&change, 1)); }
     /// Writes what was appended and fdatasyncs it. On failure the file may hold part of it, or
     /// the kernel may have dropped it (a failed fsync does not keep the pages dirty), so later
@@ -81,14 +88,18 @@ public:
     /// than kCompactRatio lines per live record.
     bool should_compact(std::size_t live_count) const noexcept;
 
+    /// should_compact() says no below this many lines, whatever the ratio.
     static constexpr std::size_t kCompactMinLines = 4096;
+    /// should_compact() says yes above this many lines per live record.
     static constexpr std::size_t kCompactRatio = 4;
     /// open() refuses larger files (compaction keeps a file near one line per address).
     static constexpr std::size_t kMaxFileSize = std::size_t{1} << 30;
 
+    /// The lease file's path, as given to open().
     const std::string& path() const noexcept { return path_; }
-    /// Record lines in the file (synced), and records buffered by append().
+    /// Record lines in the file (synced).
     std::size_t lines() const noexcept { return lines_; }
+    /// Records buffered by append() and not yet written by sync() (not durable).
     std::size_t pending() const noexcept { return pending_records_; }
 
 private:
@@ -107,7 +118,9 @@ private:
 
 /// What open() gives: the store, and what the file held.
 struct LeaseStore::Opened {
+    /// The open, locked store, ready to append to.
     LeaseStore store;
+    /// The records read (the state to restore) and the issues found.
     LeaseLog log;
     /// The file was rewritten at open (it was absent, torn, damaged or long); when damaged,
     /// the old one is kept as `path + ".damaged"`.

@@ -30,22 +30,30 @@
 
 namespace weft::dhcp {
 
+/// The server's pool state and the RFC 2131 4.3.1 allocation rules, without clock or file (see
+/// the header comment). Not thread-safe: the engine's loop owns it.
 class LeaseTable {
 public:
+    /// What an entry's address is doing now (with its times: see Entry).
     enum class State : std::uint8_t {
         offered,   ///< reserved by an OFFER until held_until; never ACKed to this client
         bound,     ///< ACKed until lease_end (expired when lease_end <= now, still remembered)
         released,  ///< given back at lease_end; client remembered (or empty: forgotten)
         declined,  ///< put aside until held_until; no client
     };
+    /// What the table knows of one address handed out at least once.
     struct Entry {
+        /// The client tied to the address; empty when none (declined, or a release forgotten).
         ClientKey client;
+        /// The client's chaddr as a MAC, for records and people.
         MacAddress mac;
+        /// What the address is doing; read it with lease_end and held_until.
         State state = State::offered;
         WallTime lease_end{};   ///< bound: expiry; released: when it was given back
         WallTime held_until{};  ///< offer reservation or decline quarantine end
     };
 
+    /// An empty table for the addresses of `range`: every one never handed out.
     explicit LeaseTable(AddressRange range) : range_(range), fresh_(range.first.to_uint()) {}
 
     /// Loads what a lease file holds (one record per address, as parse_lease_log returns).
@@ -53,8 +61,12 @@ public:
     /// client named on two addresses keeps the later record's.
     std::size_t restore(std::span<const LeaseRecord> records);
 
+    /// The pool the table hands out.
     const AddressRange& range() const noexcept { return range_; }
+    /// The entry of `address`, or nullptr when it was never handed out (or is outside the range).
+    /// Valid until the table next changes.
     const Entry* find(Ipv4Address address) const noexcept;
+    /// The address tied to `client` (offered, bound, expired or released), or nullopt.
     std::optional<Ipv4Address> address_of(const ClientKey& client) const noexcept;
     /// In the range and usable by `client` at `now` (see the header comment).
     bool available_to(Ipv4Address address, const ClientKey& client, WallTime now) const noexcept;
@@ -85,8 +97,9 @@ public:
     /// releases, and declines still in quarantine. Offers are not durable.
     std::vector<LeaseRecord> records(WallTime now) const;
 
-    /// Addresses handed out at least once (entries), and those never handed out.
+    /// Addresses handed out at least once (entries).
     std::size_t entry_count() const noexcept { return entries_.size(); }
+    /// Addresses of the range never handed out.
     std::uint64_t never_used_count() const noexcept { return range_.size() - entries_.size(); }
 
 private:

@@ -24,9 +24,9 @@ std::vector<std::byte> udp_frame(const MacAddress& src_mac, const MacAddress& ds
 
 /// What udp_in() found in a frame.
 struct UdpInFrame {
-    MacAddress src_mac;
-    Endpoint from;
-    Endpoint to;
+    MacAddress src_mac;  ///< the Ethernet source: the sender's MAC
+    Endpoint from;       ///< the IPv4 source address and UDP source port
+    Endpoint to;         ///< the IPv4 destination address and UDP destination port
     std::span<const std::byte> payload;  ///< a view into the frame
 };
 

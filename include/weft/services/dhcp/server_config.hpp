@@ -22,9 +22,10 @@ namespace weft::dhcp {
 
 /// An inclusive range of addresses, first <= last once validated.
 struct AddressRange {
-    Ipv4Address first;
-    Ipv4Address last;
+    Ipv4Address first;  ///< the lowest address, included
+    Ipv4Address last;   ///< the highest address, included
 
+    /// Whether `a` is in the range, ends included.
     bool contains(Ipv4Address a) const noexcept { return first <= a && a <= last; }
     /// How many addresses (0 when last < first).
     std::uint64_t size() const noexcept {
@@ -32,6 +33,7 @@ struct AddressRange {
     }
     /// "198.18.0.10-198.18.0.99"
     std::string to_string() const;
+    /// Same first and last.
     bool operator==(const AddressRange&) const = default;
 };
 
@@ -39,6 +41,7 @@ struct AddressRange {
 /// ("range '198.18.0.9-198.18.0.1': START is after END"). Never throws.
 Expected<AddressRange, std::string> parse_address_range(std::string_view text);
 
+/// What a DHCP server serves; check it with validate() (ServerEngine::create does) before use.
 struct ServerConfig {
     /// The address of the server's interface: its identifier (option 54) and what defines
     /// the subnet together with the netmask.
@@ -57,9 +60,10 @@ struct ServerConfig {
     /// squats on it to go, short enough that a false alarm does not shrink a small pool for long.
     std::chrono::seconds decline_quarantine{600};
 
-    /// T1 = 0.5 x lease time (option 58) and T2 = 0.875 x lease time (option 59), the
-    /// defaults of RFC 2131 section 4.4.5.
+    /// T1 = 0.5 x lease time (option 58), the default of RFC 2131 section 4.4.5.
     std::chrono::seconds renewal_time() const noexcept { return lease_time / 2; }
+    /// T2 = 0.875 x lease time (option 59), rounded down to whole seconds, the default of RFC
+    /// 2131 section 4.4.5.
     std::chrono::seconds rebinding_time() const noexcept { return lease_time * 7 / 8; }
 };
 

@@ -68,8 +68,9 @@ enum class DeliveryKind : std::uint8_t {
 /// "relay", "client", "broadcast", "hardware".
 std::string_view delivery_kind_name(DeliveryKind kind) noexcept;
 
+/// Where a reply goes (RFC 2131 section 4.1): the rule and the resulting IP, port and MAC.
 struct Delivery {
-    DeliveryKind kind = DeliveryKind::broadcast;
+    DeliveryKind kind = DeliveryKind::broadcast;     ///< which rule chose the destination
     Ipv4Address address = Ipv4Address::broadcast();  ///< the IP destination
     std::uint16_t port = wire::kDhcpClientPort;      ///< the UDP destination port
     MacAddress mac = MacAddress::broadcast();        ///< the link-layer destination
@@ -79,6 +80,7 @@ struct Delivery {
 struct ServerOutcome {
     /// The reply to send, after `changes` are durable; nullopt: stay silent.
     std::optional<wire::DhcpMessage> reply;
+    /// Where to send the reply (meaningless without one).
     Delivery delivery{};
     /// Lease changes to persist before the reply leaves (empty for OFFER, NAK, INFORM...).
     std::vector<LeaseRecord> changes;
@@ -88,6 +90,8 @@ struct ServerOutcome {
     std::string note;
 };
 
+/// The DHCP server's decisions, without socket, clock or file (see the header comment): requests
+/// in, replies and lease changes out. Not thread-safe: one loop owns it.
 class ServerEngine {
 public:
     /// An engine for `config`, or validate()'s one-line reason why it cannot be served.
@@ -107,7 +111,9 @@ public:
     /// The durable state, for LeaseStore::compact.
     std::vector<LeaseRecord> records(WallTime now) const { return table_.records(now); }
 
+    /// The configuration it serves (validated).
     const ServerConfig& config() const noexcept { return config_; }
+    /// The pool's state, for inspection and stats (entry_count() for LeaseStore::should_compact).
     const LeaseTable& table() const noexcept { return table_; }
 
 private:
