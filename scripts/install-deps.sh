@@ -14,8 +14,10 @@ build_pkgs=(g++ cmake ninja-build make pkg-config libcli11-dev nlohmann-json3-de
 # (see policy-rc.d below): the tests start them with their own configs and ports.
 test_pkgs=(python3 socat netcat-openbsd iproute2 procps python3-scapy tshark
            dnsutils knot-dnsutils dnsmasq-base unbound)
+# HTTP peers: nginx-light, h2o and lighttpd serve the same files as `weft http serve`, driven
+# by wrk (scripts/bench-http.sh starts each with its own config and port, never as a service).
 bench_pkgs=(libbenchmark-dev libasio-dev libevent-dev libuv1-dev libtins-dev gnuplot-nox
-            liburing-dev util-linux nsd knot dnsperf dnsutils)
+            liburing-dev util-linux nsd knot dnsperf dnsutils wrk nginx-light h2o lighttpd)
 fuzz_pkgs=(clang libclang-rt-14-dev)
 
 want=()
