@@ -5,8 +5,8 @@ files (bench/http/docroot.py), driven by wrk, as shared/DESIGN.md's "Performance
 
 - every server is started by this script with its own config (bench/http/<server>.conf filled
   in) in a temporary directory, on its own loopback port, pinned to core 0, with one worker:
-  nginx one worker process (sendfile on, access log off, open-file cache on, keep-alive for the
-  whole run), h2o one thread (no access log, file.send-compressed OFF), lighttpd one process
+  nginx one worker process (sendfile and tcp_nopush on, access log off, open-file cache on,
+  keep-alive for the whole run), h2o one thread (no access log, file.send-compressed OFF), lighttpd one process
   (no access log, keep-alive for the whole run), weft `--threads 1`;
 - before measuring, every server is asked every file once with curl (status 200, SHA-256 of
   the body) and once more over a raw socket with the request wrk sends, keep-alive and
@@ -673,7 +673,8 @@ def write_report(run):
     L.append(f"- Method (shared/DESIGN.md, \"Performance method\"): all servers run at once, each "
              f"pinned to core {SERVER_CPU} with **one worker**, started by the script with its own "
              "config (bench/http/*.conf) on its own loopback port, never as a service: **nginx** "
-             "`worker_processes 1` (the master only supervises), `sendfile on`, `access_log off`, "
+             "`worker_processes 1` (the master only supervises), `sendfile on`, `tcp_nopush on` (Debian's "
+             "default nginx.conf has both; the header and the file leave in one segment), `access_log off`, "
              "`open_file_cache max=1000`, `keepalive_requests 1000000`; **h2o** `num-threads: 1`, no "
              "access log, `file.send-compressed: OFF`; **lighttpd** one process (no "
              "`server.max-worker`), mod_accesslog not loaded, `server.max-keep-alive-requests = "
