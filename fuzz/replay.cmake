@@ -5,10 +5,7 @@
 set(weft_fuzz_dir ${PROJECT_SOURCE_DIR}/fuzz)
 file(GLOB weft_fuzz_sources CONFIGURE_DEPENDS ${weft_fuzz_dir}/*_fuzz.cpp)
 weft_layer_objects(weft_fuzz_objects wire)
-# Service engines' own sources, as in fuzz/CMakeLists.txt (the services objects carry io/).
-file(GLOB weft_fuzz_engine_zone_file CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/services/dns/zone_*.cpp)
-file(GLOB weft_fuzz_engine_dns_answer CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/services/dns/zone_*.cpp
-     ${PROJECT_SOURCE_DIR}/src/services/dns/answer*.cpp ${PROJECT_SOURCE_DIR}/src/services/dns/response_writer.cpp)
+include(${weft_fuzz_dir}/engines.cmake)  # weft_fuzz_engine_<target>: a service engine's sources
 foreach(source IN LISTS weft_fuzz_sources)
   get_filename_component(name ${source} NAME_WE)
   string(REGEX REPLACE "_fuzz$" "" target ${name})

@@ -196,6 +196,20 @@ Result<std::size_t> GatherWriteAwaiter::await_resume() const noexcept {
 
 bool SendFileAwaiter::perform_send(IoOp& op) noexcept {
     auto& self = static_cast<SendFileAwaiter&>(op);
+    // MSG_MORE only when file bytes follow: they are what uncorks the head.
+    const int more = self.count_ > 0 ? MSG_MORE : 0;
+    while (self.head_done_ < self.head_.size()) {
+        auto n = retry_eintr([&] {
+            return ::send(self.fd, self.head_.data() + self.head_done_, self.head_.size() - self.head_done_,
+                          MSG_NOSIGNAL | more);
+        });
+        if (!n) {
+            if (would_block(n.error())) return false;
+            self.error_ = n.error();
+            return true;
+        }
+        self.head_done_ += static_cast<std::size_t>(*n);
+    }
     while (self.done_ < self.count_) {
         auto n = retry_eintr([&] { return ::sendfile(self.fd, self.file_, &self.offset_, self.count_ - self.done_); });
         if (!n) {
@@ -210,7 +224,7 @@ bool SendFileAwaiter::perform_send(IoOp& op) noexcept {
 }
 
 Result<std::size_t> SendFileAwaiter::await_resume() const noexcept {
-    if (done_ > 0) LoopAccess::note_activity(*loop_, fd);
+    if (done_ > 0 || head_done_ > 0) LoopAccess::note_activity(*loop_, fd);
     if (cancelled) return Unexpected(cancelled);
     if (error_) return Unexpected(error_);
     return done_;

@@ -118,14 +118,14 @@ bool RdataReader::decode(DnsType type, DnsRdata& data) {
     switch (type) {
     case DnsType::A: {
         if (!fixed(4)) return false;
-        data.emplace<DnsA>(Ipv4Address(*r.u32()));
+        data.emplace<DnsA>(DnsA{Ipv4Address(*r.u32())});  // braces: clang 14 has no parenthesised aggregate init
         return true;
     }
     case DnsType::AAAA: {
         if (!fixed(16)) return false;
         Ipv6Address::Bytes a{};
         std::memcpy(a.data(), r.rest().data(), a.size());
-        data.emplace<DnsAaaa>(Ipv6Address(a));
+        data.emplace<DnsAaaa>(DnsAaaa{Ipv6Address(a)});
         return true;
     }
     case DnsType::NS:

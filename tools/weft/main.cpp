@@ -28,6 +28,10 @@ int main(int argc, char** argv) {
     weft::cli::add_dns_query(*dns);
     weft::cli::add_dns_serve(*dns);
 
+    CLI::App* http = app.add_subcommand("http", "HTTP static-file server and client");
+    http->require_subcommand(1);
+    weft::cli::add_http_serve(*http);
+
     weft::cli::add_ipcalc(app);
     weft::cli::add_tour(app);
     weft::cli::add_decode(app);

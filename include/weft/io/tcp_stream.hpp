@@ -123,11 +123,12 @@ private:
     std::error_code error_;
 };
 
-/// send_file: sendfile(2) from a file descriptor's range.
+/// send_file: sendfile(2) from a file descriptor's range, after an optional head.
 class [[nodiscard]] SendFileAwaiter : public FdAwaiter {
 public:
-    SendFileAwaiter(EventLoop* loop, int fd, int file, off_t offset, std::size_t count) noexcept
-        : FdAwaiter(loop, fd, true, &perform_send), file_(file), offset_(offset), count_(count) {}
+    SendFileAwaiter(EventLoop* loop, int fd, int file, off_t offset, std::size_t count,
+                    std::span<const std::byte> head = {}) noexcept
+        : FdAwaiter(loop, fd, true, &perform_send), file_(file), offset_(offset), count_(count), head_(head) {}
     Result<std::size_t> await_resume() const noexcept;
 
 private:
@@ -135,6 +136,8 @@ private:
     int file_;
     off_t offset_;
     std::size_t count_;
+    std::span<const std::byte> head_;
+    std::size_t head_done_ = 0;
     std::size_t done_ = 0;
     std::error_code error_;
 };
@@ -209,6 +212,14 @@ public:
     /// sent: fewer than count only when the file ended first.
     detail::SendFileAwaiter send_file(int file, off_t offset, std::size_t count) noexcept {
         return {loop_, fd_, file, offset, count};
+    }
+    /// Sends all of `head` (a response head, say), then the file's range as above; returns the
+    /// file bytes sent. The head goes with MSG_MORE, so the kernel puts it in the same segment
+    /// as the file's first bytes instead of a packet of its own. `head` must stay alive until
+    /// the await completes.
+    detail::SendFileAwaiter send_file(std::span<const std::byte> head, int file, off_t offset,
+                                      std::size_t count) noexcept {
+        return {loop_, fd_, file, offset, count, head};
     }
     /// Sends what the kernel takes right now and never waits: the count (less than
     /// data.size(), maybe 0, when the send buffer is full) or the error (EPIPE, ...).

@@ -124,6 +124,35 @@ TEST(StreamWrites, SendFileSendsARangeAndReportsAShortFile) {
     ::close(file);
 }
 
+TEST(StreamWrites, SendFileAfterAHeadSendsBothInOrder) {
+    char path[] = "/tmp/weft-sendfile-XXXXXX";
+    const int file = ::mkstemp(path);
+    ASSERT_GE(file, 0);
+    ::unlink(path);
+    std::string content;
+    for (int i = 0; i < 300000; ++i) content += static_cast<char>('a' + i % 19);
+    ASSERT_EQ(::write(file, content.data(), content.size()), static_cast<ssize_t>(content.size()));
+    // A head far larger than a socket buffer: the send of the head itself has to wait and
+    // resume before the file's turn comes.
+    std::string head(3'000'000, 'h');
+    for (std::size_t i = 0; i < head.size(); i += 1000) head[i] = static_cast<char>('0' + i / 1000 % 10);
+    EventLoop loop;
+    auto run = [&]() -> Task<std::string> {
+        Pair p = co_await connected(loop);
+        Result<std::size_t> n = 0;
+        auto writer = [&]() -> Task<> {
+            n = co_await p.server.send_file(std::as_bytes(std::span(head.data(), head.size())), file, 7, 250000);
+        };
+        loop.spawn(writer());
+        const std::string got = co_await read_n(p.client, head.size() + 250000);
+        if (!n) co_return "send_file after a head failed: " + n.error().message();
+        if (*n != 250000) co_return "file bytes sent: " + std::to_string(*n);
+        co_return got == head + content.substr(7, 250000) ? "" : "the stream is not the head, then the range";
+    };
+    EXPECT_EQ(loop.block_on(run()), "");
+    ::close(file);
+}
+
 TEST(StreamWrites, ReadLentLendsTheLoopBufferAndSaysEof) {
     EventLoop loop;
     auto run = [&]() -> Task<std::string> {
