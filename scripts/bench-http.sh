@@ -3,7 +3,7 @@
 # serving the same files (bench/http/docroot.py), driven by wrk, measured as shared/DESIGN.md's
 # "Performance method" says; the work is done by bench/http/bench_http.py (its header tells
 # the method). Writes docs/perf/http.md and docs/perf/http.png and keeps every slice's figures
-# in BUILD_DIR/bench/http/run.json; takes ~2 minutes with the defaults, and stops measuring
+# in BUILD_DIR/bench/http/run.json; takes ~2.5 minutes with the defaults on a quiet machine, and stops measuring
 # after HTTP_BENCH_MAX_S seconds whatever the settings. `make bench` runs it through
 # scripts/bench.sh, which runs every scripts/bench-*.sh with build/bench. Exits 1 when a
 # server answers wrong or wrk counts an error (after writing the report, which says so).
@@ -15,8 +15,9 @@
 # when the script ends, however it ends (bench_http.py's cleanup runs on exit, SIGINT,
 # SIGTERM and SIGHUP).
 #
-# Environment: SLICE_S (seconds per slice, default 0.5), ROUNDS (slices per server per cell,
-# default 12), HTTP_BENCH_CELLS (default "1k 64k conn"), HTTP_BENCH_CONNS (wrk -c, default
+# Environment: SLICE_S (seconds per slice, default 0.5), ROUNDS (undisturbed slices per server
+# per cell, default 12; a round in which other work took the servers' core is run again, up to
+# HTTP_BENCH_MAX_ROUNDS rounds in all, default 2 x ROUNDS), HTTP_BENCH_CELLS (default "1k 64k conn"), HTTP_BENCH_CONNS (wrk -c, default
 # 50), HTTP_BENCH_PORT (first port, default 29400: below the ephemeral range),
 # HTTP_BENCH_STANDIN (1, the default: a second nginx, `nginx_b`, runs as a stand-in to show
 # the harness has no bias; 0: not), HTTP_BENCH_SYSCALLS (1, the default: count every server's

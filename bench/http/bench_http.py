@@ -13,7 +13,9 @@ files (bench/http/docroot.py), driven by wrk, as shared/DESIGN.md's "Performance
   `Connection: close` (the exact response size; the server must close after the latter);
 - wrk (`-t1 -c<N>`), pinned to core 1, drives the servers in turn in short slices (SLICE_S
   seconds, a new wrk per slice stopped by SIGINT), the order rotating every round, ROUNDS
-  rounds per cell, after one uncounted warm-up slice per server; the cells: `1k` and `64k`
+  undisturbed rounds per cell (a round in which another task took the servers' core is
+  measured again, up to HTTP_BENCH_MAX_ROUNDS rounds), after one uncounted warm-up slice per
+  server; the cells: `1k` and `64k`
   (the file over N keep-alive connections) and `conn` (1 KiB, `Connection: close`: one request
   per connection);
 - per slice: wrk's counts (requests, bytes, socket errors, non-2xx/3xx responses, latency
@@ -57,6 +59,7 @@ CELLS = os.environ.get("HTTP_BENCH_CELLS", "1k 64k conn").split()
 CONNS = int(os.environ.get("HTTP_BENCH_CONNS", "50"))
 STANDIN = os.environ.get("HTTP_BENCH_STANDIN", "1") != "0"
 SYSCALLS = os.environ.get("HTTP_BENCH_SYSCALLS", "1") != "0"
+MAX_ROUNDS = int(os.environ.get("HTTP_BENCH_MAX_ROUNDS", str(2 * ROUNDS)))
 MAX_S = float(os.environ.get("HTTP_BENCH_MAX_S", "240"))  # measuring stops after this
 QUIET_WAIT_S = float(os.environ.get("HTTP_BENCH_QUIET_WAIT_S", "0"))
 RAW = os.environ.get("HTTP_BENCH_RAW") or os.path.join(BUILD_ARG, "bench", "http")
@@ -539,6 +542,31 @@ def count_syscalls(d, server, cell):
 
 # ---- report ---------------------------------------------------------------------------------
 
+def disturbed(r):
+    """Another task took the servers' core during this slice: the server waited for its core a
+    tenth of the slice or more, other work used a quarter of core 0 or more, or a compiler or
+    build tool ran."""
+    return (r["wait_ns"] / 1e9 / r["run_s"] >= 0.10 if r["run_s"] else True) or \
+        r["core_server"] - r["cpu_ns"] / 1e9 / r["wall_s"] >= 0.25 or r["builds"] > 0
+
+
+def counted(results):
+    """The slices the figures come from: per cell, those of the undisturbed rounds when there
+    are at least 3 of them, else all (and the report says so)."""
+    out, note = [], {}
+    for c in CELLS:
+        rows = [r for r in results if r["cell"] == c]
+        clean = [r for r in rows if not r.get("round_disturbed")]
+        rounds = {r["round"] for r in rows}
+        clean_rounds = {r["round"] for r in clean}
+        if len(clean_rounds) >= 3:
+            out += clean
+        else:
+            out += rows
+        note[c] = (len(clean_rounds), len(rounds))
+    return out, note
+
+
 def med(xs):
     xs = [x for x in xs if x == x]
     return statistics.median(xs) if xs else float("nan")
@@ -627,7 +655,8 @@ def versions():
 
 
 def write_report(run):
-    results, names = run["results"], run["names"]
+    all_results, names = run["results"], run["names"]
+    results, round_note = counted(all_results)
     cells = [c for c in CELLS if any(r["cell"] == c for r in results)]
     summ = {c: {n: summarize([r for r in results if r["cell"] == c and r["server"] == n])
                 for n in names if any(r["cell"] == c and r["server"] == n for r in results)}
@@ -648,16 +677,26 @@ def write_report(run):
              f"{(' ' + NOTE) if NOTE else ''}\n")
     other0 = med([r["core_server"] - r["cpu_ns"] / 1e9 / r["wall_s"] for r in results])
     waited = med([r["wait_ns"] / 1e9 / r["run_s"] for r in results if r["run_s"]])
-    with_builds = sum(1 for r in results if r["builds"])
+    with_builds = sum(1 for r in all_results if r["builds"])
+    n_dist = sum(n - k for k, n in round_note.values())
+    n_rounds = sum(n for _, n in round_note.values())
+    rounds_txt = (f" {n_dist} of {n_rounds} rounds were disturbed (a slice in which the server "
+                  "waited ≥ 10 % for its core, other work took ≥ 25 % of it, or a compiler ran) and "
+                  "were measured again; they are left out of every figure below" +
+                  "".join(f" (except in {c}, which had only {k} undisturbed rounds: all its rounds "
+                          "count)" for c, (k, n) in round_note.items() if k < 3) + "."
+                  if n_dist else " No round was disturbed.")
     if other0 >= 0.05 or waited >= 0.05 or with_builds:
         shared = (f"**The machine was shared**: other work took ~{max(other0, 0):.0%} of core "
                   f"{SERVER_CPU} beside the servers, which waited ~{waited:.0%} of the time for it "
-                  f"(medians over all slices); a compiler or build tool ran during {with_builds} of "
-                  f"{len(results)} slices. Absolute figures drift under such load; the ratios of "
-                  "servers measured in the same interleaved slices are what compare.")
+                  f"(medians over the slices counted); a compiler or build tool ran during "
+                  f"{with_builds} of {len(all_results)} slices. Absolute figures drift under such "
+                  "load; the ratios of servers measured in the same interleaved slices are what "
+                  "compare." + rounds_txt)
     else:
-        shared = (f"Other work took ~{max(other0, 0):.0%} of core {SERVER_CPU} (median over all "
-                  "slices) and no compiler or build tool ran during any slice: a quiet machine.")
+        shared = (f"Other work took ~{max(other0, 0):.0%} of core {SERVER_CPU} (median over the "
+                  "slices counted) and no compiler or build tool ran during any slice: a quiet "
+                  "machine." + rounds_txt)
     L.append(f"- Machine: {machine}, {NCPU} cores (nproc); kernel {os.uname().release}. {shared} "
              "Columns `core 0` / `core 1` give how busy each core was in total, `waited` how long "
              "the server was runnable but not running (another task held its core).")
@@ -682,8 +721,8 @@ def write_report(run):
              f"server's default. wrk (`-t1 -c{CONNS}`, one thread) is pinned to core {CLIENT_CPU} "
              f"and drives the servers in turn in {SLICE_S:g} s slices (a new wrk per slice, stopped "
              f"by SIGINT), the order rotating every round, after one uncounted warm-up slice per "
-             f"server and cell, {ROUNDS} rounds per cell, so each server has ~{SLICE_S * ROUNDS:.0f} s "
-             "counted per cell.")
+             f"server and cell, {ROUNDS} undisturbed rounds per cell wanted (at most {MAX_ROUNDS} "
+             f"run), so each server has ~{SLICE_S * ROUNDS:.0f} s counted per cell.")
     L.append("- Server CPU: /proc/PID/task/*/schedstat of every process and thread of the server "
              "(nginx's master and worker, h2o's threads and its backtrace helper), read before and "
              "after each slice (ns; includes the kernel's work in its system calls and the loopback "
@@ -809,8 +848,11 @@ def write_report(run):
                      f"{x['core_server']:.0%} | {x['core_client']:.0%} | {limiter(x)} | "
                      f"{x['p50_ms']:.2f} | {x['p99_ms']:.2f} | {x['requests']:,} | "
                      f"{'**' + str(err) + '**' if err else 0} | {x['bytes_per']:,.0f} |")
+        k, n = round_note[c]
         L.append(f"\n{s[names[0]]['slices'] if names[0] in s else 0} slices per server, "
-                 f"~{med([x['seconds'] for x in s.values()]):.1f} s counted per server.\n")
+                 f"~{med([x['seconds'] for x in s.values()]):.1f} s counted per server"
+                 + (f" ({n - k} disturbed rounds of {n} left out)" if n > k and k >= 3 else
+                    f" (all {n} rounds, {n - k} of them disturbed)" if n > k else "") + ".\n")
 
     sc = run.get("syscalls") or {}
     if sc:
@@ -887,7 +929,7 @@ unset multiplot
 
 # ---- main -----------------------------------------------------------------------------------
 
-SETTINGS = ["SLICE_S", "ROUNDS", "CELLS", "CONNS", "STANDIN", "BUILD_ARG", "BUILD", "WEFT"]
+SETTINGS = ["SLICE_S", "ROUNDS", "MAX_ROUNDS", "CELLS", "CONNS", "STANDIN", "BUILD_ARG", "BUILD", "WEFT"]
 
 
 def rmtree(d):
@@ -960,15 +1002,22 @@ def measure():
         for cell in CELLS:
             for s in servers:
                 run_slice(s, cell, sizes)  # warm-up, not counted
-            for rnd in range(ROUNDS):
+            clean = rnd = 0
+            while clean < ROUNDS and rnd < MAX_ROUNDS:
                 order = servers[rnd % len(servers):] + servers[:rnd % len(servers)]
-                for s in order:
-                    run["results"].append(dict(run_slice(s, cell, sizes), round=rnd))
+                rows = [dict(run_slice(s, cell, sizes), round=rnd) for s in order]
+                dist = any(disturbed(r) for r in rows)
+                for r in rows:
+                    r["round_disturbed"] = dist
+                run["results"] += rows
+                clean += not dist
+                rnd += 1
                 if time.monotonic() - t_start > MAX_S:
-                    log(f"time budget ({MAX_S:.0f} s) spent: stopping after round {rnd + 1} of {cell}")
+                    log(f"time budget ({MAX_S:.0f} s) spent: stopping after round {rnd} of {cell}")
                     stop = True
                     break
-            log(f"{cell}: done ({time.monotonic() - t_start:.0f} s)")
+            log(f"{cell}: done, {clean} undisturbed rounds of {rnd} "
+                f"({time.monotonic() - t_start:.0f} s)")
             if stop:
                 break
         if SYSCALLS and not stop:
@@ -1008,7 +1057,7 @@ def main():
             log(f"{c}: weft / best peer: requests/s {r['rps']:.3f} ({r['rps_peer']}), CPU/request "
                 f"{r['cpu']:.3f} ({r['cpu_peer']})")
         if "nginx" in summ[c] and "nginx_b" in summ[c]:
-            q, u = paired(run["results"], c, "nginx_b", "nginx")
+            q, u = paired(counted(run["results"])[0], c, "nginx_b", "nginx")
             log(f"{c}: stand-in nginx_b / nginx: requests/s {q:.3f}, CPU/request {u:.3f}")
     log(f"wrote docs/perf/http.md and docs/perf/http.png ({run['elapsed']:.0f} s); raw figures in "
         f"{os.path.join(RAW, 'run.json')}")
