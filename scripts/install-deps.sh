@@ -12,10 +12,13 @@ build_pkgs=(g++ cmake ninja-build make pkg-config libcli11-dev nlohmann-json3-de
 # DNS peers: dig and kdig judge `weft dns serve`; dnsmasq and unbound answer `weft dns query`
 # and unbound resolves through weft's servers. Their daemons never run as system services
 # (see policy-rc.d below): the tests start them with their own configs and ports.
+# HTTP peers: curl judges `weft http serve` byte for byte, and headless chromium (a real browser,
+# run with a private profile) loads a page with its subresources and watches /status update.
 test_pkgs=(python3 socat netcat-openbsd iproute2 procps python3-scapy tshark
-           dnsutils knot-dnsutils dnsmasq-base unbound)
-# HTTP peers: nginx-light, h2o and lighttpd serve the same files as `weft http serve`, driven
-# by wrk (scripts/bench-http.sh starts each with its own config and port, never as a service).
+           dnsutils knot-dnsutils dnsmasq-base unbound curl chromium)
+# HTTP bench peers: nginx-light, h2o and lighttpd serve the same files as `weft http serve`, driven
+# by wrk (curl, from the test set, checks their bodies when present); scripts/bench-http.sh
+# starts each with its own config and port, never as a service.
 bench_pkgs=(libbenchmark-dev libasio-dev libevent-dev libuv1-dev libtins-dev gnuplot-nox
             liburing-dev util-linux nsd knot dnsperf dnsutils wrk nginx-light h2o lighttpd)
 fuzz_pkgs=(clang libclang-rt-14-dev)

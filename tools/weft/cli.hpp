@@ -35,6 +35,7 @@ void add_decode(CLI::App& app);
 void add_explain(CLI::App& app);
 void add_dns_serve(CLI::App& dns);
 void add_http_serve(CLI::App& http);
+void add_http_get(CLI::App& http);
 
 /// "invalid port '99999': must be 0-65535" as a UsageError.
 std::uint16_t port_arg(const std::string& text);

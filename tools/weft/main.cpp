@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
     CLI::App* http = app.add_subcommand("http", "HTTP static-file server and client");
     http->require_subcommand(1);
     weft::cli::add_http_serve(*http);
+    weft::cli::add_http_get(*http);
 
     weft::cli::add_ipcalc(app);
     weft::cli::add_tour(app);

@@ -157,6 +157,10 @@ std::size_t HttpSession::feed(std::string_view bytes, ResponseBatch& out) {
         const std::string_view rest = bytes.substr(used);
         const wire::HttpParseResult r = parser_.parse(rest);
         if (r.status == wire::HttpParseStatus::complete) {
+            if (r.consumed > kMaxHeaderBlock) {  // whole, but larger than a head may be
+                refuse(431, "the request head is larger than " + std::to_string(kMaxHeaderBlock) + " bytes", out);
+                return bytes.size();
+            }
             answer(parser_.request(), out);
             used += r.consumed;
             parser_.reset();
@@ -175,7 +179,9 @@ std::size_t HttpSession::feed(std::string_view bytes, ResponseBatch& out) {
             }
             return bytes.size();
         }
-        if (wire_limit_error(r.error.reason)) {
+        if (r.error.reason.starts_with("unsupported HTTP version")) {
+            refuse(505, r.error.reason, out);  // HTTP/2.0 in a text request line, HTTP/3.1...
+        } else if (wire_limit_error(r.error.reason)) {
             const bool in_request_line = first_lf == std::string_view::npos || r.error.offset <= first_lf;
             refuse(in_request_line ? 414 : 431, r.error.reason, out);
         } else {
@@ -191,7 +197,8 @@ void HttpSession::header_timeout(ResponseBatch& out) {
 }
 
 // A response that ends the connection, to a request that may not even have parsed.
-void HttpSession::refuse(int status, std::string_view why, ResponseBatch& out) {
+// Logged with the request line when the head parsed (413, a missing Host), "-" otherwise.
+void HttpSession::refuse(int status, std::string_view why, ResponseBatch& out, const Request* request) {
     std::time_t now = 0;
     const std::string body = error_page(status, why);
     start_head(out.bytes, status, date_now(now));
@@ -200,34 +207,34 @@ void HttpSession::refuse(int status, std::string_view why, ResponseBatch& out) {
     out.bytes += "\r\nConnection: close\r\n\r\n";
     out.bytes += body;
     closing_ = true;
-    finish(nullptr, status, body.size());
-    if (site_.log) {
-        std::string line = peer_;
-        line += " \"-\" ";
-        line += std::to_string(status);
-        line += ' ';
-        line += std::to_string(body.size());
-        line += " (";
-        line += why;
-        line += ')';
-        site_.log(line);
-    }
+    finish(request, status, body.size(), why);
 }
 
-void HttpSession::finish(const Request* request, int status, std::uint64_t body_bytes) {
+// Counts the response and logs it: `peer "GET /a HTTP/1.1" 200 1234`, with the reason of a
+// refusal after it in parentheses.
+void HttpSession::finish(const Request* request, int status, std::uint64_t body_bytes, std::string_view why) {
     auto& counters = site_.counters();
     counters.requests.fetch_add(1, std::memory_order_relaxed);
     counters.responses[static_cast<std::size_t>(status / 100 - 1)].fetch_add(1, std::memory_order_relaxed);
-    if (!site_.log || request == nullptr) return;
+    if (!site_.log) return;
     std::string line = peer_;
-    line += " \"";
-    line += request->method;
-    line += ' ';
-    line += request->target;
-    line += request->version_minor == 0 ? " HTTP/1.0\" " : " HTTP/1.1\" ";
+    if (request != nullptr) {
+        line += " \"";
+        line += request->method;
+        line += ' ';
+        line += request->target;
+        line += request->version_minor == 0 ? " HTTP/1.0\" " : " HTTP/1.1\" ";
+    } else {
+        line += " \"-\" ";
+    }
     line += std::to_string(status);
     line += ' ';
     line += std::to_string(body_bytes);
+    if (!why.empty()) {
+        line += " (";
+        line += why;
+        line += ')';
+    }
     site_.log(line);
 }
 
@@ -257,11 +264,11 @@ void HttpSession::answer(const wire::HttpRequestHead& head, ResponseBatch& out) 
                                                  : has_token(head, "connection", "keep-alive");
 
     if (head.version_minor >= 1 && head.find("host") == nullptr) {  // RFC 9112 section 3.2
-        refuse(400, "an HTTP/1.1 request without Host", out);
+        refuse(400, "an HTTP/1.1 request without Host", out, &request);
         return;
     }
     if (head.body.kind == wire::HttpBodyKind::content_length && head.body.length > kMaxRequestBody) {
-        refuse(413, "the request body is larger than " + std::to_string(kMaxRequestBody) + " bytes", out);
+        refuse(413, "the request body is larger than " + std::to_string(kMaxRequestBody) + " bytes", out, &request);
         return;
     }
     // No method served here takes a body: answer, then close instead of reading it.

@@ -377,6 +377,9 @@ TEST(HttpWrite, ChunksDecodeBack) {
     EXPECT_EQ(o.status, HttpChunkedStatus::done);
     EXPECT_EQ(o.body, "hello " + std::string(300, 'z'));
     EXPECT_EQ(http_reason_phrase(200), "OK");
+    EXPECT_EQ(http_reason_phrase(416), "Range Not Satisfiable");  // what a static server sends
+    for (const int status : {206, 301, 304, 400, 403, 404, 405, 408, 413, 414, 431, 500, 505})
+        EXPECT_FALSE(http_reason_phrase(status).empty()) << status;
     EXPECT_EQ(http_reason_phrase(299), "");
 }
 

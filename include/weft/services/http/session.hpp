@@ -13,7 +13,8 @@
 // is an incomplete head; the caller keeps the unused bytes and gives them back, with what
 // arrives next, at the following call. Limits (site.hpp) are enforced on the bytes given:
 // 414 for a long request line, 431 for a large head, 400 for malformed heads and every
-// smuggling shape the wire parser refuses, 413 for a large declared body.
+// smuggling shape the wire parser refuses, 413 for a large declared body, 505 for an HTTP
+// major version other than 1.
 
 #include <cstddef>
 #include <cstdint>
@@ -80,13 +81,13 @@ public:
 private:
     struct Request;
     void answer(const wire::HttpRequestHead& head, ResponseBatch& out);
-    void refuse(int status, std::string_view why, ResponseBatch& out);
+    void refuse(int status, std::string_view why, ResponseBatch& out, const Request* request = nullptr);
     void page(const Request& request, int status, std::string_view why, std::string_view extra_fields,
               ResponseBatch& out);
     void serve_path(Request& request, const RequestPath& path, ResponseBatch& out);
     void serve_file(Request& request, const std::shared_ptr<const OpenFile>& file, ResponseBatch& out);
     void serve_status_page(Request& request, bool json, ResponseBatch& out);
-    void finish(const Request* request, int status, std::uint64_t body_bytes);
+    void finish(const Request* request, int status, std::uint64_t body_bytes, std::string_view why = {});
 
     Site& site_;
     std::string peer_;

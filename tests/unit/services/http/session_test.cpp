@@ -298,6 +298,15 @@ TEST_F(SessionTest, LimitsGive405_413_414_431) {
     while (many.size() <= kMaxHeaderBlock) many += "X-Filler: " + std::string(1000, 'f') + "\r\n";
     EXPECT_EQ(refused(many), 431);
     EXPECT_EQ(refused("GET / HTTP/1.1\r\nHost: t\r\nX: " + std::string(9000, 'x') + "\r\n\r\n"), 431);
+    std::string whole = "GET / HTTP/1.1\r\nHost: t\r\n";  // complete, 40 KB: over the limit all the same
+    for (int i = 0; i < 10; ++i) whole += "X-Many-" + std::to_string(i) + ": " + std::string(4000, 'm') + "\r\n";
+    EXPECT_EQ(refused(whole + "\r\n"), 431);
+    EXPECT_EQ(refused("GET / HTTP/2.0\r\nHost: t\r\n\r\n"), 505);
+    log_.clear();
+    EXPECT_EQ(refused("POST /up HTTP/1.1\r\nHost: t\r\nContent-Length: 2000000\r\n\r\n"), 413);
+    ASSERT_FALSE(log_.empty());
+    EXPECT_TRUE(log_.back().starts_with("t \"POST /up HTTP/1.1\" 413 ")) << log_.back();  // the request it refused
+    EXPECT_TRUE(log_.back().ends_with("(the request body is larger than 1048576 bytes)")) << log_.back();
 }
 
 TEST_F(SessionTest, ConnectionLifetime) {
