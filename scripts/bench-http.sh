@@ -3,9 +3,9 @@
 # serving the same files (bench/http/docroot.py), driven by wrk, measured as shared/DESIGN.md's
 # "Performance method" says; the work is done by bench/http/bench_http.py (its header tells
 # the method). Writes docs/perf/http.md and docs/perf/http.png and keeps every slice's figures
-# in BUILD_DIR/bench/http/run.json; takes ~2.5 minutes with the defaults on a quiet machine, and stops measuring
-# after HTTP_BENCH_MAX_S seconds whatever the settings. `make bench` runs it through
-# scripts/bench.sh, which runs every scripts/bench-*.sh with build/bench. Exits 1 when a
+# in BUILD_DIR/bench/http/run.json; takes ~2.5 minutes with the defaults on a quiet machine,
+# ~4 at most whatever the load (HTTP_BENCH_MAX_S bounds the measuring). `make bench` runs it
+# through scripts/bench.sh, which runs every scripts/bench-*.sh with build/bench. Exits 1 when a
 # server answers wrong or wrk counts an error (after writing the report, which says so).
 #
 # weft is measured when BUILD_DIR/bin/weft (default build/bench, as `make bench` builds it,
@@ -17,16 +17,17 @@
 #
 # Environment: SLICE_S (seconds per slice, default 0.5), ROUNDS (undisturbed slices per server
 # per cell, default 12; a round in which other work took the servers' core is run again, up to
-# HTTP_BENCH_MAX_ROUNDS rounds in all, default 2 x ROUNDS), HTTP_BENCH_CELLS (default "1k 64k conn"), HTTP_BENCH_CONNS (wrk -c, default
-# 50), HTTP_BENCH_PORT (first port, default 29400: below the ephemeral range),
-# HTTP_BENCH_STANDIN (1, the default: a second nginx, `nginx_b`, runs as a stand-in to show
-# the harness has no bias; 0: not), HTTP_BENCH_SYSCALLS (1, the default: count every server's
-# system calls per request over one more slice per cell, with perf or strace when present;
-# 0: not), HTTP_BENCH_WEFT (another weft binary), HTTP_BENCH_RAW (where run.json goes, default
-# BUILD_DIR/bench/http), HTTP_BENCH_REPORT_ONLY=1 (measure nothing: rewrite the report from
-# run.json), HTTP_BENCH_NOTE (a sentence added to the report), HTTP_BENCH_MAX_S (default 240),
-# HTTP_BENCH_QUIET_WAIT_S (wait up to this long for compilers and build tools to finish
-# before measuring, default 0).
+# HTTP_BENCH_MAX_ROUNDS rounds in all, default 1.5 x ROUNDS), HTTP_BENCH_CELLS (default
+# "1k 64k conn"), HTTP_BENCH_CONNS (wrk -c, default 50), HTTP_BENCH_PORT (first port, default
+# 29400: below the ephemeral range), HTTP_BENCH_STANDIN (1, the default: a second nginx,
+# `nginx_b`, runs as a stand-in to show the harness has no bias; 0: not), HTTP_BENCH_SYSCALLS
+# (1, the default: count every server's system calls per request over one more run per cell,
+# with perf or strace when present; 0: not), HTTP_BENCH_WEFT (another weft binary),
+# HTTP_BENCH_RAW (where run.json goes, default BUILD_DIR/bench/http), HTTP_BENCH_REPORT_ONLY=1
+# (measure nothing: rewrite the report from run.json), HTTP_BENCH_NOTE (a sentence added to the
+# report), HTTP_BENCH_MAX_S (default 180: each cell starts no round after its share of it),
+# HTTP_BENCH_QUIET_WAIT_S (wait up to this long for compilers and build tools to finish before
+# measuring, default 0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build/bench}

@@ -59,8 +59,8 @@ CELLS = os.environ.get("HTTP_BENCH_CELLS", "1k 64k conn").split()
 CONNS = int(os.environ.get("HTTP_BENCH_CONNS", "50"))
 STANDIN = os.environ.get("HTTP_BENCH_STANDIN", "1") != "0"
 SYSCALLS = os.environ.get("HTTP_BENCH_SYSCALLS", "1") != "0"
-MAX_ROUNDS = int(os.environ.get("HTTP_BENCH_MAX_ROUNDS", str(2 * ROUNDS)))
-MAX_S = float(os.environ.get("HTTP_BENCH_MAX_S", "240"))  # measuring stops after this
+MAX_ROUNDS = int(os.environ.get("HTTP_BENCH_MAX_ROUNDS", str(ROUNDS + ROUNDS // 2)))
+MAX_S = float(os.environ.get("HTTP_BENCH_MAX_S", "180"))  # each cell gets its share of this
 QUIET_WAIT_S = float(os.environ.get("HTTP_BENCH_QUIET_WAIT_S", "0"))
 RAW = os.environ.get("HTTP_BENCH_RAW") or os.path.join(BUILD_ARG, "bench", "http")
 NOTE = os.environ.get("HTTP_BENCH_NOTE", "")
@@ -999,8 +999,8 @@ def measure():
         sizes = run["sizes"]
         log(f"measuring: cells {' '.join(CELLS)}, {ROUNDS} rounds x {SLICE_S:g} s slices, "
             f"servers on core {SERVER_CPU}, wrk -t1 -c{CONNS} on core {CLIENT_CPU}")
-        stop = False
         for cell in CELLS:
+            t_cell = time.monotonic()
             for s in servers:
                 run_slice(s, cell, sizes)  # warm-up, not counted
             clean = rnd = 0
@@ -1013,15 +1013,13 @@ def measure():
                 run["results"] += rows
                 clean += not dist
                 rnd += 1
-                if time.monotonic() - t_start > MAX_S:
-                    log(f"time budget ({MAX_S:.0f} s) spent: stopping after round {rnd} of {cell}")
-                    stop = True
+                if time.monotonic() - t_cell > MAX_S / len(CELLS):
+                    log(f"{cell}: its share of the time budget ({MAX_S / len(CELLS):.0f} s) spent: "
+                        f"stopping after round {rnd}")
                     break
             log(f"{cell}: done, {clean} undisturbed rounds of {rnd} "
                 f"({time.monotonic() - t_start:.0f} s)")
-            if stop:
-                break
-        if SYSCALLS and not stop:
+        if SYSCALLS:
             for cell in CELLS:
                 for s in servers:
                     if s.name == "nginx_b":
