@@ -78,7 +78,7 @@ CELL_DEFS = {
              f"1 KiB file, one request per connection ({CONNS} at a time)"),
 }
 TARGET_CELLS = ("1k", "64k")
-HEAVY = ("cc1plus", "cc1", "ninja", "ld", "ld.gold", "lto1", "clang", "clang++", "rustc")
+HEAVY = ("cc1plus", "cc1", "ninja", "ld", "ld.gold", "lto1", "clang", "clang++", "rustc", "ctest")
 
 
 def log(msg):
@@ -150,7 +150,7 @@ def on_signal(signum, frame):
 
 
 def heavy_builds():
-    """How many compiler or build-tool processes run on the machine now."""
+    """How many compiler, build-tool or test-suite (ctest) processes run on the machine now."""
     n = 0
     for p in os.listdir("/proc"):
         if p.isdigit():
@@ -544,8 +544,8 @@ def count_syscalls(d, server, cell):
 
 def disturbed(r):
     """Another task took the servers' core during this slice: the server waited for its core a
-    tenth of the slice or more, other work used a quarter of core 0 or more, or a compiler or
-    build tool ran."""
+    tenth of the slice or more, other work used a quarter of core 0 or more, or a compiler, a
+    build tool or a test suite ran."""
     return (r["wait_ns"] / 1e9 / r["run_s"] >= 0.10 if r["run_s"] else True) or \
         r["core_server"] - r["cpu_ns"] / 1e9 / r["wall_s"] >= 0.25 or r["builds"] > 0
 
@@ -681,7 +681,7 @@ def write_report(run):
     n_dist = sum(n - k for k, n in round_note.values())
     n_rounds = sum(n for _, n in round_note.values())
     rounds_txt = (f" {n_dist} of {n_rounds} rounds were disturbed (a slice in which the server "
-                  "waited ≥ 10 % for its core, other work took ≥ 25 % of it, or a compiler ran) and "
+                  "waited ≥ 10 % for its core, other work took ≥ 25 % of it, or a compiler or test suite ran) and "
                   "were measured again; they are left out of every figure below" +
                   "".join(f" (except in {c}, which had only {k} undisturbed rounds: all its rounds "
                           "count)" for c, (k, n) in round_note.items() if k < 3) + "."
@@ -689,13 +689,13 @@ def write_report(run):
     if other0 >= 0.05 or waited >= 0.05 or with_builds:
         shared = (f"**The machine was shared**: other work took ~{max(other0, 0):.0%} of core "
                   f"{SERVER_CPU} beside the servers, which waited ~{waited:.0%} of the time for it "
-                  f"(medians over the slices counted); a compiler or build tool ran during "
+                  f"(medians over the slices counted); a compiler, build tool or test suite ran during "
                   f"{with_builds} of {len(all_results)} slices. Absolute figures drift under such "
                   "load; the ratios of servers measured in the same interleaved slices are what "
                   "compare." + rounds_txt)
     else:
         shared = (f"Other work took ~{max(other0, 0):.0%} of core {SERVER_CPU} (median over the "
-                  "slices counted) and no compiler or build tool ran during any slice: a quiet "
+                  "slices counted) and no compiler, build tool or test suite ran during any slice: a quiet "
                   "machine." + rounds_txt)
     L.append(f"- Machine: {machine}, {NCPU} cores (nproc); kernel {os.uname().release}. {shared} "
              "Columns `core 0` / `core 1` give how busy each core was in total, `waited` how long "
