@@ -445,7 +445,7 @@ def run_slice(server, cell, sizes):
         if not lo <= r["bytes"] <= hi:
             r["wrong"] = 1
             log(f"!! {server.name} {cell}: {r['bytes']} bytes for {r['requests']} responses of {size}")
-    if any(r["errors"].values()) or not r["requests"]:
+    if any(r["errors"].values()):
         log(f"!! {server.name} {cell}: {r['requests']} requests, errors {r['errors']}")
     return r
 
@@ -543,11 +543,15 @@ def count_syscalls(d, server, cell):
 # ---- report ---------------------------------------------------------------------------------
 
 def disturbed(r):
-    """Another task took the servers' core during this slice: the server waited for its core a
-    tenth of the slice or more, other work used a quarter of core 0 or more, or a compiler, a
-    build tool or a test suite ran."""
-    return (r["wait_ns"] / 1e9 / r["run_s"] >= 0.10 if r["run_s"] else True) or \
-        r["core_server"] - r["cpu_ns"] / 1e9 / r["wall_s"] >= 0.25 or r["builds"] > 0
+    """Other work took a core during this slice: the server waited for its core a tenth of the
+    slice or more, other work used a quarter of core 0 or of core 1 (beside wrk) or more, a
+    compiler, build tool or test suite ran, or wrk completed no request at all (seen when the
+    whole machine stalled)."""
+    if not r["run_s"] or not r["requests"]:
+        return True
+    return (r["wait_ns"] / 1e9 / r["run_s"] >= 0.10 or
+            r["core_server"] - r["cpu_ns"] / 1e9 / r["wall_s"] >= 0.25 or
+            r["core_client"] - r["gen_cpu_ns"] / 1e9 / r["wall_s"] >= 0.25 or r["builds"] > 0)
 
 
 def counted(results):
@@ -556,9 +560,9 @@ def counted(results):
     out, note = [], {}
     for c in CELLS:
         rows = [r for r in results if r["cell"] == c]
-        clean = [r for r in rows if not r.get("round_disturbed")]
         rounds = {r["round"] for r in rows}
-        clean_rounds = {r["round"] for r in clean}
+        clean_rounds = rounds - {r["round"] for r in rows if disturbed(r)}
+        clean = [r for r in rows if r["round"] in clean_rounds]
         if len(clean_rounds) >= 3:
             out += clean
         else:
@@ -666,7 +670,9 @@ def write_report(run):
     machine = subprocess.run(["sh", "-c", "lscpu | sed -n 's/^Model name: *//p' | head -1"],
                              capture_output=True, text=True).stdout.strip()
     L = ["# HTTP: `weft http serve` vs nginx, h2o and lighttpd, driven by wrk\n"]
-    cmd = f"SLICE_S={SLICE_S:g} ROUNDS={ROUNDS} scripts/bench-http.sh {BUILD_ARG}"
+    # run without an argument, the script measured build/release's weft (no build/bench one)
+    cmd = f"SLICE_S={SLICE_S:g} ROUNDS={ROUNDS} scripts/bench-http.sh" + (
+        f" {BUILD_ARG}" if BUILD == BUILD_ARG else "")
     raw_shown = os.path.join(RAW, "run.json")
     if not os.path.isabs(raw_shown) or raw_shown.startswith(ROOT + os.sep):
         raw_shown = os.path.relpath(os.path.abspath(raw_shown), ROOT)
@@ -681,7 +687,8 @@ def write_report(run):
     n_dist = sum(n - k for k, n in round_note.values())
     n_rounds = sum(n for _, n in round_note.values())
     rounds_txt = (f" {n_dist} of {n_rounds} rounds were disturbed (a slice in which the server "
-                  "waited ≥ 10 % for its core, other work took ≥ 25 % of it, or a compiler or test suite ran) and "
+                  "waited ≥ 10 % for its core, other work took ≥ 25 % of core 0 or of core 1 beside "
+                  "wrk, a compiler or test suite ran, or wrk completed no request) and "
                   "were measured again; they are left out of every figure below" +
                   "".join(f" (except in {c}, which had only {k} undisturbed rounds: all its rounds "
                           "count)" for c, (k, n) in round_note.items() if k < 3) + "."
@@ -774,27 +781,30 @@ def write_report(run):
             bq = max(present, key=lambda p: s[p]["rps"])
             bc = min(present, key=lambda p: s[p]["cpu_us"])
             ratios[c] = {"rps": paired(results, c, "weft", bq)[0], "rps_peer": bq,
-                         "cpu": paired(results, c, "weft", bc)[1], "cpu_peer": bc}
+                         "cpu": paired(results, c, "weft", bc)[1], "cpu_peer": bc,
+                         "gen": summ[c]["weft"]["gen_us"] / summ[c][bq]["gen_us"]}
             for p in present:
                 ratios[c][f"rps_{p}"], ratios[c][f"cpu_{p}"] = paired(results, c, "weft", p)
     L.append("## Summary\n")
     if ratios:
         L.append("| cell | weft requests/s ÷ best peer | weft CPU/request ÷ best peer | " +
                  " | ".join(f"÷ {p} (req/s, CPU)" for p in peers) +
-                 " | limited by (weft; best peer) | weft errors |")
-        L.append("|---|---|---|" + "---|" * len(peers) + "---|---|")
+                 " | limited by (weft; best peer) | wrk CPU/request, weft ÷ best peer | weft errors |")
+        L.append("|---|---|---|" + "---|" * len(peers) + "---|---|---|")
         for c, r in ratios.items():
             L.append(f"| {c} | **{r['rps']:.3f}** ({r['rps_peer']}; {r['rps'].spread()}) | "
                      f"**{r['cpu']:.3f}** ({r['cpu_peer']}; {r['cpu'].spread()}) | " + " | ".join(
                          f"{r.get('rps_' + p, float('nan')):.3f}, {r.get('cpu_' + p, float('nan')):.3f}"
                          for p in peers) +
                      f" | {limiter(summ[c]['weft'])}; {limiter(summ[c][r['rps_peer']])} | "
-                     f"{summ[c]['weft']['errors'] + summ[c]['weft']['wrong']} |")
+                     f"{r['gen']:.3f} | {summ[c]['weft']['errors'] + summ[c]['weft']['wrong']} |")
         L.append("\nRatios are weft ÷ peer in the same run, each the **median over the rounds of the "
                  "ratio within a round** (after the best peer's name, the quartiles of those per-round "
                  "ratios): above 1 is better for requests/s, below 1 is better for CPU per request. "
                  "\"Best peer\" is the peer with the highest median requests/s, and the one with the "
-                 "lowest median CPU per request, per cell.\n")
+                 "lowest median CPU per request, per cell. Where wrk limits, the client's CPU per "
+                 "response (its medians' ratio, against the best peer for requests/s) tells how much "
+                 "of the requests/s ratio the way a server sends costs the client.\n")
         verdict = []
         for c in TARGET_CELLS:
             if c in ratios:
