@@ -32,8 +32,11 @@ test_pkgs=(python3 socat netcat-openbsd iproute2 procps python3-scapy tshark
            dnsutils knot-dnsutils dnsmasq-base unbound curl chromium iputils-ping tcpdump
            busybox kea-dhcp4-server
            "${deb_pkgs[@]}" bash-completion man-db "${docs_pkgs[@]}")
+# HTTP bench peers: nginx-light, h2o and lighttpd serve the same files as `weft http serve`, driven
+# by wrk (curl, from the test set, checks their bodies when present); scripts/bench-http.sh
+# starts each with its own config and port, never as a service.
 bench_pkgs=(libbenchmark-dev libasio-dev libevent-dev libuv1-dev libtins-dev gnuplot-nox
-            liburing-dev util-linux nsd knot dnsperf dnsutils)
+            liburing-dev util-linux nsd knot dnsperf dnsutils wrk nginx-light h2o lighttpd)
 fuzz_pkgs=(clang libclang-rt-14-dev)
 
 want=()
