@@ -19,8 +19,11 @@ build_pkgs=(g++ cmake ninja-build make pkg-config libcli11-dev nlohmann-json3-de
 # `weft capture` (frame for frame the same) and sees `weft arp`'s request on the wire.
 test_pkgs=(python3 socat netcat-openbsd iproute2 procps python3-scapy tshark
            dnsutils knot-dnsutils dnsmasq-base unbound curl chromium iputils-ping tcpdump)
+# Capture bench (scripts/bench-capture.sh): tcpdump and tshark are the peers, python3-scapy
+# writes the decode benchmark's pcap, iproute2 makes the namespace lab, time (GNU time) gives
+# each decoder's peak RSS.
 bench_pkgs=(libbenchmark-dev libasio-dev libevent-dev libuv1-dev libtins-dev gnuplot-nox
-            liburing-dev util-linux nsd knot dnsperf dnsutils)
+            liburing-dev util-linux nsd knot dnsperf dnsutils tcpdump tshark python3-scapy iproute2 time)
 fuzz_pkgs=(clang libclang-rt-14-dev)
 
 want=()
