@@ -185,9 +185,41 @@ def busy_between(t0, t1, cpu):
     return b / t if t else float("nan")
 
 
+def proc_cpu():
+    """{pid: (comm, CPU ticks, last core)} of every process now (utime + stime, /proc/PID/stat)."""
+    out = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                text = f.read()
+        except OSError:
+            continue
+        head, rest = text.rsplit(")", 1)
+        v = rest.split()
+        out[int(pid)] = (head.split("(", 1)[1], int(v[11]) + int(v[12]), int(v[36]))
+    return out
+
+
+def others_busy(before, after, mine):
+    """The processes not started here that took the most CPU between two proc_cpu() snapshots:
+    [(comm, seconds, last core)], the largest first (those that came and went in between are
+    not seen)."""
+    hz = os.sysconf("SC_CLK_TCK")
+    rows = []
+    for pid, (comm, t1, core) in after.items():
+        if pid in mine:
+            continue
+        dt = t1 - before[pid][1] if pid in before else t1  # a process started meanwhile: all of it
+        if dt > 0:
+            rows.append((comm, dt / hz, core))
+    return sorted(rows, key=lambda r: -r[1])[:3]
+
+
 def heavy_processes():
     """Compilers and load generators running now (other people's work on this machine)."""
-    r = run(["pgrep", "-a", "cc1plus|ninja|wrk|dnsperf|perfdhcp|lintian"])
+    r = run(["pgrep", "-af", r"(^|/)(cc1plus|ninja|wrk|dnsperf|perfdhcp|lintian)( |$)"])
     mine = {str(p.pid) for p in STARTED}
     return [l for l in r.stdout.splitlines() if l.split()[0] not in mine]
 
@@ -278,6 +310,23 @@ def count_marked(path, run_id):
 
 
 TRIAL_NO = [0]
+RINGS = {}  # tool -> its receive ring as the kernel reports it (ss -0 -e: packet_diag)
+
+
+def ring_geometry(pid_to_tool):
+    """{tool: "8 blocks of 256 KiB, timeout 1000 ms"} from `ss -0 -e -p` in namespace B."""
+    r = run(["ip", "netns", "exec", NS_B, "ss", "-0", "-e", "-p"])
+    out, tool = {}, None
+    for line in r.stdout.splitlines():
+        m = re.search(r"pid=(\d+)", line)
+        if m:
+            tool = pid_to_tool.get(int(m.group(1)))
+        m = re.search(r"ring_rx\(blk_size:(\d+),blk_nr:(\d+),.*?tmo:(\d+)", line)
+        if m and tool:
+            size, nr, tmo = (int(x) for x in m.groups())
+            out[tool] = {"block_size": size, "blocks": nr, "timeout_ms": tmo}
+            tool = None
+    return out
 
 
 def trial(d, tools, rate, ifindex, mac_a, mode, rnd):
@@ -301,8 +350,11 @@ def trial(d, tools, rate, ifindex, mac_a, mode, rnd):
                 raise RuntimeError(f"{tool} did not start capturing on {IF_B}: {errf.read().strip()[-300:]}")
             time.sleep(0.02)
     time.sleep(0.3)  # ring and filter in place after bind (libpcap maps its ring after binding)
+    for tool, geometry in ring_geometry({p.pid: t for t, (p, _, _) in procs.items()}).items():
+        RINGS.setdefault(tool, geometry)
     rx0 = rx_packets_b()
     cpu0 = {t: schedstat_ns(p.pid) for t, (p, _, _) in procs.items()}
+    procs0 = proc_cpu()
     ticks0 = core_ticks()
     gen = subprocess.Popen(["ip", "netns", "exec", NS_A, "taskset", "-c", GEN_CPU, FLOOD, IF_A, mac_a,
                             NOBODY_MAC, IP_A, IP_B, str(rate), str(count), str(run_id)],
@@ -316,6 +368,8 @@ def trial(d, tools, rate, ifindex, mac_a, mode, rnd):
     rx1 = rx_packets_b()
     cpu1 = {t: schedstat_ns(p.pid) for t, (p, _, _) in procs.items()}
     ticks1 = core_ticks()
+    mine = {os.getpid(), gen.pid} | {p.pid for p, _, _ in procs.values()}
+    others = others_busy(procs0, proc_cpu(), mine)
     for tool, (p, _, _) in procs.items():
         p.send_signal(signal.SIGINT)
     for tool, (p, _, _) in procs.items():
@@ -330,7 +384,7 @@ def trial(d, tools, rate, ifindex, mac_a, mode, rnd):
            "core_tools": busy_between(ticks0, ticks_flood, TOOL_CPU),
            "core_gen": busy_between(ticks0, ticks_flood, GEN_CPU),
            "core_tools_all": busy_between(ticks0, ticks1, TOOL_CPU),
-           "window_s": FLOOD_S + DRAIN_S, "tools": {}}
+           "window_s": FLOOD_S + DRAIN_S, "others": others, "tools": {}}
     tools_cpu_s = 0.0
     for tool, (p, path, errf) in procs.items():
         errf.seek(0)
@@ -354,7 +408,7 @@ def trial(d, tools, rate, ifindex, mac_a, mode, rnd):
     return row
 
 
-def capture_part(results, t_start):
+def capture_part(results, results_rings, t_start):
     d = tempfile.mkdtemp(prefix="bench-capture.")
     try:
         mac_a, ifindex = lab_up()
@@ -376,6 +430,7 @@ def capture_part(results, t_start):
         stop_all()
         lab_down()
         shutil.rmtree(d, ignore_errors=True)
+        results_rings.update(RINGS)
 
 
 def show_trial(r):
@@ -402,12 +457,14 @@ def timed(cmd, errpath, limit_s=900):
     whatever it ran; GNU time forks the command from its own small address space."""
     rss_path = errpath + ".rss"
     with open(os.devnull, "w") as null, open(errpath, "w") as err:
+        procs0 = proc_cpu()
         ticks0 = core_ticks()
         p = subprocess.Popen(["taskset", "-c", TOOL_CPU, TIME, "-f", "%M", "-o", rss_path] + cmd,
                              stdin=subprocess.DEVNULL, stdout=null, stderr=err)
         STARTED.append(p)
         code, wall, ru = wait_child(p, limit_s)
         ticks1 = core_ticks()
+        others = others_busy(procs0, proc_cpu(), {os.getpid(), p.pid})
     if code != 0:
         raise RuntimeError(f"`{' '.join(cmd)}` exited {code}: {open(errpath).read().strip()[-300:]}")
     with open(rss_path) as f:
@@ -415,7 +472,7 @@ def timed(cmd, errpath, limit_s=900):
     cpu = ru.ru_utime + ru.ru_stime
     core = busy_between(ticks0, ticks1, TOOL_CPU)
     return {"wall_s": wall, "user_s": ru.ru_utime, "sys_s": ru.ru_stime, "maxrss_kib": maxrss,
-            "core": core, "other": max(0.0, core - cpu / wall) if wall > 0 else float("nan")}
+            "core": core, "other": max(0.0, core - cpu / wall) if wall > 0 else float("nan"), "others": others}
 
 
 def warm(path):
@@ -430,21 +487,28 @@ def verify_outputs(path, frames):
     out = {}
     p = subprocess.Popen([WEFT, "decode", "--json", "--pcap", path], stdout=subprocess.PIPE)
     STARTED.append(p)
-    lines = errors = 0
+    lines = errors = size = 0
     tail = b""
     for chunk in iter(lambda: p.stdout.read(1 << 20), b""):
         lines += chunk.count(b"\n")
+        size += len(chunk)
         errors += (tail + chunk).count(b'"layer":"error"')
         tail = chunk[-20:]
     reap(p, 30)
-    out["weft --json"] = {"frames": lines, "error_layers": errors}
+    out["weft --json"] = {"frames": lines, "error_layers": errors, "bytes": size}
+    p = subprocess.Popen([WEFT, "decode", "--pcap", path], stdout=subprocess.PIPE)
+    STARTED.append(p)
+    size = sum(len(c) for c in iter(lambda: p.stdout.read(1 << 20), b""))
+    reap(p, 30)
+    out["weft table"] = {"bytes": size}
     p = subprocess.Popen(["tcpdump", "-nn", "-v", "-r", path], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     STARTED.append(p)
-    n = 0
+    n = size = 0
     for line in p.stdout:
         n += bool(re.match(rb"\d\d:\d\d:\d\d\.\d{6} ", line))
+        size += len(line)
     reap(p, 30)
-    out["tcpdump -nn -v"] = {"frames": n}
+    out["tcpdump -nn -v"] = {"frames": n, "bytes": size}
     return out
 
 
@@ -600,13 +664,17 @@ def main():
                         "modes": MODES, "decode_frames": DECODE_FRAMES, "decode_rounds": DECODE_ROUNDS,
                         "tshark_rounds": TSHARK_ROUNDS, "big_factor": BIG_FACTOR, "tool_cpu": TOOL_CPU,
                         "gen_cpu": GEN_CPU, "nobody_mac": NOBODY_MAC, "tools": TOOLS},
+           "env": {k: v for k, v in sorted(os.environ.items())
+                   if k.split("_")[0] in ("CAPTURE", "DECODE", "TSHARK") and k != "CAPTURE_BENCH_NOTE"},
+           "build_arg": os.path.relpath(BUILD, ROOT),
            "note": NOTE, "heavy_at_start": heavy_processes(), "loadavg_at_start": open("/proc/loadavg").read().split()[:3],
-           "skipped": [], "capture": [], "decode": {}}
+           "skipped": [], "capture": [], "rings": {}, "decode": {}}
     if res["heavy_at_start"]:
         log("the machine is not quiet: " + "; ".join(x[:80] for x in res["heavy_at_start"][:5]))
     if not os.access(WEFT, os.X_OK):
         raise RuntimeError(f"{WEFT} not built (cmake --build ... --target weft_cli)")
     failed = []
+    completed = False
     try:
         if "capture" in PARTS:
             why = None
@@ -620,7 +688,7 @@ def main():
             else:
                 build_flood()
                 try:
-                    capture_part(res["capture"], t_start)
+                    capture_part(res["capture"], res["rings"], t_start)
                 except RuntimeError as e:
                     failed.append(f"capture: {e}")
                     log(f"capture failed: {e}")
@@ -630,14 +698,20 @@ def main():
             except RuntimeError as e:
                 failed.append(f"decode: {e}")
                 log(f"decode failed: {e}")
+        completed = True
     finally:
         stop_all()
         lab_down()
         res["elapsed_s"] = time.monotonic() - t_start
         res["heavy_at_end"] = heavy_processes()
         res["failed"] = failed
-        with open(RESULTS, "w") as f:
+        # An interrupted run keeps what it measured beside the last complete results.
+        path = RESULTS if completed else RESULTS.replace(".json", "-interrupted.json")
+        with open(path, "w") as f:
             json.dump(res, f, indent=1)
+        if not completed:
+            log(f"interrupted: everything started was stopped, the lab removed; partial results in "
+                f"{os.path.relpath(path, ROOT)}")
     report.write(res, OUT)
     log(f"wrote {os.path.relpath(RESULTS, ROOT)}, docs/perf/capture.md and docs/perf/capture.png "
         f"in {res['elapsed_s']:.0f} s")

@@ -11,7 +11,7 @@
  * checksum is computed once (only the payload changes); the UDP checksum is 0 (none, allowed
  * over IPv4).
  *
- * Pacing: frames leave in batches of up to 64 (fewer at low rates: a batch is at most ~1/20000
+ * Pacing: frames leave in batches of up to 64 (fewer at low rates: a batch is at most ~1/4000
  * s of frames) on a fixed schedule, frame i due at start + i / RATE; between batches the
  * program sleeps to the next batch's due time (timer slack 1 ns), and when it falls behind it
  * sends at once without sleeping, so the mean rate is RATE whenever one core can reach it.
@@ -138,7 +138,7 @@ int main(int argc, char** argv) {
         msgs[i].msg_hdr.msg_iovlen = 1;
     }
 
-    long long batch = (long long)(rate / 20000.0);
+    long long batch = (long long)(rate / 4000.0);
     if (batch < 1) batch = 1;
     if (batch > MAX_BATCH) batch = MAX_BATCH;
     const double start = now_s();
