@@ -23,8 +23,9 @@
 # DECODE_FRAMES (default 500000), DECODE_ROUNDS (default 5), TSHARK_ROUNDS (default 3),
 # DECODE_BIG_FACTOR (default 4), CAPTURE_BENCH_PARTS (default "capture decode"),
 # CAPTURE_BENCH_PROFILE (0: no perf), CAPTURE_BENCH_WEFT (another weft binary),
-# CAPTURE_BENCH_NOTE (a sentence added to the report), CAPTURE_BENCH_MAX_S (default 600),
-# CAPTURE_BENCH_REPORT_ONLY=1 (measure nothing: rewrite the report from results.json).
+# CAPTURE_BENCH_NOTE (a sentence added to the report, also with REPORT_ONLY),
+# CAPTURE_BENCH_MAX_S (default 600), CAPTURE_BENCH_REPORT_ONLY=1 (measure nothing: rewrite the
+# report from build/bench/capture/results.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build/bench}
