@@ -35,8 +35,12 @@ test_pkgs=(python3 socat netcat-openbsd iproute2 procps python3-scapy tshark
 # HTTP bench peers: nginx-light, h2o and lighttpd serve the same files as `weft http serve`, driven
 # by wrk (curl, from the test set, checks their bodies when present); scripts/bench-http.sh
 # starts each with its own config and port, never as a service.
+# Capture bench (scripts/bench-capture.sh): tcpdump and tshark are the peers, python3-scapy
+# writes the decode benchmark's pcap, iproute2 makes the namespace lab, time (GNU time) gives
+# each decoder's peak RSS.
 bench_pkgs=(libbenchmark-dev libasio-dev libevent-dev libuv1-dev libtins-dev gnuplot-nox
-            liburing-dev util-linux nsd knot dnsperf dnsutils wrk nginx-light h2o lighttpd)
+            liburing-dev util-linux nsd knot dnsperf dnsutils wrk nginx-light h2o lighttpd
+            tcpdump tshark python3-scapy iproute2 time)
 fuzz_pkgs=(clang libclang-rt-14-dev)
 
 want=()
