@@ -111,6 +111,33 @@ class Server:
                 self.proc.wait()
 
 
+class Tap:
+    """Reads a server's stderr (its access log) in a thread, so the pipe never fills; `lines`
+    holds what it has read."""
+
+    def __init__(self, srv):
+        import threading
+        self.srv, self.lines = srv, []
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        for line in self.srv.proc.stderr:
+            self.lines.append(line.rstrip("\n"))
+
+    def stop(self):
+        """SIGTERM, then the exit code; the log is complete afterwards."""
+        self.srv.signal(signal.SIGTERM)
+        try:
+            rc = self.srv.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.srv.proc.kill()
+            self.srv.proc.wait()
+            rc = "killed after 15 s"
+        self.thread.join(5)
+        return rc
+
+
 def _readline_with_deadline(proc, timeout):
     import selectors
     sel = selectors.DefaultSelector()

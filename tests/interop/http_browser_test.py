@@ -170,28 +170,6 @@ def make_site():
     return root, {name: len(c.encode() if isinstance(c, str) else c) for name, c in files.items()}
 
 
-class Tap:
-    """Reads the server's stderr (its access log) in a thread, so the pipe never fills."""
-
-    def __init__(self, srv):
-        self.srv, self.lines = srv, []
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self):
-        for line in self.srv.proc.stderr:
-            self.lines.append(line.rstrip("\n"))
-
-    def stop(self):
-        self.srv.signal(signal.SIGTERM)
-        try:
-            rc = self.srv.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.srv.proc.kill()
-            self.srv.proc.wait()
-            rc = "killed after 15 s"
-        self.thread.join(5)
-        return rc
 
 
 # ---------------------------------------------------------------- chromium
