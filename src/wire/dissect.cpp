@@ -1,6 +1,7 @@
 // The link, network and transport layers of the dissector: Ethernet (802.1Q), ARP, IPv4 with
 // fragments, ICMP, UDP, TCP; then the hand-off to DHCP, DNS and HTTP (dissect_app.cpp).
 #include <optional>
+#include <string>
 
 #include "dissect_detail.hpp"
 #include "weft/wire/arp.hpp"
@@ -17,106 +18,110 @@ namespace weft::wire {
 
 namespace detail {
 
-DissectLayer& add_layer(DissectedFrame& frame, const char* name, std::size_t offset, std::size_t size) {
-    DissectLayer& l = frame.layers.emplace_back();
-    l.name = name;
-    l.offset = offset;
-    l.size = size;
-    return l;
+void add_error(DissectSink& sink, std::string_view at, std::size_t offset, std::string_view reason) {
+    sink.begin_layer("error", offset, 0);
+    sink.plain("at", at);
+    sink.number("offset", static_cast<std::int64_t>(offset));
+    sink.string("reason", reason);
 }
 
-void add(DissectLayer& layer, const char* name, DissectValue value) {
-    layer.fields.push_back(DissectField{name, std::move(value)});
+void add_error(DissectSink& sink, const WireError& error, std::size_t base) {
+    add_error(sink, error.layer, base + error.offset, error.reason);
 }
 
-void add_error(DissectedFrame& frame, const char* at, std::size_t offset, std::string reason) {
-    DissectLayer& l = add_layer(frame, "error", offset, 0);
-    add(l, "at", at);
-    add(l, "offset", std::uint64_t{offset});
-    add(l, "reason", std::move(reason));
-}
-
-void add_error(DissectedFrame& frame, const WireError& error, std::size_t base) {
-    add_error(frame, error.layer, base + error.offset, error.reason);
-}
-
-void add_payload(DissectedFrame& frame, std::size_t offset, std::size_t length) {
+void add_payload(DissectSink& sink, std::size_t offset, std::size_t length) {
     if (length == 0) return;
-    add(add_layer(frame, "payload", offset, length), "length", std::uint64_t{length});
+    sink.begin_layer("payload", offset, length);
+    sink.number("length", static_cast<std::int64_t>(length));
 }
 
 }  // namespace detail
 
 namespace {
 
-using detail::add;
 using detail::add_error;
-using detail::add_layer;
 using detail::add_payload;
+using detail::DissectSink;
+using detail::text_of;
 
 constexpr bool is_dns_port(std::uint16_t port) noexcept { return port == 53 || port == 5353; }
 constexpr bool is_dhcp_port(std::uint16_t port) noexcept {
     return port == kDhcpServerPort || port == kDhcpClientPort;
 }
 
+// A checksum that could not be checked (a first fragment lacks bytes it covers) is null.
+void checksum_ok(DissectSink& sink, std::optional<bool> ok) {
+    if (ok) sink.boolean("checksum_ok", *ok);
+    else sink.null("checksum_ok");
+}
+
 // What follows a transport header: the application layer the ports (or for HTTP the first
 // bytes) name, else a payload layer. `partial`: the first fragment of a datagram.
-void dissect_udp_data(DissectedFrame& frame, std::uint16_t src, std::uint16_t dst,
-                      std::span<const std::byte> data, std::size_t base, bool partial) {
+void dissect_udp_data(DissectSink& sink, std::uint16_t src, std::uint16_t dst, std::span<const std::byte> data,
+                      std::size_t base, bool partial) {
     if (data.empty()) return;
-    if (is_dhcp_port(src) || is_dhcp_port(dst)) return detail::dissect_dhcp(frame, data, base, partial);
-    if (is_dns_port(src) || is_dns_port(dst)) return detail::dissect_dns(frame, data, base, false, partial);
-    add_payload(frame, base, data.size());
+    if (is_dhcp_port(src) || is_dhcp_port(dst)) return detail::dissect_dhcp(sink, data, base, partial);
+    if (is_dns_port(src) || is_dns_port(dst)) return detail::dissect_dns(sink, data, base, false, partial);
+    add_payload(sink, base, data.size());
 }
 
-void dissect_tcp_data(DissectedFrame& frame, std::uint16_t src, std::uint16_t dst,
-                      std::span<const std::byte> data, std::size_t base, bool partial) {
+void dissect_tcp_data(DissectSink& sink, std::uint16_t src, std::uint16_t dst, std::span<const std::byte> data,
+                      std::size_t base, bool partial) {
     if (data.empty()) return;
-    if (is_dns_port(src) || is_dns_port(dst)) return detail::dissect_dns(frame, data, base, true, partial);
-    if (detail::dissect_http(frame, data, base)) return;
-    add_payload(frame, base, data.size());
+    if (is_dns_port(src) || is_dns_port(dst)) return detail::dissect_dns(sink, data, base, true, partial);
+    if (detail::dissect_http(sink, data, base)) return;
+    add_payload(sink, base, data.size());
 }
 
-DissectValue::List tcp_options(const TcpSegment& tcp) {
-    DissectValue::List list;
+void tcp_options(DissectSink& sink, const TcpSegment& tcp) {
+    sink.begin_list("options");
     for (const TcpOption& o : tcp.options) {
-        DissectValue::Object obj{{"kind", unsigned{o.kind}}, {"length", unsigned{o.length}}};
+        sink.begin_object("");
+        sink.number("kind", o.kind);
+        sink.number("length", o.length);
         switch (o.kind) {
-        case kTcpOptionMss: obj.push_back({"mss", unsigned{o.mss}}); break;
-        case kTcpOptionWindowScale: obj.push_back({"wscale", unsigned{o.window_scale}}); break;
+        case kTcpOptionMss: sink.number("mss", o.mss); break;
+        case kTcpOptionWindowScale: sink.number("wscale", o.window_scale); break;
         case kTcpOptionTimestamps:
-            obj.push_back({"tsval", o.ts_value});
-            obj.push_back({"tsecr", o.ts_echo});
+            sink.number("tsval", o.ts_value);
+            sink.number("tsecr", o.ts_echo);
             break;
         default: break;
         }
-        list.emplace_back(std::move(obj));
+        sink.end_object();
     }
-    return list;
+    sink.end_list();
+}
+
+// The flag names in bit order, as tcp_flag_names() gives them, without its vector.
+void tcp_flags(DissectSink& sink, std::uint16_t flags) {
+    static constexpr std::string_view kNames[] = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "NS"};
+    sink.begin_list("flags");
+    for (std::size_t i = 0; i < std::size(kNames); ++i)
+        if (flags & (1u << i)) sink.plain("", kNames[i]);
+    sink.end_list();
 }
 
 // `checksum_ok` is null in a first fragment: the checksum covers bytes this frame lacks.
-void dissect_tcp(DissectedFrame& frame, const Ipv4Packet& ip, std::size_t base, bool fragment) {
+void dissect_tcp(DissectSink& sink, const Ipv4Packet& ip, std::size_t base, bool fragment) {
     auto parsed = TcpSegment::parse(ip.payload);
-    if (!parsed) return add_error(frame, parsed.error(), base);
+    if (!parsed) return add_error(sink, parsed.error(), base);
     const TcpSegment& tcp = *parsed;
-    DissectLayer& l = add_layer(frame, "tcp", base, tcp.header_length);
-    add(l, "src_port", unsigned{tcp.src_port});
-    add(l, "dst_port", unsigned{tcp.dst_port});
-    add(l, "seq", tcp.seq);
-    add(l, "ack", tcp.ack);
-    add(l, "header_length", std::uint64_t{tcp.header_length});
-    DissectValue::List flags;
-    for (const char* name : tcp_flag_names(tcp.flags)) flags.emplace_back(name);
-    add(l, "flags", std::move(flags));
-    add(l, "window", unsigned{tcp.window});
-    add(l, "checksum", unsigned{tcp.checksum});
-    add(l, "checksum_ok", fragment ? DissectValue() : DissectValue(tcp.checksum_ok(ip.src, ip.dst)));
-    add(l, "options", tcp_options(tcp));
-    dissect_tcp_data(frame, tcp.src_port, tcp.dst_port, tcp.payload, base + tcp.header_length, fragment);
+    sink.begin_layer("tcp", base, tcp.header_length);
+    sink.number("src_port", tcp.src_port);
+    sink.number("dst_port", tcp.dst_port);
+    sink.number("seq", tcp.seq);
+    sink.number("ack", tcp.ack);
+    sink.number("header_length", static_cast<std::int64_t>(tcp.header_length));
+    tcp_flags(sink, tcp.flags);
+    sink.number("window", tcp.window);
+    sink.number("checksum", tcp.checksum);
+    checksum_ok(sink, fragment ? std::nullopt : std::optional<bool>(tcp.checksum_ok(ip.src, ip.dst)));
+    tcp_options(sink, tcp);
+    dissect_tcp_data(sink, tcp.src_port, tcp.dst_port, tcp.payload, base + tcp.header_length, fragment);
 }
 
-void dissect_udp(DissectedFrame& frame, const Ipv4Packet& ip, std::size_t base, bool fragment) {
+void dissect_udp(DissectSink& sink, const Ipv4Packet& ip, std::size_t base, bool fragment) {
     // UdpDatagram::parse insists that the length field fits the span, which a first fragment
     // never satisfies; there the 8 header bytes are read as they are.
     std::uint16_t src = 0, dst = 0, length = 0, checksum = 0;
@@ -126,7 +131,7 @@ void dissect_udp(DissectedFrame& frame, const Ipv4Packet& ip, std::size_t base, 
         ByteReader r(ip.payload);
         auto s = r.u16(), d = r.u16(), n = r.u16(), c = r.u16();
         if (!c) {
-            return add_error(frame, "udp", base,
+            return add_error(sink, "udp", base,
                              "truncated header: need 8 bytes, have " + std::to_string(ip.payload.size()));
         }
         src = *s, dst = *d, length = *n, checksum = *c;
@@ -134,111 +139,123 @@ void dissect_udp(DissectedFrame& frame, const Ipv4Packet& ip, std::size_t base, 
         if (checksum == 0) ok = true;  // the sender computed none: nothing to verify
     } else {
         auto parsed = UdpDatagram::parse(ip.payload);
-        if (!parsed) return add_error(frame, parsed.error(), base);
+        if (!parsed) return add_error(sink, parsed.error(), base);
         src = parsed->src_port, dst = parsed->dst_port, length = parsed->length, checksum = parsed->checksum;
         data = parsed->payload;
         ok = parsed->checksum_ok(ip.src, ip.dst);
     }
-    DissectLayer& l = add_layer(frame, "udp", base, kUdpHeaderSize);
-    add(l, "src_port", unsigned{src});
-    add(l, "dst_port", unsigned{dst});
-    add(l, "length", unsigned{length});
-    add(l, "checksum", unsigned{checksum});
-    add(l, "checksum_ok", ok ? DissectValue(*ok) : DissectValue());
-    dissect_udp_data(frame, src, dst, data, base + kUdpHeaderSize, fragment);
+    sink.begin_layer("udp", base, kUdpHeaderSize);
+    sink.number("src_port", src);
+    sink.number("dst_port", dst);
+    sink.number("length", length);
+    sink.number("checksum", checksum);
+    checksum_ok(sink, ok);
+    dissect_udp_data(sink, src, dst, data, base + kUdpHeaderSize, fragment);
 }
 
-void dissect_icmp(DissectedFrame& frame, const Ipv4Packet& ip, std::size_t base, bool fragment) {
+void dissect_icmp(DissectSink& sink, const Ipv4Packet& ip, std::size_t base, bool fragment) {
     auto parsed = IcmpMessage::parse(ip.payload);
-    if (!parsed) return add_error(frame, parsed.error(), base);
+    if (!parsed) return add_error(sink, parsed.error(), base);
     const IcmpMessage& icmp = *parsed;
-    DissectLayer& l = add_layer(frame, "icmp", base, kIcmpHeaderSize);
-    add(l, "type", unsigned{icmp.type});
-    add(l, "code", unsigned{icmp.code});
-    add(l, "checksum", unsigned{icmp.checksum});
-    add(l, "checksum_ok", fragment ? DissectValue() : DissectValue(icmp.checksum_ok));
+    sink.begin_layer("icmp", base, kIcmpHeaderSize);
+    sink.number("type", icmp.type);
+    sink.number("code", icmp.code);
+    sink.number("checksum", icmp.checksum);
+    checksum_ok(sink, fragment ? std::nullopt : std::optional<bool>(icmp.checksum_ok));
     if (icmp.is_echo()) {
-        add(l, "id", unsigned{icmp.id()});
-        add(l, "seq", unsigned{icmp.seq()});
+        sink.number("id", icmp.id());
+        sink.number("seq", icmp.seq());
     }
-    add_payload(frame, base + kIcmpHeaderSize, icmp.payload.size());
+    add_payload(sink, base + kIcmpHeaderSize, icmp.payload.size());
 }
 
-void dissect_ipv4(DissectedFrame& frame, std::span<const std::byte> bytes, std::size_t base) {
+void dissect_ipv4(DissectSink& sink, std::span<const std::byte> bytes, std::size_t base) {
     auto parsed = Ipv4Packet::parse(bytes);
-    if (!parsed) return add_error(frame, parsed.error(), base);
+    if (!parsed) return add_error(sink, parsed.error(), base);
     const Ipv4Packet& ip = *parsed;
-    DissectLayer& l = add_layer(frame, "ipv4", base, ip.header_length);
-    add(l, "src", ip.src.to_string());
-    add(l, "dst", ip.dst.to_string());
-    add(l, "header_length", std::uint64_t{ip.header_length});
-    add(l, "total_length", unsigned{ip.total_length});
-    add(l, "id", unsigned{ip.identification});
-    add(l, "df", ip.dont_fragment);
-    add(l, "mf", ip.more_fragments);
-    add(l, "fragment_offset", unsigned{ip.fragment_offset});
-    add(l, "ttl", unsigned{ip.ttl});
-    add(l, "protocol", unsigned{ip.protocol});
-    add(l, "checksum", unsigned{ip.checksum});
-    add(l, "checksum_ok", ip.checksum_ok);
-    DissectValue::List options;
-    for (const Ipv4Option& o : ip.options)
-        options.emplace_back(DissectValue::Object{{"type", unsigned{o.type}}, {"length", unsigned{o.length}}});
-    add(l, "options", std::move(options));
+    sink.begin_layer("ipv4", base, ip.header_length);
+    sink.plain("src", text_of(ip.src));
+    sink.plain("dst", text_of(ip.dst));
+    sink.number("header_length", static_cast<std::int64_t>(ip.header_length));
+    sink.number("total_length", ip.total_length);
+    sink.number("id", ip.identification);
+    sink.boolean("df", ip.dont_fragment);
+    sink.boolean("mf", ip.more_fragments);
+    sink.number("fragment_offset", ip.fragment_offset);
+    sink.number("ttl", ip.ttl);
+    sink.number("protocol", ip.protocol);
+    sink.number("checksum", ip.checksum);
+    sink.boolean("checksum_ok", ip.checksum_ok);
+    sink.begin_list("options");
+    for (const Ipv4Option& o : ip.options) {
+        sink.begin_object("");
+        sink.number("type", o.type);
+        sink.number("length", o.length);
+        sink.end_object();
+    }
+    sink.end_list();
 
     const std::size_t payload_at = base + ip.header_length;
     // Later fragments hold the middle of some transport segment: nothing to name in them.
-    if (ip.fragment_offset != 0) return add_payload(frame, payload_at, ip.payload.size());
+    if (ip.fragment_offset != 0) return add_payload(sink, payload_at, ip.payload.size());
     const bool fragment = ip.more_fragments;
     switch (ip.protocol) {
-    case kIpProtocolTcp: return dissect_tcp(frame, ip, payload_at, fragment);
-    case kIpProtocolUdp: return dissect_udp(frame, ip, payload_at, fragment);
-    case kIpProtocolIcmp: return dissect_icmp(frame, ip, payload_at, fragment);
-    default: return add_payload(frame, payload_at, ip.payload.size());
+    case kIpProtocolTcp: return dissect_tcp(sink, ip, payload_at, fragment);
+    case kIpProtocolUdp: return dissect_udp(sink, ip, payload_at, fragment);
+    case kIpProtocolIcmp: return dissect_icmp(sink, ip, payload_at, fragment);
+    default: return add_payload(sink, payload_at, ip.payload.size());
     }
 }
 
-void dissect_arp(DissectedFrame& frame, std::span<const std::byte> bytes, std::size_t base) {
+void dissect_arp(DissectSink& sink, std::span<const std::byte> bytes, std::size_t base) {
     auto parsed = ArpPacket::parse(bytes);
-    if (!parsed) return add_error(frame, parsed.error(), base);
-    DissectLayer& l = add_layer(frame, "arp", base, kArpPacketSize);
-    add(l, "op", unsigned{parsed->operation});
-    add(l, "sender_mac", parsed->sender_mac.to_string());
-    add(l, "sender_ip", parsed->sender_ip.to_string());
-    add(l, "target_mac", parsed->target_mac.to_string());
-    add(l, "target_ip", parsed->target_ip.to_string());
+    if (!parsed) return add_error(sink, parsed.error(), base);
+    sink.begin_layer("arp", base, kArpPacketSize);
+    sink.number("op", parsed->operation);
+    sink.plain("sender_mac", text_of(parsed->sender_mac));
+    sink.plain("sender_ip", text_of(parsed->sender_ip));
+    sink.plain("target_mac", text_of(parsed->target_mac));
+    sink.plain("target_ip", text_of(parsed->target_ip));
     // Whatever follows the 28 bytes is Ethernet padding, not payload.
 }
 
 }  // namespace
+
+void detail::dissect(std::span<const std::byte> bytes, std::uint32_t linktype, DissectSink& sink) {
+    if (linktype != kLinktypeEthernet) {
+        return add_error(sink, "ethernet", 0,
+                         "link type " + std::to_string(linktype) + " is not Ethernet (1): not decoded");
+    }
+    auto eth = EthernetFrame::parse(bytes);
+    if (!eth) return add_error(sink, eth.error(), 0);
+    sink.begin_layer("ethernet", 0, eth->header_length);
+    sink.plain("dst", text_of(eth->dst));
+    sink.plain("src", text_of(eth->src));
+    sink.number("type", eth->type);
+    if (eth->vlan) sink.number("vlan", eth->vlan->id);
+    const std::size_t base = eth->header_length;
+    switch (eth->type) {
+    case kEtherTypeIpv4: return dissect_ipv4(sink, eth->payload, base);
+    case kEtherTypeArp: return dissect_arp(sink, eth->payload, base);
+    default: return add_payload(sink, base, eth->payload.size());
+    }
+}
 
 DissectedFrame dissect_frame(std::span<const std::byte> bytes, std::size_t original_length,
                              std::uint32_t linktype) {
     DissectedFrame frame;
     frame.length = bytes.size();
     frame.original_length = original_length == 0 ? bytes.size() : original_length;
-    if (linktype != kLinktypeEthernet) {
-        add_error(frame, "ethernet", 0,
-                  "link type " + std::to_string(linktype) + " is not Ethernet (1): not decoded");
-        return frame;
-    }
-    auto eth = EthernetFrame::parse(bytes);
-    if (!eth) {
-        add_error(frame, eth.error(), 0);
-        return frame;
-    }
-    DissectLayer& l = add_layer(frame, "ethernet", 0, eth->header_length);
-    add(l, "dst", eth->dst.to_string());
-    add(l, "src", eth->src.to_string());
-    add(l, "type", unsigned{eth->type});
-    if (eth->vlan) add(l, "vlan", unsigned{eth->vlan->id});
-    const std::size_t base = eth->header_length;
-    switch (eth->type) {
-    case kEtherTypeIpv4: dissect_ipv4(frame, eth->payload, base); break;
-    case kEtherTypeArp: dissect_arp(frame, eth->payload, base); break;
-    default: add_payload(frame, base, eth->payload.size()); break;
-    }
+    detail::TreeSink sink(frame);
+    detail::dissect(bytes, linktype, sink);
     return frame;
+}
+
+void append_frame_json(std::string& out, std::size_t number, std::span<const std::byte> bytes,
+                       std::size_t original_length, std::uint32_t linktype) {
+    detail::JsonSink sink(out, number, bytes.size(), original_length == 0 ? bytes.size() : original_length);
+    detail::dissect(bytes, linktype, sink);
+    sink.finish();
 }
 
 }  // namespace weft::wire

@@ -1,6 +1,8 @@
 // The application layers of the dissector: DHCP (UDP 67/68), DNS (UDP/TCP 53 and 5353) and
 // HTTP heads (TCP payload that begins with a method or "HTTP/").
 #include <algorithm>
+#include <charconv>
+#include <string>
 #include <string_view>
 
 #include "dissect_detail.hpp"
@@ -14,10 +16,9 @@ namespace weft::wire::detail {
 
 namespace {
 
-std::string address_text(std::span<const std::byte> four) {
+Ipv4Address address_of(std::span<const std::byte> four) {
     return Ipv4Address(std::to_integer<std::uint8_t>(four[0]), std::to_integer<std::uint8_t>(four[1]),
-                       std::to_integer<std::uint8_t>(four[2]), std::to_integer<std::uint8_t>(four[3]))
-        .to_string();
+                       std::to_integer<std::uint8_t>(four[2]), std::to_integer<std::uint8_t>(four[3]));
 }
 
 // Options whose value is a time in seconds or a size: printed as numbers (RFC 2132).
@@ -38,22 +39,23 @@ bool is_number_option(std::uint8_t code) noexcept {
     }
 }
 
-DissectValue dhcp_option_value(std::uint8_t code, std::span<const std::byte> data) {
+void dhcp_option_value(DissectSink& sink, std::string_view key, std::uint8_t code, std::span<const std::byte> data) {
     const bool address = code == dhcp_option::kSubnetMask || code == dhcp_option::kBroadcastAddress ||
                          code == dhcp_option::kRequestedIp || code == dhcp_option::kServerId;
-    if (code == dhcp_option::kMessageType && data.size() == 1) return unsigned{std::to_integer<std::uint8_t>(data[0])};
-    if (address && data.size() == 4) return address_text(data);
+    if (code == dhcp_option::kMessageType && data.size() == 1)
+        return sink.number(key, std::to_integer<std::uint8_t>(data[0]));
+    if (address && data.size() == 4) return sink.string(key, text_of(address_of(data)));
     if ((code == dhcp_option::kRouter || code == dhcp_option::kDnsServer) && data.size() % 4 == 0) {
-        DissectValue::List list;
-        for (std::size_t i = 0; i < data.size(); i += 4) list.emplace_back(address_text(data.subspan(i, 4)));
-        return list;
+        sink.begin_list(key);
+        for (std::size_t i = 0; i < data.size(); i += 4) sink.plain("", text_of(address_of(data.subspan(i, 4))));
+        return sink.end_list();
     }
     if (is_number_option(code) && (data.size() == 2 || data.size() == 4)) {
         ByteReader r(data);
-        if (data.size() == 2) return unsigned{*r.u16()};
-        return *r.u32();
+        if (data.size() == 2) return sink.number(key, *r.u16());
+        return sink.number(key, *r.u32());
     }
-    return weft::detail::to_hex(data);
+    sink.plain(key, weft::detail::to_hex(data));
 }
 
 std::string chaddr_text(const DhcpFixed& fixed) {
@@ -61,24 +63,24 @@ std::string chaddr_text(const DhcpFixed& fixed) {
     return weft::detail::to_hex(std::as_bytes(std::span(fixed.chaddr).first(length)), ':');
 }
 
-DissectValue::List dns_records(const std::vector<DnsRecord>& records) {
-    DissectValue::List list;
+void dns_records(DissectSink& sink, std::string_view key, const std::vector<DnsRecord>& records) {
+    sink.begin_list(key);
     for (const DnsRecord& r : records) {
-        DissectValue data;
+        sink.begin_object("");
+        sink.string("name", r.name.to_text());
+        sink.plain("type", dns_type_to_string(r.type));
+        sink.plain("class", dns_class_to_string(r.rclass));
+        sink.number("ttl", r.ttl);
         if (const auto* txt = std::get_if<DnsTxt>(&r.data)) {
-            DissectValue::List strings;
-            for (const std::string& s : txt->strings) strings.emplace_back(s);
-            data = std::move(strings);
+            sink.begin_list("data");
+            for (const std::string& s : txt->strings) sink.string("", s);
+            sink.end_list();
         } else {
-            data = dns_rdata_to_string(r.data);
+            sink.string("data", dns_rdata_to_string(r.data));
         }
-        list.emplace_back(DissectValue::Object{{"name", r.name.to_text()},
-                                               {"type", dns_type_to_string(r.type)},
-                                               {"class", dns_class_to_string(r.rclass)},
-                                               {"ttl", r.ttl},
-                                               {"data", std::move(data)}});
+        sink.end_object();
     }
-    return list;
+    sink.end_list();
 }
 
 // Where the head ends (after its empty line) in the same line logic as http_head_prefix.
@@ -93,41 +95,50 @@ std::size_t http_head_length(std::string_view text) {
     }
 }
 
+// The text, or null when it is empty (a start line cut short).
+void text_or_null(DissectSink& sink, std::string_view key, std::string_view text) {
+    if (text.empty()) sink.null(key);
+    else sink.string(key, text);
+}
+
 }  // namespace
 
-void dissect_dhcp(DissectedFrame& frame, std::span<const std::byte> bytes, std::size_t base, bool partial) {
+void dissect_dhcp(DissectSink& sink, std::span<const std::byte> bytes, std::size_t base, bool partial) {
     auto parsed = parse_dhcp(bytes);
     if (!parsed) {
-        if (partial) return add_payload(frame, base, bytes.size());
-        return add_error(frame, parsed.error(), base);
+        if (partial) return add_payload(sink, base, bytes.size());
+        return add_error(sink, parsed.error(), base);
     }
     const DhcpPacket& p = *parsed;
     // The message is the whole UDP payload: the zeros after the end option are its own.
-    DissectLayer& l = add_layer(frame, "dhcp", base, bytes.size());
-    add(l, "op", unsigned{p.op});
-    add(l, "xid", p.xid);
-    add(l, "ciaddr", p.ciaddr.to_string());
-    add(l, "yiaddr", p.yiaddr.to_string());
-    add(l, "siaddr", p.siaddr.to_string());
-    add(l, "giaddr", p.giaddr.to_string());
-    add(l, "chaddr", chaddr_text(p));
+    sink.begin_layer("dhcp", base, bytes.size());
+    sink.number("op", p.op);
+    sink.number("xid", p.xid);
+    sink.plain("ciaddr", text_of(p.ciaddr));
+    sink.plain("yiaddr", text_of(p.yiaddr));
+    sink.plain("siaddr", text_of(p.siaddr));
+    sink.plain("giaddr", text_of(p.giaddr));
+    sink.plain("chaddr", chaddr_text(p));
     const DhcpOptionView* type = p.find(dhcp_option::kMessageType);
-    add(l, "message_type", type && type->data.size() == 1
-                               ? DissectValue(dhcp_message_type_to_string(std::to_integer<std::uint8_t>(type->data[0])))
-                               : DissectValue());
-    DissectValue::Object options;
-    for (const DhcpOptionView& o : p.options) {
-        std::string key = std::to_string(o.code);
+    if (type && type->data.size() == 1)
+        sink.plain("message_type", dhcp_message_type_to_string(std::to_integer<std::uint8_t>(type->data[0])));
+    else
+        sink.null("message_type");
+    sink.begin_object("options");
+    for (std::size_t i = 0; i < p.options.size(); ++i) {
+        const std::uint8_t code = p.options[i].code;
         bool seen = false;
-        for (const DissectField& f : options) seen = seen || f.name == key;
+        for (std::size_t j = 0; j < i && !seen; ++j) seen = p.options[j].code == code;
         if (seen) continue;  // long options split in pieces (RFC 3396) are shown joined, once
-        std::vector<std::byte> joined = p.concatenated(o.code);
-        options.push_back({std::move(key), dhcp_option_value(o.code, joined)});
+        char key[4];
+        const auto end = std::to_chars(key, key + sizeof key, code).ptr;
+        dhcp_option_value(sink, std::string_view(key, static_cast<std::size_t>(end - key)), code,
+                          p.concatenated(code));
     }
-    add(l, "options", std::move(options));
+    sink.end_object();
 }
 
-void dissect_dns(DissectedFrame& frame, std::span<const std::byte> bytes, std::size_t base, bool over_tcp,
+void dissect_dns(DissectSink& sink, std::span<const std::byte> bytes, std::size_t base, bool over_tcp,
                  bool partial) {
     std::span<const std::byte> message = bytes;
     std::size_t prefix = 0;
@@ -137,8 +148,8 @@ void dissect_dns(DissectedFrame& frame, std::span<const std::byte> bytes, std::s
         auto length = r.u16();
         auto body = length ? r.bytes(*length) : std::nullopt;
         if (!body) {
-            if (partial) return add_payload(frame, base, bytes.size());
-            return add_error(frame, "dns", base,
+            if (partial) return add_payload(sink, base, bytes.size());
+            return add_error(sink, "dns", base,
                              length ? "TCP length prefix " + std::to_string(*length) + " runs past the segment (have " +
                                           std::to_string(bytes.size() - 2) + " bytes)"
                                     : std::string("truncated TCP length prefix: need 2 bytes, have 1"));
@@ -148,41 +159,69 @@ void dissect_dns(DissectedFrame& frame, std::span<const std::byte> bytes, std::s
     }
     auto parsed = parse_dns(message);
     if (!parsed) {
-        if (partial) return add_payload(frame, base, bytes.size());
-        return add_error(frame, parsed.error(), base + prefix);
+        if (partial) return add_payload(sink, base, bytes.size());
+        return add_error(sink, parsed.error(), base + prefix);
     }
-    const DnsMessage& m = *parsed;
-    DissectLayer& l = add_layer(frame, "dns", base, prefix + message.size());
-    DissectValue value = dns_value(m);
-    l.fields = std::move(std::get<DissectValue::Object>(value.value));
+    sink.begin_layer("dns", base, prefix + message.size());
+    dns_fields(sink, *parsed);
     // Over TCP a segment may carry more than one message; the rest is shown as payload.
-    if (over_tcp) add_payload(frame, base + prefix + message.size(), bytes.size() - prefix - message.size());
+    if (over_tcp) add_payload(sink, base + prefix + message.size(), bytes.size() - prefix - message.size());
 }
 
-bool dissect_http(DissectedFrame& frame, std::span<const std::byte> bytes, std::size_t base) {
+bool dissect_http(DissectSink& sink, std::span<const std::byte> bytes, std::size_t base) {
     auto head = http_head_prefix(bytes);
     if (!head) return false;
     const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     // Without its empty line the head runs past this frame: all of the bytes are head.
     const std::size_t size = head->head_complete ? http_head_length(text) : bytes.size();
-    DissectLayer& l = add_layer(frame, "http", base, size);
-    auto text_or_null = [](std::string_view s) { return s.empty() ? DissectValue() : DissectValue(std::string(s)); };
+    sink.begin_layer("http", base, size);
     if (head->is_request) {
-        add(l, "kind", "request");
-        add(l, "method", std::string(head->method));
-        add(l, "target", head->start_line_complete ? DissectValue(std::string(head->target)) : DissectValue());
-        add(l, "version", text_or_null(head->version));
+        sink.plain("kind", "request");
+        sink.string("method", head->method);
+        if (head->start_line_complete) sink.string("target", head->target);
+        else sink.null("target");
+        text_or_null(sink, "version", head->version);
     } else {
-        add(l, "kind", "response");
-        add(l, "version", text_or_null(head->version));
-        add(l, "status", head->status == 0 ? DissectValue() : DissectValue(head->status));
+        sink.plain("kind", "response");
+        text_or_null(sink, "version", head->version);
+        if (head->status == 0) sink.null("status");
+        else sink.number("status", head->status);
     }
-    DissectValue::List headers;
-    for (const HttpHeader& h : head->headers)
-        headers.emplace_back(DissectValue::List{std::string(h.name), std::string(h.value)});
-    add(l, "headers", std::move(headers));
-    add_payload(frame, base + size, bytes.size() - size);
+    sink.begin_list("headers");
+    for (const HttpHeader& h : head->headers) {
+        sink.begin_list("");
+        sink.string("", h.name);
+        sink.string("", h.value);
+        sink.end_list();
+    }
+    sink.end_list();
+    add_payload(sink, base + size, bytes.size() - size);
     return true;
+}
+
+void dns_fields(DissectSink& sink, const DnsMessage& m) {
+    sink.number("id", m.header.id);
+    sink.boolean("qr", m.header.qr);
+    sink.boolean("aa", m.header.aa);
+    sink.boolean("tc", m.header.tc);
+    sink.boolean("rd", m.header.rd);
+    sink.boolean("ra", m.header.ra);
+    sink.boolean("ad", m.header.ad);
+    sink.boolean("cd", m.header.cd);
+    sink.number("opcode", m.header.opcode);
+    sink.number("rcode", m.header.rcode);
+    sink.begin_list("questions");
+    for (const DnsQuestion& q : m.questions) {
+        sink.begin_object("");
+        sink.string("name", q.name.to_text());
+        sink.plain("type", dns_type_to_string(q.type));
+        sink.plain("class", dns_class_to_string(q.qclass));
+        sink.end_object();
+    }
+    sink.end_list();
+    dns_records(sink, "answers", m.answers);
+    dns_records(sink, "authority", m.authority);
+    dns_records(sink, "additional", m.additional);
 }
 
 }  // namespace weft::wire::detail
@@ -191,25 +230,8 @@ namespace weft::wire {
 
 DissectValue dns_value(const DnsMessage& m) {
     DissectValue::Object o;
-    o.push_back({"id", unsigned{m.header.id}});
-    o.push_back({"qr", m.header.qr});
-    o.push_back({"aa", m.header.aa});
-    o.push_back({"tc", m.header.tc});
-    o.push_back({"rd", m.header.rd});
-    o.push_back({"ra", m.header.ra});
-    o.push_back({"ad", m.header.ad});
-    o.push_back({"cd", m.header.cd});
-    o.push_back({"opcode", unsigned{m.header.opcode}});
-    o.push_back({"rcode", unsigned{m.header.rcode}});
-    DissectValue::List questions;
-    for (const DnsQuestion& q : m.questions)
-        questions.emplace_back(DissectValue::Object{{"name", q.name.to_text()},
-                                                    {"type", dns_type_to_string(q.type)},
-                                                    {"class", dns_class_to_string(q.qclass)}});
-    o.push_back({"questions", std::move(questions)});
-    o.push_back({"answers", detail::dns_records(m.answers)});
-    o.push_back({"authority", detail::dns_records(m.authority)});
-    o.push_back({"additional", detail::dns_records(m.additional)});
+    detail::TreeSink sink(o);
+    detail::dns_fields(sink, m);
     return o;
 }
 

@@ -1,6 +1,10 @@
-// The dissector's values as JSON (for --json) and as short text (for tables). Written by hand
-// so that wire/ needs no JSON library; the grammar used is tiny: no floats, no pretty-printing.
-#include <cstdio>
+// The dissector's values as JSON (for --json) and as short text (for tables), and the two
+// sinks of dissect_sink.hpp. Written by hand so that wire/ needs no JSON library; the grammar
+// used is tiny: no floats, no pretty-printing.
+#include <array>
+
+#include "dissect_sink.hpp"
+#include "json_text.hpp"
 
 #include "weft/wire/dissect.hpp"
 #include "weft/wire/ethernet.hpp"
@@ -18,53 +22,38 @@ const DissectValue* find_in(const std::vector<DissectField>& fields, std::string
 // RFC 8259 section 7: quote, backslash and control characters must be escaped. Bytes from
 // 0x7f up are escaped too, each as \u00XX: text from the wire need not be UTF-8, and this
 // keeps every line valid JSON whatever a packet holds (at the cost of showing UTF-8 as bytes).
-void append_json_string(std::string& out, std::string_view s) {
-    out += '"';
-    for (char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            if (c < 0x20 || c >= 0x7f) {
-                char buf[8];
-                std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                out += buf;
-            } else {
-                out += ch;
-            }
-        }
-    }
-    out += '"';
-}
+// A table, not four comparisons: the scan of every string byte is the hot loop of --json.
+constexpr auto kNeedsEscape = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0; c < 256; ++c) t[c] = c < 0x20 || c >= 0x7f || c == '"' || c == '\\';
+    return t;
+}();
+constexpr bool needs_escape(unsigned char c) noexcept { return kNeedsEscape[c]; }
 
-void append_json(std::string& out, const DissectValue& v) {
+void append_json(detail::JsonText& out, const DissectValue& v) {
     struct Visitor {
-        std::string& out;
-        void operator()(std::nullptr_t) const { out += "null"; }
-        void operator()(bool b) const { out += b ? "true" : "false"; }
-        void operator()(std::int64_t i) const { out += std::to_string(i); }
-        void operator()(const std::string& s) const { append_json_string(out, s); }
+        detail::JsonText& out;
+        void operator()(std::nullptr_t) const { out.put("null"); }
+        void operator()(bool b) const { out.put(b ? "true" : "false"); }
+        void operator()(std::int64_t i) const { out.number(i); }
+        void operator()(const std::string& s) const { out.string(s); }
         void operator()(const DissectValue::List& list) const {
-            out += '[';
+            out.put('[');
             for (std::size_t i = 0; i < list.size(); ++i) {
-                if (i != 0) out += ',';
+                if (i != 0) out.put(',');
                 append_json(out, list[i]);
             }
-            out += ']';
+            out.put(']');
         }
         void operator()(const DissectValue::Object& obj) const {
-            out += '{';
+            out.put('{');
             for (std::size_t i = 0; i < obj.size(); ++i) {
-                if (i != 0) out += ',';
-                append_json_string(out, obj[i].name);
-                out += ':';
+                if (i != 0) out.put(',');
+                out.string(obj[i].name);
+                out.put(':');
                 append_json(out, obj[i].value);
             }
-            out += '}';
+            out.put('}');
         }
     };
     std::visit(Visitor{out}, v.value);
@@ -143,7 +132,9 @@ DissectValue frame_value(const DissectedFrame& frame, std::size_t number) {
 
 std::string to_json(const DissectValue& value) {
     std::string out;
-    append_json(out, value);
+    detail::JsonText text(out);
+    append_json(text, value);
+    text.flush();
     return out;
 }
 
@@ -161,5 +152,185 @@ std::string to_text(const DissectLayer& layer, const DissectField& field) {
     }
     return to_text(field.value);
 }
+
+// ---- JsonSink: the same text as to_json(frame_value(...)), written as the dissector walks ----
+
+namespace detail {
+
+void JsonText::string(std::string_view s) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    put('"');
+    std::size_t run = 0;  // runs of bytes that need nothing are copied whole
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (!needs_escape(c)) continue;
+        put(s.substr(run, i - run));
+        run = i + 1;
+        switch (c) {
+        case '"': put("\\\""); break;
+        case '\\': put("\\\\"); break;
+        case '\n': put("\\n"); break;
+        case '\r': put("\\r"); break;
+        case '\t': put("\\t"); break;
+        default: {
+            const char u[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
+            put(std::string_view(u, sizeof u));
+        }
+        }
+    }
+    put(s.substr(run));
+    put('"');
+}
+
+JsonSink::JsonSink(std::string& out, std::size_t number, std::size_t length, std::size_t original_length)
+    : text_(out) {
+    text_.put("{\"frame\":");
+    text_.number(static_cast<std::int64_t>(number));
+    text_.put(",\"length\":");
+    text_.number(static_cast<std::int64_t>(length));
+    text_.put(",\"original_length\":");
+    text_.number(static_cast<std::int64_t>(original_length));
+    text_.put(",\"layers\":[");
+}
+
+void JsonSink::finish() {
+    text_.put(in_layer_ ? "}]}" : "]}");
+    text_.flush();
+}
+
+void JsonSink::begin_layer(std::string_view name, std::size_t, std::size_t) {
+    text_.put(in_layer_ ? "},{\"layer\":" : "{\"layer\":");
+    in_layer_ = true;
+    text_.string(name);
+    comma_ = true;
+}
+
+// Keys are printable ASCII without quotes or backslashes, at most 32 bytes (the DissectSink
+// contract): written as they are, with the separator before them, into room the caller made
+// for the value too, so a whole field costs one bounds check. A list's items have no key.
+char* JsonSink::key(char* p, std::string_view key) noexcept {
+    if (comma_) *p++ = ',';
+    comma_ = true;
+    if (key.empty()) return p;
+    *p++ = '"';
+    p = JsonText::copy(p, key);
+    *p++ = '"';
+    *p++ = ':';
+    return p;
+}
+
+void JsonSink::null(std::string_view k) {
+    char* p = key(text_.room(k.size() + 8), k);
+    text_.commit(JsonText::copy(p, "null"));
+}
+
+void JsonSink::boolean(std::string_view k, bool value) {
+    char* p = key(text_.room(k.size() + 9), k);
+    text_.commit(value ? JsonText::copy(p, "true") : JsonText::copy(p, "false"));
+}
+
+void JsonSink::number(std::string_view k, std::int64_t value) {
+    char* p = key(text_.room(k.size() + 4 + 20), k);
+    text_.commit(std::to_chars(p, p + 20, value).ptr);
+}
+
+void JsonSink::string(std::string_view k, std::string_view value) {
+    text_.commit(key(text_.room(k.size() + 4), k));
+    text_.string(value);
+}
+
+void JsonSink::plain(std::string_view k, std::string_view value) {
+    text_.commit(key(text_.room(k.size() + 4), k));
+    text_.plain_string(value);
+}
+
+void JsonSink::begin_list(std::string_view k) {
+    char* p = key(text_.room(k.size() + 5), k);
+    *p++ = '[';
+    text_.commit(p);
+    comma_ = false;
+}
+
+void JsonSink::end_list() {
+    text_.put(']');
+    comma_ = true;
+}
+
+void JsonSink::begin_object(std::string_view k) {
+    char* p = key(text_.room(k.size() + 5), k);
+    *p++ = '{';
+    text_.commit(p);
+    comma_ = false;
+}
+
+void JsonSink::end_object() {
+    text_.put('}');
+    comma_ = true;
+}
+
+// ---- TreeSink ----
+
+void TreeSink::begin_layer(std::string_view name, std::size_t offset, std::size_t size) {
+    DissectLayer& l = frame_->layers.emplace_back();
+    l.name = name;
+    l.offset = offset;
+    l.size = size;
+    open_.assign(1, Open{&l.fields, nullptr});
+}
+
+DissectValue& TreeSink::add(std::string_view key, DissectValue value) {
+    const Open& top = open_.back();
+    if (top.list) return top.list->emplace_back(std::move(value));
+    return top.object->emplace_back(DissectField{std::string(key), std::move(value)}).value;
+}
+
+void TreeSink::begin_list(std::string_view key) {
+    DissectValue& v = add(key, DissectValue::List{});
+    open_.push_back({nullptr, &std::get<DissectValue::List>(v.value)});
+}
+
+void TreeSink::begin_object(std::string_view key) {
+    DissectValue& v = add(key, DissectValue::Object{});
+    open_.push_back({&std::get<DissectValue::Object>(v.value), nullptr});
+}
+
+// ---- addresses as text, without a std::string ----
+
+namespace {
+char* decimal_octet(char* p, unsigned v) noexcept {
+    if (v >= 100) *p++ = static_cast<char>('0' + v / 100);
+    if (v >= 10) *p++ = static_cast<char>('0' + v / 10 % 10);
+    *p++ = static_cast<char>('0' + v % 10);
+    return p;
+}
+}  // namespace
+
+ShortText text_of(Ipv4Address address) noexcept {
+    ShortText t;
+    char* p = t.data;
+    const std::uint32_t v = address.to_uint();
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        p = decimal_octet(p, v >> shift & 0xff);
+        if (shift != 0) *p++ = '.';
+    }
+    t.size = static_cast<std::size_t>(p - t.data);
+    return t;
+}
+
+ShortText text_of(const MacAddress& address) noexcept {
+    static constexpr char kHex[] = "0123456789abcdef";
+    ShortText t;
+    char* p = t.data;
+    const auto& bytes = address.to_bytes();
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        if (i != 0) *p++ = ':';
+        *p++ = kHex[bytes[i] >> 4];
+        *p++ = kHex[bytes[i] & 0xf];
+    }
+    t.size = static_cast<std::size_t>(p - t.data);
+    return t;
+}
+
+}  // namespace detail
 
 }  // namespace weft::wire

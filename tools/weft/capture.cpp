@@ -111,7 +111,7 @@ void run(const CaptureArgs& args) {
     capture::FrameHandler handler = [&](const CapturedFrame& frame) {
         ++number;
         if (file) file->add(frame);
-        else out->frame(number, wire::dissect_frame(frame.data, frame.original_length, wire::kLinktypeEthernet));
+        else out->frame(number, frame.data, frame.original_length, wire::kLinktypeEthernet);
     };
     bool finished = false;
     auto stats = loop.block_on(capture_until_stopped(loop, &*signals, cap->get(), handler, &finished));

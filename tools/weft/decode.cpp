@@ -56,7 +56,7 @@ void run(const DecodeArgs& args) {
     FrameOutput out(args.json);
     if (!args.hex.empty()) {
         const std::vector<std::byte> bytes = hex_arg(args.hex);
-        out.frame(1, wire::dissect_frame(bytes, bytes.size(), wire::kLinktypeEthernet));
+        out.frame(1, bytes, bytes.size(), wire::kLinktypeEthernet);
         return;
     }
     // Streamed: the file is mapped and its decoded pages dropped as the reader passes them,
@@ -72,7 +72,7 @@ void run(const DecodeArgs& args) {
         }
         if (!*record) break;
         const wire::PcapRecord& r = **record;
-        out.frame(number, wire::dissect_frame(r.data, r.original_length, r.linktype));
+        out.frame(number, r.data, r.original_length, r.linktype);
         file.done_before(r.offset);
     }
 }

@@ -58,13 +58,14 @@ FrameOutput::~FrameOutput() {
     }
 }
 
-void FrameOutput::frame(std::size_t number, const wire::DissectedFrame& frame) {
+void FrameOutput::frame(std::size_t number, std::span<const std::byte> bytes, std::size_t original_length,
+                        std::uint32_t linktype) {
     if (json_) {
-        buffer_ += wire::to_json(wire::frame_value(frame, number));
+        wire::append_frame_json(buffer_, number, bytes, original_length, linktype);
         buffer_ += '\n';
     } else {
         if (frames_ > 0) buffer_ += '\n';
-        append_table(buffer_, number, frame);
+        append_table(buffer_, number, wire::dissect_frame(bytes, original_length, linktype));
     }
     ++frames_;
     if (flush_each_ || buffer_.size() >= kBufferSize) flush();

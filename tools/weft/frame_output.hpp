@@ -4,6 +4,8 @@
 // decode of millions of frames, and flushed after every frame when a person watches.
 
 #include <cstddef>
+#include <cstdint>
+#include <span>
 #include <string>
 
 #include "weft/wire/dissect.hpp"
@@ -20,7 +22,10 @@ public:
     FrameOutput(const FrameOutput&) = delete;
     FrameOutput& operator=(const FrameOutput&) = delete;
 
-    void frame(std::size_t number, const wire::DissectedFrame& frame);
+    /// Decodes and prints frame `number`: `bytes` as captured, `original_length` on the wire,
+    /// of link type `linktype`. JSON is written as the frame is decoded (no tree in between).
+    void frame(std::size_t number, std::span<const std::byte> bytes, std::size_t original_length,
+               std::uint32_t linktype);
     /// Writes what is buffered; throws std::runtime_error when stdout is gone (EPIPE...).
     void flush();
 

@@ -15,7 +15,8 @@ namespace weft::wire {
 enum class ChecksumMode { compute, keep };
 
 /// The one's complement sum of `bytes` as 16-bit big-endian words, added to `sum`, not yet
-/// folded or complemented. Chain calls to cover data in pieces: every piece but the last must
+/// complemented: a wide value equal to that sum modulo 0xffff (checksum_fold() gives the
+/// 16-bit sum). Chain calls to cover data in pieces: every piece but the last must
 /// have an even length (an odd piece's last byte is padded with a zero, as at the very end).
 std::uint64_t checksum_add(std::span<const std::byte> bytes, std::uint64_t sum = 0) noexcept;
 

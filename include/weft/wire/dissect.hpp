@@ -6,6 +6,7 @@
 //   DissectedFrame f = dissect_frame(bytes, original_length, kLinktypeEthernet);
 //   for (const DissectLayer& l : f.layers) std::cout << l.name << '\n';
 //   std::cout << to_json(frame_value(f, 1)) << '\n';
+//   append_frame_json(line, 1, bytes);   // the same JSON text, without the tree
 //
 // Pure: no I/O, no JSON library, never throws on bad bytes. A frame that cannot be decoded
 // further ends with an "error" layer naming the layer, the offset within the frame and why.
@@ -93,6 +94,13 @@ DissectedFrame dissect_frame(std::span<const std::byte> frame, std::size_t origi
 /// The frame as the JSON object of DESIGN.md: frame (counted from 1), length,
 /// original_length, layers (each with "layer" first, then its fields).
 DissectValue frame_value(const DissectedFrame& frame, std::size_t number);
+
+/// Appends frame `number`'s JSON object to `out`: the same text as
+/// to_json(frame_value(dissect_frame(frame, original_length, linktype), number)), written as
+/// the frame is decoded, with no tree in between (what `weft decode --json` uses: several
+/// times faster). No newline is added.
+void append_frame_json(std::string& out, std::size_t number, std::span<const std::byte> frame,
+                       std::size_t original_length = 0, std::uint32_t linktype = 1);
 
 /// The fields of a DNS message as the `dns` layer of decode's JSON shows them (id, qr, aa,
 /// tc, rd, ra, ad, cd, opcode, rcode, questions, answers, authority, additional), as one

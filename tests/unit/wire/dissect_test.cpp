@@ -421,24 +421,64 @@ TEST(DissectJson, EscapesStringsAndKeepsKeyOrder) {
     EXPECT_EQ(to_text(v), "{z=a\"b\\c\n\x01\xff a=- m=[yes, -3]}");
 }
 
-// Every prefix of a frame rich in layers decodes without reading past it (ASan watches).
-TEST(Dissect, EveryPrefixOfEveryLayerIsSafe) {
+// Every prefix of a frame rich in layers decodes without reading past it (ASan watches), and
+// the JSON written as it decodes (append_frame_json, what decode --json prints) is the JSON
+// of the tree, byte for byte, whatever layer the cut ends in.
+TEST(Dissect, EveryPrefixOfEveryLayerIsSafeAndStreamedJsonEqualsTheTree) {
     const auto msg = build_dns(sample_dns());
     std::vector<std::vector<std::byte>> frames = {udp_frame(53, 40000, msg)};
     TcpSegment s;
-    s.options = {tcp_mss_option(1460), tcp_timestamps_option(1, 2)};
-    s.payload = text_bytes("HTTP/1.1 200 OK\r\nA: b\r\n\r\n");
+    s.options = {tcp_mss_option(1460), tcp_timestamps_option(1, 2), tcp_window_scale_option(7)};
+    s.payload = text_bytes("HTTP/1.1 200 OK\r\nA: b\r\nX-Odd: \"q\\\x7f\xc3\xa9\r\n\r\nbody");
+    frames.push_back(tcp_frame(s));
+    s.payload = text_bytes("GET /a%20b?c=\"d\" HTTP/1.1\r\nHost: h\r\n\r\n");
+    frames.push_back(tcp_frame(s));
+    std::vector<std::byte> stream = {std::byte(msg.size() >> 8), std::byte(msg.size() & 0xff)};
+    stream.insert(stream.end(), msg.begin(), msg.end());
+    s.src_port = 53;
+    s.payload = stream;
     frames.push_back(tcp_frame(s));
     DhcpMessage m;
     m.add_message_type(DhcpMessageType::Discover);
+    const Ipv4Address routers[] = {Ipv4Address(192, 168, 1, 1), Ipv4Address(192, 168, 1, 2)};
+    m.add_addresses(dhcp_option::kRouter, routers).add_text(dhcp_option::kDomainName, "lan");
     frames.push_back(udp_frame(68, 67, build_dhcp(m)));
+    IcmpMessage icmp = IcmpMessage::echo_request(7, 9, text_bytes("ping"));
+    frames.push_back(ipv4_frame(kIpProtocolIcmp, icmp.build()));
+    ArpPacket arp;
+    arp.operation = kArpRequest;
+    arp.sender_mac = kSrcMac;
+    arp.sender_ip = kSrc;
+    arp.target_ip = kDst;
+    frames.push_back(ether(kEtherTypeArp, arp.build()));
+    Ipv4Packet big;
+    big.src = kSrc;
+    big.dst = kDst;
+    big.protocol = kIpProtocolUdp;
+    UdpDatagram u;
+    u.src_port = 5000;
+    u.dst_port = 53;
+    const std::vector<std::byte> data(600, std::byte{'a'});
+    u.payload = data;
+    const auto udp_bytes = u.build(kSrc, kDst);
+    big.payload = udp_bytes;
+    auto pieces = fragment(big, 300);
+    ASSERT_TRUE(pieces);
+    for (const auto& piece : *pieces) frames.push_back(ether(kEtherTypeIpv4, piece));
     for (const auto& frame : frames) {
         for (std::size_t n = 0; n <= frame.size(); ++n) {
-            const DissectedFrame f = dissect_frame(std::span(frame).first(n));
+            const auto cut = std::span(frame).first(n);
+            const DissectedFrame f = dissect_frame(cut, frame.size());
             EXPECT_FALSE(f.layers.empty());
-            (void)to_json(frame_value(f, 1));
+            std::string streamed;
+            append_frame_json(streamed, n + 1, cut, frame.size());
+            ASSERT_EQ(streamed, to_json(frame_value(f, n + 1))) << "cut at " << n << " of " << frame.size();
         }
     }
+    // Other link types end in the error layer the same way.
+    std::string streamed;
+    append_frame_json(streamed, 1, frames[0], 0, 113);
+    EXPECT_EQ(streamed, to_json(frame_value(dissect_frame(frames[0], 0, 113), 1)));
 }
 
 // The tables of weft decode and weft explain print fields through to_text(layer, field):
