@@ -16,32 +16,13 @@
 
 namespace weft::wire {
 
-namespace detail {
-
-void add_error(DissectSink& sink, std::string_view at, std::size_t offset, std::string_view reason) {
-    sink.begin_layer("error", offset, 0);
-    sink.plain("at", at);
-    sink.number("offset", static_cast<std::int64_t>(offset));
-    sink.string("reason", reason);
-}
-
-void add_error(DissectSink& sink, const WireError& error, std::size_t base) {
-    add_error(sink, error.layer, base + error.offset, error.reason);
-}
-
-void add_payload(DissectSink& sink, std::size_t offset, std::size_t length) {
-    if (length == 0) return;
-    sink.begin_layer("payload", offset, length);
-    sink.number("length", static_cast<std::int64_t>(length));
-}
-
-}  // namespace detail
-
 namespace {
 
 using detail::add_error;
 using detail::add_payload;
 using detail::DissectSink;
+using detail::JsonSink;
+using detail::TreeSink;
 using detail::text_of;
 
 constexpr bool is_dns_port(std::uint16_t port) noexcept { return port == 53 || port == 5353; }
@@ -50,14 +31,16 @@ constexpr bool is_dhcp_port(std::uint16_t port) noexcept {
 }
 
 // A checksum that could not be checked (a first fragment lacks bytes it covers) is null.
-void checksum_ok(DissectSink& sink, std::optional<bool> ok) {
+template <DissectSink Sink>
+void checksum_ok(Sink& sink, std::optional<bool> ok) {
     if (ok) sink.boolean("checksum_ok", *ok);
     else sink.null("checksum_ok");
 }
 
 // What follows a transport header: the application layer the ports (or for HTTP the first
 // bytes) name, else a payload layer. `partial`: the first fragment of a datagram.
-void dissect_udp_data(DissectSink& sink, std::uint16_t src, std::uint16_t dst, std::span<const std::byte> data,
+template <DissectSink Sink>
+void dissect_udp_data(Sink& sink, std::uint16_t src, std::uint16_t dst, std::span<const std::byte> data,
                       std::size_t base, bool partial) {
     if (data.empty()) return;
     if (is_dhcp_port(src) || is_dhcp_port(dst)) return detail::dissect_dhcp(sink, data, base, partial);
@@ -65,7 +48,8 @@ void dissect_udp_data(DissectSink& sink, std::uint16_t src, std::uint16_t dst, s
     add_payload(sink, base, data.size());
 }
 
-void dissect_tcp_data(DissectSink& sink, std::uint16_t src, std::uint16_t dst, std::span<const std::byte> data,
+template <DissectSink Sink>
+void dissect_tcp_data(Sink& sink, std::uint16_t src, std::uint16_t dst, std::span<const std::byte> data,
                       std::size_t base, bool partial) {
     if (data.empty()) return;
     if (is_dns_port(src) || is_dns_port(dst)) return detail::dissect_dns(sink, data, base, true, partial);
@@ -73,7 +57,8 @@ void dissect_tcp_data(DissectSink& sink, std::uint16_t src, std::uint16_t dst, s
     add_payload(sink, base, data.size());
 }
 
-void tcp_options(DissectSink& sink, const TcpSegment& tcp) {
+template <DissectSink Sink>
+void tcp_options(Sink& sink, const TcpSegment& tcp) {
     sink.begin_list("options");
     for (const TcpOption& o : tcp.options) {
         sink.begin_object("");
@@ -94,7 +79,8 @@ void tcp_options(DissectSink& sink, const TcpSegment& tcp) {
 }
 
 // The flag names in bit order, as tcp_flag_names() gives them, without its vector.
-void tcp_flags(DissectSink& sink, std::uint16_t flags) {
+template <DissectSink Sink>
+void tcp_flags(Sink& sink, std::uint16_t flags) {
     static constexpr std::string_view kNames[] = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "NS"};
     sink.begin_list("flags");
     for (std::size_t i = 0; i < std::size(kNames); ++i)
@@ -103,7 +89,8 @@ void tcp_flags(DissectSink& sink, std::uint16_t flags) {
 }
 
 // `checksum_ok` is null in a first fragment: the checksum covers bytes this frame lacks.
-void dissect_tcp(DissectSink& sink, const Ipv4Packet& ip, std::size_t base, bool fragment) {
+template <DissectSink Sink>
+void dissect_tcp(Sink& sink, const Ipv4Packet& ip, std::size_t base, bool fragment) {
     auto parsed = TcpSegment::parse(ip.payload);
     if (!parsed) return add_error(sink, parsed.error(), base);
     const TcpSegment& tcp = *parsed;
@@ -121,7 +108,8 @@ void dissect_tcp(DissectSink& sink, const Ipv4Packet& ip, std::size_t base, bool
     dissect_tcp_data(sink, tcp.src_port, tcp.dst_port, tcp.payload, base + tcp.header_length, fragment);
 }
 
-void dissect_udp(DissectSink& sink, const Ipv4Packet& ip, std::size_t base, bool fragment) {
+template <DissectSink Sink>
+void dissect_udp(Sink& sink, const Ipv4Packet& ip, std::size_t base, bool fragment) {
     // UdpDatagram::parse insists that the length field fits the span, which a first fragment
     // never satisfies; there the 8 header bytes are read as they are.
     std::uint16_t src = 0, dst = 0, length = 0, checksum = 0;
@@ -153,7 +141,8 @@ void dissect_udp(DissectSink& sink, const Ipv4Packet& ip, std::size_t base, bool
     dissect_udp_data(sink, src, dst, data, base + kUdpHeaderSize, fragment);
 }
 
-void dissect_icmp(DissectSink& sink, const Ipv4Packet& ip, std::size_t base, bool fragment) {
+template <DissectSink Sink>
+void dissect_icmp(Sink& sink, const Ipv4Packet& ip, std::size_t base, bool fragment) {
     auto parsed = IcmpMessage::parse(ip.payload);
     if (!parsed) return add_error(sink, parsed.error(), base);
     const IcmpMessage& icmp = *parsed;
@@ -169,7 +158,8 @@ void dissect_icmp(DissectSink& sink, const Ipv4Packet& ip, std::size_t base, boo
     add_payload(sink, base + kIcmpHeaderSize, icmp.payload.size());
 }
 
-void dissect_ipv4(DissectSink& sink, std::span<const std::byte> bytes, std::size_t base) {
+template <DissectSink Sink>
+void dissect_ipv4(Sink& sink, std::span<const std::byte> bytes, std::size_t base) {
     auto parsed = Ipv4Packet::parse(bytes);
     if (!parsed) return add_error(sink, parsed.error(), base);
     const Ipv4Packet& ip = *parsed;
@@ -207,7 +197,8 @@ void dissect_ipv4(DissectSink& sink, std::span<const std::byte> bytes, std::size
     }
 }
 
-void dissect_arp(DissectSink& sink, std::span<const std::byte> bytes, std::size_t base) {
+template <DissectSink Sink>
+void dissect_arp(Sink& sink, std::span<const std::byte> bytes, std::size_t base) {
     auto parsed = ArpPacket::parse(bytes);
     if (!parsed) return add_error(sink, parsed.error(), base);
     sink.begin_layer("arp", base, kArpPacketSize);
@@ -221,7 +212,8 @@ void dissect_arp(DissectSink& sink, std::span<const std::byte> bytes, std::size_
 
 }  // namespace
 
-void detail::dissect(std::span<const std::byte> bytes, std::uint32_t linktype, DissectSink& sink) {
+template <detail::DissectSink Sink>
+void detail::dissect(std::span<const std::byte> bytes, std::uint32_t linktype, Sink& sink) {
     if (linktype != kLinktypeEthernet) {
         return add_error(sink, "ethernet", 0,
                          "link type " + std::to_string(linktype) + " is not Ethernet (1): not decoded");
@@ -240,6 +232,9 @@ void detail::dissect(std::span<const std::byte> bytes, std::uint32_t linktype, D
     default: return add_payload(sink, base, eth->payload.size());
     }
 }
+
+template void detail::dissect(std::span<const std::byte>, std::uint32_t, TreeSink&);
+template void detail::dissect(std::span<const std::byte>, std::uint32_t, JsonSink&);
 
 DissectedFrame dissect_frame(std::span<const std::byte> bytes, std::size_t original_length,
                              std::uint32_t linktype) {

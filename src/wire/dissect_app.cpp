@@ -39,7 +39,8 @@ bool is_number_option(std::uint8_t code) noexcept {
     }
 }
 
-void dhcp_option_value(DissectSink& sink, std::string_view key, std::uint8_t code, std::span<const std::byte> data) {
+template <DissectSink Sink>
+void dhcp_option_value(Sink& sink, std::string_view key, std::uint8_t code, std::span<const std::byte> data) {
     const bool address = code == dhcp_option::kSubnetMask || code == dhcp_option::kBroadcastAddress ||
                          code == dhcp_option::kRequestedIp || code == dhcp_option::kServerId;
     if (code == dhcp_option::kMessageType && data.size() == 1)
@@ -63,7 +64,8 @@ std::string chaddr_text(const DhcpFixed& fixed) {
     return weft::detail::to_hex(std::as_bytes(std::span(fixed.chaddr).first(length)), ':');
 }
 
-void dns_records(DissectSink& sink, std::string_view key, const std::vector<DnsRecord>& records) {
+template <DissectSink Sink>
+void dns_records(Sink& sink, std::string_view key, const std::vector<DnsRecord>& records) {
     sink.begin_list(key);
     for (const DnsRecord& r : records) {
         sink.begin_object("");
@@ -96,14 +98,16 @@ std::size_t http_head_length(std::string_view text) {
 }
 
 // The text, or null when it is empty (a start line cut short).
-void text_or_null(DissectSink& sink, std::string_view key, std::string_view text) {
+template <DissectSink Sink>
+void text_or_null(Sink& sink, std::string_view key, std::string_view text) {
     if (text.empty()) sink.null(key);
     else sink.string(key, text);
 }
 
 }  // namespace
 
-void dissect_dhcp(DissectSink& sink, std::span<const std::byte> bytes, std::size_t base, bool partial) {
+template <DissectSink Sink>
+void dissect_dhcp(Sink& sink, std::span<const std::byte> bytes, std::size_t base, bool partial) {
     auto parsed = parse_dhcp(bytes);
     if (!parsed) {
         if (partial) return add_payload(sink, base, bytes.size());
@@ -130,7 +134,7 @@ void dissect_dhcp(DissectSink& sink, std::span<const std::byte> bytes, std::size
         bool seen = false;
         for (std::size_t j = 0; j < i && !seen; ++j) seen = p.options[j].code == code;
         if (seen) continue;  // long options split in pieces (RFC 3396) are shown joined, once
-        char key[4];
+        char key[32];  // 3 digits at most; sized so the JSON writer's inline copies stay inside
         const auto end = std::to_chars(key, key + sizeof key, code).ptr;
         dhcp_option_value(sink, std::string_view(key, static_cast<std::size_t>(end - key)), code,
                           p.concatenated(code));
@@ -138,7 +142,8 @@ void dissect_dhcp(DissectSink& sink, std::span<const std::byte> bytes, std::size
     sink.end_object();
 }
 
-void dissect_dns(DissectSink& sink, std::span<const std::byte> bytes, std::size_t base, bool over_tcp,
+template <DissectSink Sink>
+void dissect_dns(Sink& sink, std::span<const std::byte> bytes, std::size_t base, bool over_tcp,
                  bool partial) {
     std::span<const std::byte> message = bytes;
     std::size_t prefix = 0;
@@ -168,7 +173,8 @@ void dissect_dns(DissectSink& sink, std::span<const std::byte> bytes, std::size_
     if (over_tcp) add_payload(sink, base + prefix + message.size(), bytes.size() - prefix - message.size());
 }
 
-bool dissect_http(DissectSink& sink, std::span<const std::byte> bytes, std::size_t base) {
+template <DissectSink Sink>
+bool dissect_http(Sink& sink, std::span<const std::byte> bytes, std::size_t base) {
     auto head = http_head_prefix(bytes);
     if (!head) return false;
     const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
@@ -199,7 +205,8 @@ bool dissect_http(DissectSink& sink, std::span<const std::byte> bytes, std::size
     return true;
 }
 
-void dns_fields(DissectSink& sink, const DnsMessage& m) {
+template <DissectSink Sink>
+void dns_fields(Sink& sink, const DnsMessage& m) {
     sink.number("id", m.header.id);
     sink.boolean("qr", m.header.qr);
     sink.boolean("aa", m.header.aa);
@@ -223,6 +230,15 @@ void dns_fields(DissectSink& sink, const DnsMessage& m) {
     dns_records(sink, "authority", m.authority);
     dns_records(sink, "additional", m.additional);
 }
+
+// The two sinks the dissector is built for (dissect_sink.hpp).
+template void dissect_dhcp(TreeSink&, std::span<const std::byte>, std::size_t, bool);
+template void dissect_dhcp(JsonSink&, std::span<const std::byte>, std::size_t, bool);
+template void dissect_dns(TreeSink&, std::span<const std::byte>, std::size_t, bool, bool);
+template void dissect_dns(JsonSink&, std::span<const std::byte>, std::size_t, bool, bool);
+template bool dissect_http(TreeSink&, std::span<const std::byte>, std::size_t);
+template bool dissect_http(JsonSink&, std::span<const std::byte>, std::size_t);
+template void dns_fields(TreeSink&, const DnsMessage&);
 
 }  // namespace weft::wire::detail
 

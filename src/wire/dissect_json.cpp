@@ -2,6 +2,7 @@
 // sinks of dissect_sink.hpp. Written by hand so that wire/ needs no JSON library; the grammar
 // used is tiny: no floats, no pretty-printing.
 #include <array>
+#include <cstring>
 
 #include "dissect_sink.hpp"
 #include "json_text.hpp"
@@ -157,15 +158,43 @@ std::string to_text(const DissectLayer& layer, const DissectField& field) {
 
 namespace detail {
 
+namespace {
+
+// Whether any of the 8 bytes in `w` needs escaping, 8 at a time (the classic SWAR tests: a
+// byte below n shows in (x - n) & ~x & 0x80; a byte equal to c is a zero byte of x ^ c).
+constexpr std::uint64_t kOnes = 0x0101010101010101u;
+constexpr std::uint64_t kHighs = 0x8080808080808080u;
+constexpr std::uint64_t has_zero_byte(std::uint64_t x) noexcept { return (x - kOnes) & ~x & kHighs; }
+constexpr bool any_needs_escape(std::uint64_t w) noexcept {
+    const std::uint64_t below_space = (w - kOnes * 0x20) & ~w & kHighs;
+    const std::uint64_t high = w & kHighs;  // 0x80 and up
+    return (below_space | high | has_zero_byte(w ^ (kOnes * 0x7f)) | has_zero_byte(w ^ (kOnes * '"')) |
+            has_zero_byte(w ^ (kOnes * '\\'))) != 0;
+}
+
+}  // namespace
+
 void JsonText::string(std::string_view s) {
     static constexpr char kHex[] = "0123456789abcdef";
     put('"');
     std::size_t run = 0;  // runs of bytes that need nothing are copied whole
-    for (std::size_t i = 0; i < s.size(); ++i) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        if (s.size() - i >= 8) {  // skip clean words without looking at each byte
+            std::uint64_t w;
+            std::memcpy(&w, s.data() + i, 8);
+            if (!any_needs_escape(w)) {
+                i += 8;
+                continue;
+            }
+        }
         const auto c = static_cast<unsigned char>(s[i]);
-        if (!needs_escape(c)) continue;
+        if (!needs_escape(c)) {
+            ++i;
+            continue;
+        }
         put(s.substr(run, i - run));
-        run = i + 1;
+        run = ++i;
         switch (c) {
         case '"': put("\\\""); break;
         case '\\': put("\\\\"); break;
@@ -199,72 +228,10 @@ void JsonSink::finish() {
 }
 
 void JsonSink::begin_layer(std::string_view name, std::size_t, std::size_t) {
-    text_.put(in_layer_ ? "},{\"layer\":" : "{\"layer\":");
+    if (in_layer_) text_.put("},{\"layer\":");
+    else text_.put("{\"layer\":");
     in_layer_ = true;
-    text_.string(name);
-    comma_ = true;
-}
-
-// Keys are printable ASCII without quotes or backslashes, at most 32 bytes (the DissectSink
-// contract): written as they are, with the separator before them, into room the caller made
-// for the value too, so a whole field costs one bounds check. A list's items have no key.
-char* JsonSink::key(char* p, std::string_view key) noexcept {
-    if (comma_) *p++ = ',';
-    comma_ = true;
-    if (key.empty()) return p;
-    *p++ = '"';
-    p = JsonText::copy(p, key);
-    *p++ = '"';
-    *p++ = ':';
-    return p;
-}
-
-void JsonSink::null(std::string_view k) {
-    char* p = key(text_.room(k.size() + 8), k);
-    text_.commit(JsonText::copy(p, "null"));
-}
-
-void JsonSink::boolean(std::string_view k, bool value) {
-    char* p = key(text_.room(k.size() + 9), k);
-    text_.commit(value ? JsonText::copy(p, "true") : JsonText::copy(p, "false"));
-}
-
-void JsonSink::number(std::string_view k, std::int64_t value) {
-    char* p = key(text_.room(k.size() + 4 + 20), k);
-    text_.commit(std::to_chars(p, p + 20, value).ptr);
-}
-
-void JsonSink::string(std::string_view k, std::string_view value) {
-    text_.commit(key(text_.room(k.size() + 4), k));
-    text_.string(value);
-}
-
-void JsonSink::plain(std::string_view k, std::string_view value) {
-    text_.commit(key(text_.room(k.size() + 4), k));
-    text_.plain_string(value);
-}
-
-void JsonSink::begin_list(std::string_view k) {
-    char* p = key(text_.room(k.size() + 5), k);
-    *p++ = '[';
-    text_.commit(p);
-    comma_ = false;
-}
-
-void JsonSink::end_list() {
-    text_.put(']');
-    comma_ = true;
-}
-
-void JsonSink::begin_object(std::string_view k) {
-    char* p = key(text_.room(k.size() + 5), k);
-    *p++ = '{';
-    text_.commit(p);
-    comma_ = false;
-}
-
-void JsonSink::end_object() {
-    text_.put('}');
+    text_.plain_string(name);  // a layer name: a literal
     comma_ = true;
 }
 
@@ -297,12 +264,18 @@ void TreeSink::begin_object(std::string_view key) {
 // ---- addresses as text, without a std::string ----
 
 namespace {
-char* decimal_octet(char* p, unsigned v) noexcept {
-    if (v >= 100) *p++ = static_cast<char>('0' + v / 100);
-    if (v >= 10) *p++ = static_cast<char>('0' + v / 10 % 10);
-    *p++ = static_cast<char>('0' + v % 10);
-    return p;
-}
+// "0" to "255", each in a 4-byte slot with its length last: an octet is one 4-byte copy.
+constexpr auto kOctets = [] {
+    std::array<std::array<char, 4>, 256> t{};
+    for (unsigned v = 0; v < 256; ++v) {
+        std::size_t n = 0;
+        if (v >= 100) t[v][n++] = static_cast<char>('0' + v / 100);
+        if (v >= 10) t[v][n++] = static_cast<char>('0' + v / 10 % 10);
+        t[v][n++] = static_cast<char>('0' + v % 10);
+        t[v][3] = static_cast<char>(n);
+    }
+    return t;
+}();
 }  // namespace
 
 ShortText text_of(Ipv4Address address) noexcept {
@@ -310,10 +283,12 @@ ShortText text_of(Ipv4Address address) noexcept {
     char* p = t.data;
     const std::uint32_t v = address.to_uint();
     for (int shift = 24; shift >= 0; shift -= 8) {
-        p = decimal_octet(p, v >> shift & 0xff);
-        if (shift != 0) *p++ = '.';
+        const auto& octet = kOctets[v >> shift & 0xff];
+        std::memcpy(p, octet.data(), 4);  // the slot's 4th byte is overwritten by what follows
+        p += octet[3];
+        *p++ = '.';
     }
-    t.size = static_cast<std::size_t>(p - t.data);
+    t.size = static_cast<std::size_t>(p - t.data) - 1;  // no dot after the last octet
     return t;
 }
 

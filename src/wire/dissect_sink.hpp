@@ -1,7 +1,7 @@
 #pragma once
 // Internal: where the dissector's output goes. The dissector (dissect.cpp, dissect_app.cpp)
-// walks a frame once and reports what it finds as a stream of events, in print order; a sink
-// turns the stream into something. Two sinks exist:
+// walks a frame once and reports what it finds as a stream of events, in print order, to a
+// sink (the DissectSink concept) that turns the stream into something. Two sinks exist:
 // - TreeSink builds the DissectedFrame / DissectValue tree of dissect.hpp (explain, tour, the
 //   decode table, dns_value, tests);
 // - JsonSink appends the frame's JSON line straight to a string (decode --json), with no
@@ -28,41 +28,38 @@ namespace weft::wire::detail {
 /// end_. Keys are printable ASCII without quotes or backslashes, at most 32 bytes (string
 /// literals, numbers). plain() is string() for text the dissector knows needs no escaping in
 /// JSON (printable ASCII without '"' or '\\': addresses, names of types), so it is not scanned.
-class DissectSink {
-public:
-    virtual void begin_layer(std::string_view name, std::size_t offset, std::size_t size) = 0;
-    virtual void null(std::string_view key) = 0;
-    virtual void boolean(std::string_view key, bool value) = 0;
-    virtual void number(std::string_view key, std::int64_t value) = 0;
-    virtual void string(std::string_view key, std::string_view value) = 0;
-    virtual void plain(std::string_view key, std::string_view value) = 0;
-    virtual void begin_list(std::string_view key) = 0;
-    virtual void end_list() = 0;
-    virtual void begin_object(std::string_view key) = 0;
-    virtual void end_object() = 0;
-
-protected:
-    ~DissectSink() = default;  // never owned through the interface
+template <class S>
+concept DissectSink = requires(S& s, std::string_view text, std::size_t n, std::int64_t i, bool b) {
+    s.begin_layer(text, n, n);
+    s.null(text);
+    s.boolean(text, b);
+    s.number(text, i);
+    s.string(text, text);
+    s.plain(text, text);
+    s.begin_list(text);
+    s.end_list();
+    s.begin_object(text);
+    s.end_object();
 };
 
 /// Builds the tree: the layers of a DissectedFrame, or the members of one object (dns_value).
-class TreeSink final : public DissectSink {
+class TreeSink {
 public:
     /// Layers go to `frame`.
     explicit TreeSink(DissectedFrame& frame) noexcept : frame_(&frame) {}
     /// No layers: values go to `object` (begin_layer() must not be called).
     explicit TreeSink(DissectValue::Object& object) { open_.push_back({&object, nullptr}); }
 
-    void begin_layer(std::string_view name, std::size_t offset, std::size_t size) override;
-    void null(std::string_view key) override { add(key, DissectValue()); }
-    void boolean(std::string_view key, bool value) override { add(key, DissectValue(value)); }
-    void number(std::string_view key, std::int64_t value) override { add(key, DissectValue(value)); }
-    void string(std::string_view key, std::string_view value) override { add(key, DissectValue(std::string(value))); }
-    void plain(std::string_view key, std::string_view value) override { string(key, value); }
-    void begin_list(std::string_view key) override;
-    void end_list() override { open_.pop_back(); }
-    void begin_object(std::string_view key) override;
-    void end_object() override { open_.pop_back(); }
+    void begin_layer(std::string_view name, std::size_t offset, std::size_t size);
+    void null(std::string_view key) { add(key, DissectValue()); }
+    void boolean(std::string_view key, bool value) { add(key, DissectValue(value)); }
+    void number(std::string_view key, std::int64_t value) { add(key, DissectValue(value)); }
+    void string(std::string_view key, std::string_view value) { add(key, DissectValue(std::string(value))); }
+    void plain(std::string_view key, std::string_view value) { string(key, value); }
+    void begin_list(std::string_view key);
+    [[gnu::always_inline]] void end_list() { open_.pop_back(); }
+    void begin_object(std::string_view key);
+    [[gnu::always_inline]] void end_object() { open_.pop_back(); }
 
 private:
     // The innermost open container: an object (or a layer's fields) or a list. Pointers stay
@@ -79,24 +76,60 @@ private:
 
 /// Appends the frame's JSON object (as to_json(frame_value(...)) writes it) to `out`.
 /// finish() closes it; it must be called once, after the dissector returns.
-class JsonSink final : public DissectSink {
+class JsonSink {
 public:
     JsonSink(std::string& out, std::size_t number, std::size_t length, std::size_t original_length);
     void finish();
 
-    void begin_layer(std::string_view name, std::size_t offset, std::size_t size) override;
-    void null(std::string_view key) override;
-    void boolean(std::string_view key, bool value) override;
-    void number(std::string_view key, std::int64_t value) override;
-    void string(std::string_view key, std::string_view value) override;
-    void plain(std::string_view key, std::string_view value) override;
-    void begin_list(std::string_view key) override;
-    void end_list() override;
-    void begin_object(std::string_view key) override;
-    void end_object() override;
+    void begin_layer(std::string_view name, std::size_t offset, std::size_t size);
+    [[gnu::always_inline]] void null(std::string_view k) {
+        char* p = key(text_.room(k.size() + 8), k);
+        text_.commit(JsonText::copy(p, "null"));
+    }
+    [[gnu::always_inline]] void boolean(std::string_view k, bool value) {
+        char* p = key(text_.room(k.size() + 9), k);
+        text_.commit(value ? JsonText::copy(p, "true") : JsonText::copy(p, "false"));
+    }
+    [[gnu::always_inline]] void number(std::string_view k, std::int64_t value) {
+        char* p = key(text_.room(k.size() + 4 + 20), k);
+        text_.commit(JsonText::decimal(p, value));
+    }
+    [[gnu::always_inline]] void string(std::string_view k, std::string_view value) {
+        text_.commit(key(text_.room(k.size() + 4), k));
+        text_.string(value);
+    }
+    [[gnu::always_inline]] void plain(std::string_view k, std::string_view value) {
+        text_.commit(key(text_.room(k.size() + 4), k));
+        text_.plain_string(value);
+    }
+    [[gnu::always_inline]] void begin_list(std::string_view k) { open(k, '['); }
+    [[gnu::always_inline]] void end_list() { close(']'); }
+    [[gnu::always_inline]] void begin_object(std::string_view k) { open(k, '{'); }
+    [[gnu::always_inline]] void end_object() { close('}'); }
 
 private:
-    char* key(char* room, std::string_view key) noexcept;
+    // The separator, then the key: written into room the caller made for the value too, so
+    // a whole field costs one bounds check. A list's items have no key.
+    [[gnu::always_inline]] char* key(char* p, std::string_view key) noexcept {
+        if (comma_) *p++ = ',';
+        comma_ = true;
+        if (key.empty()) return p;
+        *p++ = '"';
+        p = JsonText::copy(p, key);
+        *p++ = '"';
+        *p++ = ':';
+        return p;
+    }
+    [[gnu::always_inline]] void open(std::string_view k, char bracket) {
+        char* p = key(text_.room(k.size() + 5), k);
+        *p++ = bracket;
+        text_.commit(p);
+        comma_ = false;
+    }
+    [[gnu::always_inline]] void close(char bracket) {
+        text_.put(bracket);
+        comma_ = true;
+    }
 
     JsonText text_;
     bool in_layer_ = false;

@@ -67,23 +67,31 @@ std::size_t DnsName::wire_length() const noexcept {
 
 std::string DnsName::to_text() const {
     if (labels.empty()) return ".";
+    std::size_t size = labels.size() - 1;
+    for (const std::string& label : labels) size += label.size();
     std::string text;
+    text.reserve(size);
     for (std::size_t i = 0; i < labels.size(); ++i) {
         if (i != 0) text.push_back('.');
-        for (char c : labels[i]) {
-            auto u = static_cast<unsigned char>(c);
+        const std::string& label = labels[i];
+        std::size_t run = 0;  // bytes that need no escape are appended in runs
+        for (std::size_t j = 0; j < label.size(); ++j) {
+            const char c = label[j];
+            const auto u = static_cast<unsigned char>(c);
+            if (c != '.' && c != '\\' && u > 0x20 && u < 0x7f) continue;
+            text.append(label, run, j - run);
+            run = j + 1;
             if (c == '.' || c == '\\') {
                 // Escaped so that the text splits back into the same labels.
                 text.push_back('\\');
                 text.push_back(c);
-            } else if (u <= 0x20 || u >= 0x7f) {
+            } else {
                 char buf[5];
                 std::snprintf(buf, sizeof buf, "\\%03u", static_cast<unsigned>(u));
                 text += buf;
-            } else {
-                text.push_back(c);
             }
         }
+        text.append(label, run, label.size() - run);
     }
     return text;
 }

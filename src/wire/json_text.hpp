@@ -4,7 +4,6 @@
 // more than decoding the frame (a capacity check and a libc memcpy call per key), so short
 // copies are done inline here with fixed-size moves the compiler turns into plain stores.
 
-#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -46,11 +45,18 @@ public:
         copy_small(buf_ + used_, s.data(), s.size());
         used_ += s.size();
     }
-    /// A number in decimal.
-    [[gnu::always_inline]] void number(std::int64_t value) {
-        if (kChunk - used_ < kMaxDigits) spill();
-        used_ = static_cast<std::size_t>(std::to_chars(buf_ + used_, buf_ + kChunk, value).ptr - buf_);
+    /// `value` in decimal at `p`, which has room for 20 bytes; returns the end.
+    [[gnu::always_inline]] static char* decimal(char* p, std::int64_t value) noexcept {
+        // Most fields are small (ports, lengths, flags): one and two digits take no loop.
+        if (value >= 0 && value < 100) {
+            if (value >= 10) *p++ = static_cast<char>('0' + value / 10);
+            *p++ = static_cast<char>('0' + value % 10);
+            return p;
+        }
+        return wide_decimal(p, value);
     }
+    /// A number in decimal.
+    [[gnu::always_inline]] void number(std::int64_t value) { commit(decimal(room(kMaxDigits), value)); }
     /// A quoted string, escaped per RFC 8259 (and every byte from 0x7f up, see the .cpp).
     void string(std::string_view s);
     /// A quoted string the caller knows needs no escaping (printable ASCII, no '"' or '\\').
@@ -87,6 +93,38 @@ private:
             d[n - 1] = s[n - 1];
         }
     }
+    // Two digits per division, from the end: the length is counted first so the digits land
+    // in place (std::to_chars does the same with more checks around it).
+    static char* wide_decimal(char* p, std::int64_t value) noexcept {
+        static constexpr char kPairs[] =
+            "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+            "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+            "8081828384858687888990919293949596979899";
+        std::uint64_t u = static_cast<std::uint64_t>(value);
+        if (value < 0) {
+            *p++ = '-';
+            u = 0 - u;
+        }
+        std::size_t digits = 1;
+        for (std::uint64_t v = u; v >= 10; v /= 10) ++digits;
+        char* end = p + digits;
+        char* q = end;
+        while (u >= 100) {
+            const std::size_t pair = static_cast<std::size_t>(u % 100) * 2;
+            u /= 100;
+            q -= 2;
+            q[0] = kPairs[pair];
+            q[1] = kPairs[pair + 1];
+        }
+        if (u >= 10) {
+            q[-2] = kPairs[u * 2];
+            q[-1] = kPairs[u * 2 + 1];
+        } else {
+            q[-1] = static_cast<char>('0' + u);
+        }
+        return end;
+    }
+
     void spill() {
         out_.append(buf_, used_);
         used_ = 0;

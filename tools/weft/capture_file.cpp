@@ -1,5 +1,6 @@
 #include "capture_file.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -12,8 +13,18 @@
 namespace weft::cli {
 
 namespace {
-constexpr std::size_t kReleaseStep = 8 * 1024 * 1024;
+constexpr std::size_t kReleaseStep = 4 * 1024 * 1024;
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22  // Linux 5.14; older kernels refuse it and pages fault in as before
+#endif
+
+// Maps the page tables of [at, at + kReleaseStep) in one call: a page fault for every 64 KiB
+// read cost ~5% of a JSON decode. What lies past the end of the mapping is left out.
+void populate(const std::byte* data, std::size_t size, std::size_t at) noexcept {
+    if (at >= size) return;
+    (void)::madvise(const_cast<std::byte*>(data) + at, std::min(kReleaseStep, size - at), MADV_POPULATE_READ);
 }
+}  // namespace
 
 CaptureFileBytes::CaptureFileBytes(const std::string& path) {
     auto fail = [&](int error) { return std::runtime_error("cannot read '" + path + "': " + std::strerror(error)); };
@@ -34,6 +45,7 @@ CaptureFileBytes::CaptureFileBytes(const std::string& path) {
         data_ = static_cast<const std::byte*>(map);
         size_ = static_cast<std::size_t>(st.st_size);
         mapped_ = true;
+        populate(data_, size_, 0);
         return;
     }
     // A pipe, a FIFO, /dev/stdin: read it all.
@@ -65,6 +77,9 @@ void CaptureFileBytes::done_before(std::size_t offset) noexcept {
     // Clean private file pages: dropping them only means a re-read should we come back.
     (void)::madvise(const_cast<std::byte*>(data_) + released_, end - released_, MADV_DONTNEED);
     released_ = end;
+    // The reader is at `end` and releases again a step further on: the pages between, mapped
+    // now. So about two steps are resident at most, whatever the file's size.
+    populate(data_, size_, end);
 }
 
 }  // namespace weft::cli
