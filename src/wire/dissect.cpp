@@ -23,7 +23,6 @@ using detail::add_payload;
 using detail::DissectSink;
 using detail::JsonSink;
 using detail::TreeSink;
-using detail::text_of;
 
 constexpr bool is_dns_port(std::uint16_t port) noexcept { return port == 53 || port == 5353; }
 constexpr bool is_dhcp_port(std::uint16_t port) noexcept {
@@ -164,8 +163,8 @@ void dissect_ipv4(Sink& sink, std::span<const std::byte> bytes, std::size_t base
     if (!parsed) return add_error(sink, parsed.error(), base);
     const Ipv4Packet& ip = *parsed;
     sink.begin_layer("ipv4", base, ip.header_length);
-    sink.plain("src", text_of(ip.src));
-    sink.plain("dst", text_of(ip.dst));
+    sink.address("src", ip.src);
+    sink.address("dst", ip.dst);
     sink.number("header_length", static_cast<std::int64_t>(ip.header_length));
     sink.number("total_length", ip.total_length);
     sink.number("id", ip.identification);
@@ -203,10 +202,10 @@ void dissect_arp(Sink& sink, std::span<const std::byte> bytes, std::size_t base)
     if (!parsed) return add_error(sink, parsed.error(), base);
     sink.begin_layer("arp", base, kArpPacketSize);
     sink.number("op", parsed->operation);
-    sink.plain("sender_mac", text_of(parsed->sender_mac));
-    sink.plain("sender_ip", text_of(parsed->sender_ip));
-    sink.plain("target_mac", text_of(parsed->target_mac));
-    sink.plain("target_ip", text_of(parsed->target_ip));
+    sink.address("sender_mac", parsed->sender_mac);
+    sink.address("sender_ip", parsed->sender_ip);
+    sink.address("target_mac", parsed->target_mac);
+    sink.address("target_ip", parsed->target_ip);
     // Whatever follows the 28 bytes is Ethernet padding, not payload.
 }
 
@@ -221,8 +220,8 @@ void detail::dissect(std::span<const std::byte> bytes, std::uint32_t linktype, S
     auto eth = EthernetFrame::parse(bytes);
     if (!eth) return add_error(sink, eth.error(), 0);
     sink.begin_layer("ethernet", 0, eth->header_length);
-    sink.plain("dst", text_of(eth->dst));
-    sink.plain("src", text_of(eth->src));
+    sink.address("dst", eth->dst);
+    sink.address("src", eth->src);
     sink.number("type", eth->type);
     if (eth->vlan) sink.number("vlan", eth->vlan->id);
     const std::size_t base = eth->header_length;

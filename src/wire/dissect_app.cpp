@@ -39,16 +39,18 @@ bool is_number_option(std::uint8_t code) noexcept {
     }
 }
 
+constexpr std::size_t kStackHex = 64;
+
 template <DissectSink Sink>
 void dhcp_option_value(Sink& sink, std::string_view key, std::uint8_t code, std::span<const std::byte> data) {
     const bool address = code == dhcp_option::kSubnetMask || code == dhcp_option::kBroadcastAddress ||
                          code == dhcp_option::kRequestedIp || code == dhcp_option::kServerId;
     if (code == dhcp_option::kMessageType && data.size() == 1)
         return sink.number(key, std::to_integer<std::uint8_t>(data[0]));
-    if (address && data.size() == 4) return sink.string(key, text_of(address_of(data)));
+    if (address && data.size() == 4) return sink.address(key, address_of(data));
     if ((code == dhcp_option::kRouter || code == dhcp_option::kDnsServer) && data.size() % 4 == 0) {
         sink.begin_list(key);
-        for (std::size_t i = 0; i < data.size(); i += 4) sink.plain("", text_of(address_of(data.subspan(i, 4))));
+        for (std::size_t i = 0; i < data.size(); i += 4) sink.address("", address_of(data.subspan(i, 4)));
         return sink.end_list();
     }
     if (is_number_option(code) && (data.size() == 2 || data.size() == 4)) {
@@ -56,7 +58,15 @@ void dhcp_option_value(Sink& sink, std::string_view key, std::uint8_t code, std:
         if (data.size() == 2) return sink.number(key, *r.u16());
         return sink.number(key, *r.u32());
     }
-    sink.plain(key, weft::detail::to_hex(data));
+    if (data.size() > kStackHex) return sink.plain(key, weft::detail::to_hex(data));
+    char hex[2 * kStackHex];  // most option values are short: no string for them
+    static constexpr char kDigits[] = "0123456789abcdef";
+    for (std::size_t i = 0; i < data.size(); ++i) {
+        const auto b = std::to_integer<unsigned>(data[i]);
+        hex[2 * i] = kDigits[b >> 4];
+        hex[2 * i + 1] = kDigits[b & 0xf];
+    }
+    sink.plain(key, std::string_view(hex, 2 * data.size()));
 }
 
 std::string chaddr_text(const DhcpFixed& fixed) {
@@ -118,10 +128,10 @@ void dissect_dhcp(Sink& sink, std::span<const std::byte> bytes, std::size_t base
     sink.begin_layer("dhcp", base, bytes.size());
     sink.number("op", p.op);
     sink.number("xid", p.xid);
-    sink.plain("ciaddr", text_of(p.ciaddr));
-    sink.plain("yiaddr", text_of(p.yiaddr));
-    sink.plain("siaddr", text_of(p.siaddr));
-    sink.plain("giaddr", text_of(p.giaddr));
+    sink.address("ciaddr", p.ciaddr);
+    sink.address("yiaddr", p.yiaddr);
+    sink.address("siaddr", p.siaddr);
+    sink.address("giaddr", p.giaddr);
     sink.plain("chaddr", chaddr_text(p));
     const DhcpOptionView* type = p.find(dhcp_option::kMessageType);
     if (type && type->data.size() == 1)
@@ -131,13 +141,15 @@ void dissect_dhcp(Sink& sink, std::span<const std::byte> bytes, std::size_t base
     sink.begin_object("options");
     for (std::size_t i = 0; i < p.options.size(); ++i) {
         const std::uint8_t code = p.options[i].code;
-        bool seen = false;
+        bool seen = false, again = false;
         for (std::size_t j = 0; j < i && !seen; ++j) seen = p.options[j].code == code;
         if (seen) continue;  // long options split in pieces (RFC 3396) are shown joined, once
+        for (std::size_t j = i + 1; j < p.options.size() && !again; ++j) again = p.options[j].code == code;
         char key[32];  // 3 digits at most; sized so the JSON writer's inline copies stay inside
         const auto end = std::to_chars(key, key + sizeof key, code).ptr;
-        dhcp_option_value(sink, std::string_view(key, static_cast<std::size_t>(end - key)), code,
-                          p.concatenated(code));
+        const std::string_view name(key, static_cast<std::size_t>(end - key));
+        if (again) dhcp_option_value(sink, name, code, p.concatenated(code));
+        else dhcp_option_value(sink, name, code, p.options[i].data);  // one piece: no copy
     }
     sink.end_object();
 }

@@ -213,13 +213,14 @@ void JsonText::string(std::string_view s) {
 
 JsonSink::JsonSink(std::string& out, std::size_t number, std::size_t length, std::size_t original_length)
     : text_(out) {
-    text_.put("{\"frame\":");
-    text_.number(static_cast<std::int64_t>(number));
-    text_.put(",\"length\":");
-    text_.number(static_cast<std::int64_t>(length));
-    text_.put(",\"original_length\":");
-    text_.number(static_cast<std::int64_t>(original_length));
-    text_.put(",\"layers\":[");
+    char* p = text_.room(100);  // 3 numbers of at most 20 digits and 50 bytes of keys
+    p = JsonText::copy(p, "{\"frame\":");
+    p = JsonText::decimal(p, static_cast<std::int64_t>(number));
+    p = JsonText::copy(p, ",\"length\":");
+    p = JsonText::decimal(p, static_cast<std::int64_t>(length));
+    p = JsonText::copy(p, ",\"original_length\":");
+    p = JsonText::decimal(p, static_cast<std::int64_t>(original_length));
+    text_.commit(JsonText::copy(p, ",\"layers\":["));
 }
 
 void JsonSink::finish() {
@@ -228,10 +229,14 @@ void JsonSink::finish() {
 }
 
 void JsonSink::begin_layer(std::string_view name, std::size_t, std::size_t) {
-    if (in_layer_) text_.put("},{\"layer\":");
-    else text_.put("{\"layer\":");
+    // A layer's name is a short literal: no escaping, and room for it and its punctuation.
+    char* p = text_.room(name.size() + 16);
+    if (in_layer_) *p++ = '}', *p++ = ',';
     in_layer_ = true;
-    text_.plain_string(name);  // a layer name: a literal
+    p = JsonText::copy(p, "{\"layer\":\"");
+    p = JsonText::copy(p, name);
+    *p++ = '"';
+    text_.commit(p);
     comma_ = true;
 }
 
@@ -278,9 +283,7 @@ constexpr auto kOctets = [] {
 }();
 }  // namespace
 
-ShortText text_of(Ipv4Address address) noexcept {
-    ShortText t;
-    char* p = t.data;
+char* write_text(char* p, Ipv4Address address) noexcept {
     const std::uint32_t v = address.to_uint();
     for (int shift = 24; shift >= 0; shift -= 8) {
         const auto& octet = kOctets[v >> shift & 0xff];
@@ -288,22 +291,18 @@ ShortText text_of(Ipv4Address address) noexcept {
         p += octet[3];
         *p++ = '.';
     }
-    t.size = static_cast<std::size_t>(p - t.data) - 1;  // no dot after the last octet
-    return t;
+    return p - 1;  // no dot after the last octet
 }
 
-ShortText text_of(const MacAddress& address) noexcept {
+char* write_text(char* p, const MacAddress& address) noexcept {
     static constexpr char kHex[] = "0123456789abcdef";
-    ShortText t;
-    char* p = t.data;
     const auto& bytes = address.to_bytes();
     for (std::size_t i = 0; i < bytes.size(); ++i) {
         if (i != 0) *p++ = ':';
         *p++ = kHex[bytes[i] >> 4];
         *p++ = kHex[bytes[i] & 0xf];
     }
-    t.size = static_cast<std::size_t>(p - t.data);
-    return t;
+    return p;
 }
 
 }  // namespace detail

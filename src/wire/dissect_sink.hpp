@@ -27,7 +27,8 @@ namespace weft::wire::detail {
 /// object and is empty for the items of a list. Lists and objects nest; each begin_ has its
 /// end_. Keys are printable ASCII without quotes or backslashes, at most 32 bytes (string
 /// literals, numbers). plain() is string() for text the dissector knows needs no escaping in
-/// JSON (printable ASCII without '"' or '\\': addresses, names of types), so it is not scanned.
+/// JSON (printable ASCII without '"' or '\\': names of types, hex), so it is not scanned.
+/// address() is a string in the address's usual text (dotted decimal; colon-separated hex).
 template <class S>
 concept DissectSink = requires(S& s, std::string_view text, std::size_t n, std::int64_t i, bool b) {
     s.begin_layer(text, n, n);
@@ -36,11 +37,18 @@ concept DissectSink = requires(S& s, std::string_view text, std::size_t n, std::
     s.number(text, i);
     s.string(text, text);
     s.plain(text, text);
+    s.address(text, Ipv4Address());
+    s.address(text, MacAddress());
     s.begin_list(text);
     s.end_list();
     s.begin_object(text);
     s.end_object();
 };
+
+/// Dotted decimal, as Ipv4Address::to_string, at `p` (room for 15 bytes + 1 scratch); the end.
+char* write_text(char* p, Ipv4Address address) noexcept;
+/// Six lowercase hex pairs joined by ':', as MacAddress::to_string, at `p` (17 bytes); the end.
+char* write_text(char* p, const MacAddress& address) noexcept;
 
 /// Builds the tree: the layers of a DissectedFrame, or the members of one object (dns_value).
 class TreeSink {
@@ -56,6 +64,8 @@ public:
     void number(std::string_view key, std::int64_t value) { add(key, DissectValue(value)); }
     void string(std::string_view key, std::string_view value) { add(key, DissectValue(std::string(value))); }
     void plain(std::string_view key, std::string_view value) { string(key, value); }
+    void address(std::string_view key, Ipv4Address value) { add(key, DissectValue(value.to_string())); }
+    void address(std::string_view key, const MacAddress& value) { add(key, DissectValue(value.to_string())); }
     void begin_list(std::string_view key);
     [[gnu::always_inline]] void end_list() { open_.pop_back(); }
     void begin_object(std::string_view key);
@@ -102,6 +112,22 @@ public:
         text_.commit(key(text_.room(k.size() + 4), k));
         text_.plain_string(value);
     }
+    /// Written straight into the output: text formatted elsewhere and copied would be read
+    /// back before its bytes left the store buffer, a stall per address.
+    [[gnu::always_inline]] void address(std::string_view k, Ipv4Address value) {
+        char* p = key(text_.room(k.size() + 4 + 20), k);  // quotes, 15 + 1 scratch
+        *p++ = '"';
+        p = write_text(p, value);
+        *p++ = '"';
+        text_.commit(p);
+    }
+    [[gnu::always_inline]] void address(std::string_view k, const MacAddress& value) {
+        char* p = key(text_.room(k.size() + 4 + 20), k);  // quotes, 17
+        *p++ = '"';
+        p = write_text(p, value);
+        *p++ = '"';
+        text_.commit(p);
+    }
     [[gnu::always_inline]] void begin_list(std::string_view k) { open(k, '['); }
     [[gnu::always_inline]] void end_list() { close(']'); }
     [[gnu::always_inline]] void begin_object(std::string_view k) { open(k, '{'); }
@@ -135,16 +161,5 @@ private:
     bool in_layer_ = false;
     bool comma_ = false;  // a value was written in the innermost container: the next needs ','
 };
-
-/// Short text kept on the stack: an address as the dissector prints it.
-struct ShortText {
-    char data[24];
-    std::size_t size = 0;
-    operator std::string_view() const noexcept { return {data, size}; }
-};
-/// Dotted decimal, as Ipv4Address::to_string.
-ShortText text_of(Ipv4Address address) noexcept;
-/// Six lowercase hex pairs joined by ':', as MacAddress::to_string.
-ShortText text_of(const MacAddress& address) noexcept;
 
 }  // namespace weft::wire::detail

@@ -18,7 +18,7 @@ public:
     JsonText(const JsonText&) = delete;
     JsonText& operator=(const JsonText&) = delete;
 
-    /// Room for `n` <= 64 more bytes at the returned pointer; commit() says how many were used.
+    /// Room for `n` <= 2048 more bytes at the returned pointer; commit() says how many were used.
     [[gnu::always_inline]] char* room(std::size_t n) {
         if (kChunk - used_ < n) spill();
         return buf_ + used_;
