@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -419,6 +420,45 @@ TEST(DissectJson, EscapesStringsAndKeepsKeyOrder) {
     DissectValue v = DissectValue::Object{{"z", "a\"b\\c\n\x01\xff"}, {"a", nullptr}, {"m", DissectValue::List{true, -3}}};
     EXPECT_EQ(to_json(v), "{\"z\":\"a\\\"b\\\\c\\n\\u0001\\u00ff\",\"a\":null,\"m\":[true,-3]}");
     EXPECT_EQ(to_text(v), "{z=a\"b\\c\n\x01\xff a=- m=[yes, -3]}");
+}
+
+// The JSON writer formats numbers and escapes text itself (no to_string, no snprintf, for
+// speed): both against the obvious reference, at every boundary of its fast paths.
+TEST(DissectJson, NumbersAreWhatToStringGives) {
+    std::vector<std::int64_t> values = {0, 1, 9, 10, 11, 99, 100, 101, 255, 65535, 4294967295,
+                                        std::numeric_limits<std::int64_t>::max(),
+                                        std::numeric_limits<std::int64_t>::min(), -1, -9, -10, -99, -100};
+    for (std::int64_t p = 1; p <= std::numeric_limits<std::int64_t>::max() / 10; p *= 10)
+        for (std::int64_t v : {p - 1, p, p + 1, 2 * p, 10 * p - 1}) values.insert(values.end(), {v, -v});
+    for (std::int64_t v : values) ASSERT_EQ(to_json(DissectValue(v)), std::to_string(v)) << v;
+}
+
+TEST(DissectJson, EveryByteIsEscapedAsRfc8259AndThisWriterSay) {
+    for (int c = 0; c < 256; ++c) {
+        for (std::size_t at : {0, 3, 7, 8, 9, 15, 16, 40}) {  // before, inside and after a word
+            std::string text(41, 'a');
+            text[at] = static_cast<char>(c);
+            std::string expected = "\"";
+            for (char ch : text) {
+                const auto u = static_cast<unsigned char>(ch);
+                if (ch == '"') expected += "\\\"";
+                else if (ch == '\\') expected += "\\\\";
+                else if (ch == '\n') expected += "\\n";
+                else if (ch == '\r') expected += "\\r";
+                else if (ch == '\t') expected += "\\t";
+                else if (u < 0x20 || u >= 0x7f) {
+                    static constexpr char kHex[] = "0123456789abcdef";
+                    expected += "\\u00";
+                    expected += kHex[u >> 4];
+                    expected += kHex[u & 0xf];
+                } else {
+                    expected += ch;
+                }
+            }
+            expected += '"';
+            ASSERT_EQ(to_json(DissectValue(text)), expected) << "byte " << c << " at " << at;
+        }
+    }
 }
 
 // Every prefix of a frame rich in layers decodes without reading past it (ASan watches), and
