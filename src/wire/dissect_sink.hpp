@@ -15,9 +15,9 @@
 #include <string_view>
 #include <vector>
 
+#include "json_text.hpp"
 #include "weft/net/ipv4_address.hpp"
 #include "weft/net/mac_address.hpp"
-#include "json_text.hpp"
 #include "weft/wire/dissect.hpp"
 
 namespace weft::wire::detail {
@@ -67,9 +67,9 @@ public:
     void address(std::string_view key, Ipv4Address value) { add(key, DissectValue(value.to_string())); }
     void address(std::string_view key, const MacAddress& value) { add(key, DissectValue(value.to_string())); }
     void begin_list(std::string_view key);
-    [[gnu::always_inline]] void end_list() { open_.pop_back(); }
+    void end_list() { open_.pop_back(); }
     void begin_object(std::string_view key);
-    [[gnu::always_inline]] void end_object() { open_.pop_back(); }
+    void end_object() { open_.pop_back(); }
 
 private:
     // The innermost open container: an object (or a layer's fields) or a list. Pointers stay
