@@ -233,7 +233,7 @@ def decode_section(res, L):
         L.append(f"Output checked once, untimed: weft printed {w.get('frames', 0):,} JSON lines "
                  f"({w.get('error_layers', 0):,} with an error layer), tcpdump {td.get('frames', 0):,} packet lines, "
                  f"for {f['frames']:,} frames. Bytes printed per frame: {sizes}. Peak RSS includes the pages of "
-                 "the mapped file that weft has not yet released (it drops them every 8 MiB).\n")
+                 "the mapped file that weft has not yet released (it drops them every 4 MiB and maps the next 4 MiB ahead).\n")
     return st
 
 
@@ -254,17 +254,21 @@ def label(row):
     return sym
 
 
-# Inclusive shares worth naming: (label, symbol suffix(es), what it is)
+# Inclusive shares worth naming: (label, symbol suffix(es), what it is). decode --json writes
+# JSON as the dissector walks (append_frame_json: the dissector is a template on its sink).
 KEY_FUNCTIONS = [
-    ("dissect_frame", ("weft::wire::dissect_frame",), "the dissector: the frame taken apart into layers and fields"),
-    ("FrameOutput::frame", ("weft::cli::FrameOutput::frame",), "the output side: frame_value, to_json, the buffer"),
-    ("frame_value", ("weft::wire::frame_value",), "every layer's fields copied into a DissectValue tree"),
-    ("to_json", ("weft::wire::to_json",), "that tree walked into a new std::string"),
-    ("append_json_string", ("weft::wire::append_json_string",), "strings escaped and appended byte by byte"),
-    ("detail::add", ("weft::wire::detail::add",), "one field added to a layer (in the dissector)"),
+    ("FrameOutput::frame", ("weft::cli::FrameOutput::frame",), "one frame decoded and its JSON line written"),
+    ("detail::dissect<JsonSink>", ("weft::wire::detail::dissect<…>",),
+     "the dissector's walk, the JSON sink's writes inlined into it"),
+    ("JsonText::string", ("weft::wire::detail::JsonText::string",), "text scanned for escapes and copied"),
+    ("checksum_add", ("weft::wire::checksum_add",), "IPv4, ICMP, UDP and TCP checksums verified"),
+    ("parse_dns", ("weft::wire::parse_dns",), "DNS messages parsed (names and records allocated)"),
+    ("parse_dhcp", ("weft::wire::parse_dhcp",), "DHCP messages parsed"),
+    ("http_head_prefix", ("weft::wire::http_head_prefix",), "HTTP heads found and split"),
     ("malloc / operator new", ("__GI___libc_malloc", "operator new"), "heap allocation, all callers"),
     ("free", ("__GI___libc_free",), "heap release, all callers"),
     ("PcapReader::next", ("weft::wire::PcapReader::next",), "records read from the mapped file"),
+    ("page faults", ("asm_exc_page_fault",), "the mapped file's pages faulted in"),
 ]
 
 
@@ -457,39 +461,9 @@ def findings(res, L, caps, st):
                         f"{sizes['tcpdump -nn -v']:,.0f}" if sizes.get("weft --json") and sizes.get("tcpdump -nn -v") else "")
                      + ".")
             if prof.get("children"):
-                fv = inclusive(prof, ("weft::wire::frame_value",))
-                tj = inclusive(prof, ("weft::wire::to_json",))
-                df = inclusive(prof, ("weft::wire::dissect_frame",))
-                js = inclusive(prof, ("weft::wire::append_json_string",))
-                alloc = inclusive(prof, ("__GI___libc_malloc", "operator new")) + inclusive(prof, ("__GI___libc_free",))
-                dis_us = df / 100 * j["cpu_us"]
-                F.append(f"  Profile (with callees): {df:.0f}% of the samples in dissect_frame, {fv:.0f}% in "
-                         f"frame_value, {tj:.0f}% in to_json (of it {js:.0f}% in append_json_string), "
-                         f"{alloc:.0f}% in malloc and free (all callers)."
-                         + (f" The dissector alone costs ~{dis_us:.2f} µs per frame, already more than the whole "
-                            f"{need:.2f} µs budget: the JSON writer's cost must go and the dissector's must shrink too."
-                            if dis_us > need else "")
-                         + " Suggestions for the lead, largest first:")
-                if fv >= 5:
-                    F.append("  - frame_value copies every layer's field vector (every std::string name and value, "
-                         "nested lists and objects) into a second DissectValue tree only to put a \"layer\" key first; "
-                         "to_json then walks that copy and both trees are freed: write the JSON straight from the "
-                         "DissectedFrame (an `append_json(std::string&, const DissectedFrame&, number)` that emits "
-                         "`\"layer\":name` and then the fields), into FrameOutput's buffer rather than a fresh "
-                         "std::string per frame.")
-                if js >= 3:
-                    F.append("  - append_json_string appends byte by byte (`out += ch`, a size check and a possible "
-                         "grow per byte) and calls snprintf for escapes: scan for the next byte that needs escaping "
-                         "and append the clean run with one `append`, with a table lookup for the escapes.")
-                if df >= 10:
-                    F.append("  - dissect_frame: every layer's `fields` vector grows by push_back with no reserve "
-                             "(1, 2, 4, 8, 16: an IPv4 header's 13 fields cost five allocations and four moves of every "
-                             "DissectField so far), each field name is a std::string built from a literal (strlen and "
-                             "copy), and addresses are formatted into std::strings (Ipv4Address/MacAddress::to_string) "
-                             "whether or not they are printed. Reserving each layer's fields (the count is known per "
-                             "layer) is a one-line change per dissector; names as `const char*`/std::string_view (they "
-                             "are all literals) and one DissectedFrame reused across frames (clear() keeps capacity) "
-                             "would take most of the rest.")
+                shares = [(name, inclusive(prof, suffixes)) for name, suffixes, _ in KEY_FUNCTIONS[1:]]
+                F.append("  Profile (with callees): " + ", ".join(f"{pct:.0f}% in {name}" for name, pct in shares if pct)
+                         + " (see the profile below).")
         elif rw == rw:
             F.append(f"- Decode: `weft decode --json` runs at {rw:.2f}× tcpdump's frames/s: target met.")
     if F:
