@@ -1,6 +1,7 @@
 // weft lab up|down|status: the namespaces, veth pairs, addresses and daemons of lab.hpp, made
 // and removed with `ip` as a child process (what each step does is a command anyone can type).
 #include "lab.hpp"
+#include "lab_netns.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -9,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -116,6 +118,7 @@ void build(std::ostream& log) {
         // One segment per packet: a veth otherwise hands TCP's 64 KiB bursts along whole, and
         // a capture would show frames no Ethernet could carry.
         ip({"-n", s(ns), "link", "set", "dev", s(dev), "gso_max_segs", "1"});
+        disable_tx_checksum_offload(ns, dev);
     }
     ip({"-n", s(kGatewayNs), "addr", "add", s(kGatewayHostAddress) + s(kHostPrefix), "dev", s(kGatewayHostIf)});
     ip({"-n", s(kGatewayNs), "addr", "add", s(kGatewayServerAddress) + "/24", "dev", s(kGatewayServerIf)});
@@ -167,8 +170,18 @@ bool can_build(std::string& why) {
         why = "needs root (it creates network namespaces and veth pairs with ip)";
         return false;
     }
-    if (::access("/proc/self/ns/net", F_OK) != 0) {
-        why = "this kernel has no network namespaces (/proc/self/ns/net is missing)";
+    // A thread of its own tries a new network namespace and ends with it: the rest of the
+    // process stays where it was. A container without CAP_SYS_ADMIN fails here.
+    int error = 0;
+    std::thread([&error] { error = ::unshare(CLONE_NEWNET) == 0 ? 0 : errno; }).join();
+    if (error != 0) {
+        why = std::string("network namespaces do not work here (unshare CLONE_NEWNET: ") + std::strerror(error) + ")";
+        return false;
+    }
+    bool have_ip = false;
+    for (const char* dir : {"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"}) have_ip = have_ip || ::access(dir, X_OK) == 0;
+    if (!have_ip) {
+        why = "iproute2's ip is not installed (Debian package iproute2)";
         return false;
     }
     return true;

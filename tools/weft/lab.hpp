@@ -7,7 +7,8 @@
 //                          dhcp serve, forwards                      dns serve x3, http serve
 //
 // Nothing is routed out: the gateway has no default route and the namespaces have no link to
-// the machine's own. The daemons' PID files, logs, zones and web root live in kRunDir.
+// the machine's own. One step is not `ip`'s: checksum offload off on the veths (an ethtool
+// ioctl, lab_offload.cpp), so that captures hold finished checksums. The daemons' PID files, logs, zones and web root live in kRunDir.
 
 #include <ostream>
 #include <string>

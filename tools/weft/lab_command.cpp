@@ -14,7 +14,9 @@ const char* const kLabHelp =
     "The tutorial's network in namespaces (needs root; built with iproute2's `ip`, run as a child process):\n"
     "weft-lab-host (eth0, no address) -- weft-lab-gw (198.18.0.1, DHCP server, forwards; 198.19.0.1) --\n"
     "weft-lab-srv (DNS root 198.19.0.2, test. 198.19.0.3, example.test. 198.19.0.4, www.example.test 198.19.0.80:80).\n"
-    "Addresses from 198.18.0.0/15 only; nothing is routed out. Daemons' PID files and logs are in /run/weft-lab.";
+    "Addresses from 198.18.0.0/15 only; nothing is routed out. Daemons' PID files and logs are in /run/weft-lab.\n"
+    "One step is not ip's: transmit checksum offload is turned off on the veths with the ethtool ioctl\n"
+    "(ETHTOOL_STXCSUM), so that captures hold finished checksums.";
 
 // Runs one action with the command's name in front of any error; SIGINT/SIGTERM during
 // `up` or `down` still leave nothing behind.
