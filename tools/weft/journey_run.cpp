@@ -257,6 +257,7 @@ void run_journey(const JourneySettings& settings, std::ostream& out) {
         journey.run();
     } catch (const std::exception& e) {
         std::ostringstream ignored;
+        lab::CleanupScope cleaning;  // removal runs to its end, whatever signal comes now
         try {
             journey.finish(ignored);
         } catch (const std::exception&) {
@@ -268,6 +269,7 @@ void run_journey(const JourneySettings& settings, std::ostream& out) {
         throw std::runtime_error(std::string("journey: ") + e.what() + " (the lab was removed)");
     }
     log << "  weft lab down:\n";
+    lab::CleanupScope cleaning;
     journey.finish(log);
     const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
     char took[64];

@@ -196,6 +196,7 @@ void up(std::ostream& log) {
         build(log);
     } catch (...) {
         std::ostringstream ignored;
+        CleanupScope cleaning;  // a second Ctrl-C must not stop the removal half-way
         try {
             down(ignored);
         } catch (const std::exception&) {

@@ -29,6 +29,7 @@ void guarded(const std::string& what, F action) {
         action();
     } catch (const lab::Interrupted& e) {
         std::ostringstream ignored;
+        lab::CleanupScope cleaning;
         try {
             lab::down(ignored);
         } catch (const std::exception&) {

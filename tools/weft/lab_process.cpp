@@ -63,8 +63,8 @@ std::string first_line(const std::string& text) {
 Interrupted::Interrupted(int s) : std::runtime_error("interrupted by signal " + std::to_string(s)), signo(s) {}
 
 namespace {
-pthread_t g_watcher;
 std::atomic<bool> g_watcher_stopping{false};
+std::atomic<int> g_cleaning{0};  // CleanupScopes alive
 sigset_t g_old_mask;
 }  // namespace
 
@@ -78,30 +78,32 @@ InterruptGuard::InterruptGuard() {
     ::pthread_sigmask(SIG_BLOCK, &set, &g_old_mask);
     g_signal = 0;
     g_watcher_stopping = false;
-    std::thread watcher([set] {
+    watcher_ = std::thread([set] {
         for (;;) {
             int signo = 0;
             if (::sigwait(&set, &signo) != 0) continue;
             if (g_watcher_stopping) return;
             g_signal = signo;
+            if (g_cleaning > 0) continue;  // recorded; the cleanup goes on
             if (pid_t child = g_waited_child.load(); child > 0) ::kill(child, SIGTERM);
         }
     });
-    g_watcher = watcher.native_handle();
-    watcher.detach();  // joined by hand below: std::thread cannot be woken from sigwait
 }
 
 InterruptGuard::~InterruptGuard() {
     g_watcher_stopping = true;
-    ::pthread_kill(g_watcher, SIGTERM);  // wakes its sigwait; it sees the flag and returns
-    // Bounded: the watcher returns as soon as sigwait does.
-    for (int i = 0; i < 200 && ::pthread_kill(g_watcher, 0) == 0; ++i) std::this_thread::sleep_for(5ms);
+    ::pthread_kill(watcher_.native_handle(), SIGTERM);  // wakes its sigwait; it sees the flag
+    watcher_.join();
     ::pthread_sigmask(SIG_SETMASK, &g_old_mask, nullptr);
 }
+
+CleanupScope::CleanupScope() { ++g_cleaning; }
+CleanupScope::~CleanupScope() { --g_cleaning; }
 
 int interrupted() noexcept { return g_signal.load(); }
 
 void throw_if_interrupted() {
+    if (g_cleaning > 0) return;
     if (int s = g_signal.load()) throw Interrupted(s);
 }
 

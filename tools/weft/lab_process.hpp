@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <sys/types.h>
@@ -30,11 +31,24 @@ public:
     ~InterruptGuard();
     InterruptGuard(const InterruptGuard&) = delete;
     InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+private:
+    std::thread watcher_;
+};
+
+/// While one exists, a signal is recorded but interrupts nothing: the cleanup after an
+/// interrupt (stopping daemons, removing namespaces) must run to its end.
+class CleanupScope {
+public:
+    CleanupScope();
+    ~CleanupScope();
+    CleanupScope(const CleanupScope&) = delete;
+    CleanupScope& operator=(const CleanupScope&) = delete;
 };
 
 /// The signal that arrived under the guard, or 0.
 int interrupted() noexcept;
-/// Throws Interrupted when a signal arrived.
+/// Throws Interrupted when a signal arrived (never inside a CleanupScope).
 void throw_if_interrupted();
 
 struct CommandResult {
