@@ -4,6 +4,7 @@
 // namespace (journey_netns.cpp). The capture runs throughout and is read back at the end.
 #include "journey_run.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -37,6 +38,20 @@ std::string indent(const std::string& text, const std::string& by = "    ") {
     std::istringstream lines(text);
     for (std::string line; std::getline(lines, line);) result += by + line + "\n";
     return result;
+}
+
+// Words wrapped to 100 columns under a two-space indent.
+std::string wrap(const std::string& text) {
+    std::string out, line = " ";
+    std::istringstream words(text);
+    for (std::string w; words >> w;) {
+        if (line.size() + 1 + w.size() > 100) {
+            out += line + "\n";
+            line = " ";
+        }
+        line.append(" ").append(w);  // (g++ 12 warns falsely about `" " + w`: -Wrestrict)
+    }
+    return out + line + "\n";
 }
 
 std::string join(const std::vector<std::size_t>& v) {
@@ -80,7 +95,13 @@ public:
 
     void run() {
         out_ << "  weft lab up: the network of `weft lab` (iproute2's ip as a child process)\n";
-        lab::up(out_);
+        try {
+            lab::up(out_);
+        } catch (const lab::Interrupted&) {
+            throw;
+        } catch (const std::exception& e) {
+            throw std::runtime_error(std::string("lab up: ") + e.what());
+        }
         pcap_ = settings_.pcap.empty() ? s(lab::kRunDir) + "/journey.pcap"
                                        : std::filesystem::absolute(settings_.pcap).string();
         start_capture();
@@ -221,14 +242,19 @@ private:
         out_ << "\n  The frames the host's " << lab::kHostIf << " saw, in order:\n";
         print_frames(out_, frames);
         const CrossingSummary c = summarize(frames, host);
-        out_ << "\n  Where the live run differs from the tutorial: the " << kGetHeadSize
-             << "-byte GET did not travel as IP fragments\n  but as " << c.get_segments.size()
-             << " TCP segments of " << join(c.get_segments) << " bytes" << (c.get_df ? ", DF set" : "")
-             << ". TCP announced MSS " << c.mss << " (MTU 1500 - 20 IPv4 - 20 TCP)\n  in its SYN and cuts its byte "
-                "stream to fit (12 bytes of each segment go to the timestamp option), so no\n  router fragments it and "
-                "a lost frame costs one segment, not the whole datagram. Only the UDP\n  datagram, sent with DF clear, "
-                "was cut by IP: "
-             << join(c.fragment_lengths) << " bytes at offsets " << join(c.fragment_offsets) << ".\n";
+        std::size_t largest = 0;
+        for (std::size_t n : c.get_segments) largest = std::max(largest, n);
+        std::ostringstream why;
+        why << "Where the live run differs from the tutorial: the " << kGetHeadSize
+            << "-byte GET did not travel as IP fragments but as " << c.get_segments.size() << " TCP segments of "
+            << join(c.get_segments) << " bytes" << (c.get_df ? " in datagrams with DF set" : "") << ". TCP announced MSS "
+            << c.mss << " (MTU 1500 - 20 IPv4 - 20 TCP) in its SYN and cuts its byte stream to fit";
+        if (largest > 0 && largest < c.mss) why << " (" << c.mss - largest << " bytes of each go to the timestamp option)";
+        why << ", so no router has to fragment it and a lost frame costs one segment, not the whole datagram. "
+               "Only the UDP datagram, sent with DF clear, was cut by IP: "
+            << join(c.fragment_lengths) << " bytes at offsets " << join(c.fragment_offsets)
+            << ", and put back together by the server's IP.";
+        out_ << '\n' << wrap(why.str());
         if (c.checksums_unset > 0)
             out_ << "  " << c.checksums_unset
                  << " frames show checksum_ok=false: the sending kernel leaves TCP and UDP checksums to the NIC\n"

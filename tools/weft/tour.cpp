@@ -210,7 +210,8 @@ void run(const TourArgs& args) {
 void add_tour(CLI::App& app) {
     auto args = std::make_shared<TourArgs>();
     CLI::App* cmd = app.add_subcommand(
-        "tour", "run the seed's programs live on loopback, narrated; as root, also the whole journey in a weft lab");
+        "tour", "run the seed's programs live on loopback, narrated; as root, also the whole journey in a fresh weft lab "
+                "(replacing one that is up)");
     cmd->add_option("--pcap", args->pcap, "keep the journey's capture in this pcap file")->type_name("FILE");
     cmd->add_flag("--json", args->json,
                   "only the journey's frames, one JSON object each (decode's, plus step and note)");
