@@ -143,6 +143,9 @@ private:
         const std::vector<std::string> args{"capture", "--iface", s(lab::kHostIf), "--write", pcap_};
         out_ << "  capture: " << weft_line(args) << "\n";
         capture_ = lab::start_child(in_host(args), s(lab::kRunDir) + "/capture.log");
+        // Recorded like the lab's daemons: were this process killed, `lab down` (or the next
+        // `up`) would still stop it.
+        if (auto start = lab::start_time_of(capture_.pid)) lab::record_process("capture", {capture_.pid, *start});
         const std::string link = lab::run_checked({"ip", "-n", s(lab::kHostNs), "-o", "link", "show", "dev", s(lab::kHostIf)});
         const std::string ifindex = link.substr(0, link.find(':'));
         const auto deadline = Clock::now() + 10s;

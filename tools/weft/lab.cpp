@@ -165,6 +165,10 @@ std::vector<Daemon> daemons() {
     return list;
 }
 
+void record_process(const std::string& name, const ProcessRecord& process) {
+    write_pid_file(pid_file(name), process);
+}
+
 bool can_build(std::string& why) {
     if (::geteuid() != 0) {
         why = "needs root (it creates network namespaces and veth pairs with ip)";

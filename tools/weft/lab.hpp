@@ -64,6 +64,10 @@ void status(std::ostream& out);
 /// True when this process may build the lab (root); otherwise `why` says what is missing.
 bool can_build(std::string& why);
 
+/// Records a process started for the lab (its PID file in kRunDir), so that `down` stops it
+/// even if the program that started it was killed (the tour's capture).
+void record_process(const std::string& name, const ProcessRecord& process);
+
 /// Writes the lab's zone files and web root under `dir` (lab_files.cpp).
 void write_lab_files(const std::string& dir);
 
