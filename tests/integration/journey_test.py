@@ -196,8 +196,8 @@ def test_text_output_names_every_step():
     check(lab_left() == [], "the lab outlived the tour: %s" % lab_left())
 
 
-def interrupt_when(condition, what):
-    """Starts `weft tour --json`, sends SIGINT once condition() holds, and checks that the tour
+def interrupt_when(condition, what, sig=signal.SIGINT):
+    """Starts `weft tour --json`, sends sig once condition() holds, and checks that the tour
     says so in one line, exits 1 and leaves nothing of the lab behind."""
     rc, _, err = run([WEFT, "lab", "down"])  # the condition below must see this tour's lab
     check(rc == 0 and lab_left() == [], "a lab before the test: %s %s" % (err, lab_left()))
@@ -208,14 +208,14 @@ def interrupt_when(condition, what):
                 raise AssertionError("the tour ended before %s: %s" % (what, proc.stderr.read()))
             return condition()
         wait_for(reached, timeout=30, what=what)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         out, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
     check(proc.returncode == 1, "interrupted tour exited %d: %s" % (proc.returncode, err))
-    check("interrupted by signal 2" in err and "lab was removed" in err and len(err.strip().splitlines()) == 1,
+    check("interrupted by signal %d" % sig in err and "lab was removed" in err and len(err.strip().splitlines()) == 1,
           "one line saying so: %r" % err)
     check(lab_left() == [], "the lab outlived the interrupted tour: %s" % lab_left())
 
@@ -233,6 +233,11 @@ def test_sigint_while_capturing():
     needs_root()
     # The capture's log appears when the tour starts it, after the lab is up.
     interrupt_when(lambda: os.path.exists("/run/weft-lab/capture.log"), "the capture to start")
+
+
+def test_sigterm_while_capturing():
+    needs_root()
+    interrupt_when(lambda: os.path.exists("/run/weft-lab/capture.log"), "the capture to start", signal.SIGTERM)
 
 
 def test_without_root_one_line_why():
@@ -254,5 +259,5 @@ def test_without_root_one_line_why():
 
 if __name__ == "__main__":
     main([test_journey_capture, test_text_output_names_every_step, test_sigint_while_the_lab_is_made,
-          test_sigint_while_capturing,
+          test_sigint_while_capturing, test_sigterm_while_capturing,
           test_without_root_one_line_why])

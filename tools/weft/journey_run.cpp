@@ -104,14 +104,14 @@ public:
         }
         pcap_ = settings_.pcap.empty() ? s(lab::kRunDir) + "/journey.pcap"
                                        : std::filesystem::absolute(settings_.pcap).string();
-        start_capture();
-        dhcp();
-        arp();
-        dns();
-        http();
-        fragments();
-        stop_capture();
-        show_frames();
+        // Between steps as well as inside them: the GET and the datagram are sent by this
+        // process, where no child can be stopped to cut a wait short.
+        for (void (Journey::*step)() : {&Journey::start_capture, &Journey::dhcp, &Journey::arp, &Journey::dns,
+                                        &Journey::http, &Journey::fragments, &Journey::stop_capture,
+                                        &Journey::show_frames}) {
+            lab::throw_if_interrupted();
+            (this->*step)();
+        }
     }
 
     // Stops what is still running and removes the lab; called on every way out.
