@@ -147,8 +147,8 @@ CommandResult run_command(const std::vector<std::string>& argv, std::chrono::mil
     int open_pipes = 2;
     while (open_pipes > 0) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-        if (left <= 0ms && !killed) {
-            ::kill(pid, SIGKILL);  // ours, by PID
+        if ((left <= 0ms || (interrupted() && g_cleaning == 0)) && !killed) {
+            ::kill(pid, SIGKILL);  // ours, by PID: out of time, or the user wants out
             killed = true;
         }
         const int n = ::poll(fds, 2, killed ? 1000 : static_cast<int>(std::min<long long>(left.count() + 1, 200)));
@@ -169,10 +169,15 @@ CommandResult run_command(const std::vector<std::string>& argv, std::chrono::mil
     }
     for (pollfd& f : fds)
         if (f.fd >= 0) ::close(f.fd);
+    // Wait for its end without reaping it first: while it is a zombie its PID cannot be
+    // reused, so the watcher's kill can never reach another process.
+    siginfo_t info{};
+    while (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR) {
+    }
+    g_waited_child = 0;
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    g_waited_child = 0;
     result.exit_code = decode_status(status);
     throw_if_interrupted();
     if (killed) throw std::runtime_error(command_line(argv) + ": no answer within " +
