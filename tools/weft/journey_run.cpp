@@ -170,8 +170,10 @@ private:
         const nlohmann::json lease = nlohmann::json::parse(json, nullptr, false);
         if (lease.is_discarded() || !lease.contains("address")) throw std::runtime_error("dhcp: no lease in: " + json);
         address_ = lease.value("address", "");
-        router_ = lease["router"].is_string() ? lease["router"].get<std::string>() : "";
-        if (lease["dns"].is_array() && !lease["dns"].empty()) dns_ = lease["dns"][0].get<std::string>();
+        // (find, not [], on a const object: a missing key must be an error here, not undefined)
+        if (auto r = lease.find("router"); r != lease.end() && r->is_string()) router_ = r->get<std::string>();
+        if (auto d = lease.find("dns"); d != lease.end() && d->is_array() && !d->empty() && d->front().is_string())
+            dns_ = d->front().get<std::string>();
         if (router_.empty() || dns_.empty()) throw std::runtime_error("dhcp: the lease lacks a router or a DNS server: " + json);
         out_ << "    the four elements: address " << address_ << ", netmask " << lease.value("netmask", "?")
              << ", gateway " << router_ << ", DNS " << dns_ << " (applied to " << lab::kHostIf << ")\n";
