@@ -40,6 +40,8 @@ void add_arp(CLI::App& app);
 void add_capture(CLI::App& app);
 void add_dhcp_client(CLI::App& dhcp);
 void add_dhcp_serve(CLI::App& dhcp);
+/// weft lab up|down|status (lab_command.cpp).
+void add_lab(CLI::App& app);
 
 /// "invalid port '99999': must be 0-65535" as a UsageError.
 std::uint16_t port_arg(const std::string& text);

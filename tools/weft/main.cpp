@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
 
     weft::cli::add_arp(app);
     weft::cli::add_capture(app);
+    weft::cli::add_lab(app);
 
     weft::cli::add_ipcalc(app);
     weft::cli::add_tour(app);

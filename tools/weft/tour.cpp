@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "cli.hpp"
+#include "journey_run.hpp"
+#include "lab.hpp"
 #include "weft/io/tcp_server.hpp"
 #include "weft/net/ipv4_network.hpp"
 #include "weft/services/echo.hpp"
@@ -166,23 +168,54 @@ void subnet() {
                                 : "different networks: a router sits between them");
 }
 
-void run() {
-    std::cout << "weft tour: the seed's client/server programs, live on loopback\n";
-    const auto [client, server] = hello_hi();
-    echo_conversation();
-    async_echo();
-    udp_upper();
-    subnet();
-    tour_wire_section(6, client, server);
-    std::cout << "\nNext: weft tcp serve --threads 2, weft tcp connect 127.0.0.1 8898, weft udp serve, "
-                 "weft ipcalc 172.16.10.1/24 172.16.10.2 (weft --help lists all)\n";
+struct TourArgs {
+    std::string pcap;
+    bool json = false;
+};
+
+// 7. The tutorial's whole journey, live, when this process may build the lab (root and
+// network namespaces); otherwise one line says why not.
+void journey_section(const TourArgs& args) {
+    std::string why;
+    if (!lab::can_build(why)) {
+        (args.json ? std::cerr : std::cout) << (args.json ? "" : "\n7. ") << "The journey in a namespace lab is skipped: "
+                                            << why << ".\n";
+        return;
+    }
+    if (!args.json)
+        std::cout << "\n7. The whole journey, live: a host with no address gets its four elements, finds the gateway,\n"
+                     "   resolves the name through the DNS hierarchy and fetches the page; every frame captured\n";
+    journey::run_journey({args.pcap, args.json}, std::cout);
+}
+
+void run(const TourArgs& args) {
+    // --json is for programs: the journey's frames only, one object a line.
+    if (!args.json) {
+        std::cout << "weft tour: the seed's client/server programs, live on loopback\n";
+        const auto [client, server] = hello_hi();
+        echo_conversation();
+        async_echo();
+        udp_upper();
+        subnet();
+        tour_wire_section(6, client, server);
+    }
+    journey_section(args);
+    if (!args.json)
+        std::cout << "\nNext: weft tcp serve --threads 2, weft tcp connect 127.0.0.1 8898, weft udp serve, "
+                     "weft ipcalc 172.16.10.1/24 172.16.10.2, weft lab up (weft --help lists all)\n";
 }
 
 }  // namespace
 
 void add_tour(CLI::App& app) {
-    CLI::App* cmd = app.add_subcommand("tour", "run the seed's programs live on loopback, narrated");
-    cmd->callback([] { run(); });
+    auto args = std::make_shared<TourArgs>();
+    CLI::App* cmd = app.add_subcommand(
+        "tour", "run the seed's programs live on loopback, narrated; as root, also the whole journey in a fresh weft lab "
+                "(replacing one that is up)");
+    cmd->add_option("--pcap", args->pcap, "keep the journey's capture in this pcap file")->type_name("FILE");
+    cmd->add_flag("--json", args->json,
+                  "only the journey's frames, one JSON object each (decode's, plus step and note)");
+    cmd->callback([args] { run(*args); });
 }
 
 }  // namespace weft::cli
