@@ -9,8 +9,10 @@ set -euo pipefail
 # The default build configures the tests too, so GoogleTest belongs to the build set. python3
 # runs the generators of the man pages and the bash completion (scripts/gen-*.py) at build time.
 # libpcap-dev: libpcap's filter compiler turns `weft capture --filter` expressions into BPF.
+# iproute2 (ip) and procps (sysctl) build `weft lab`'s namespaces, which `make demo`'s tour
+# uses for the journey when it runs as root.
 build_pkgs=(g++ cmake ninja-build make pkg-config libcli11-dev nlohmann-json3-dev
-            googletest libgtest-dev libgmock-dev libpcap-dev python3)
+            googletest libgtest-dev libgmock-dev libpcap-dev python3 iproute2 procps)
 # `make package`: CPack's DEB generator runs dpkg-shlibdeps (dpkg-dev) and file(1) to find the
 # run-time dependencies, and lintian judges the result. `make package-test` makes its fresh
 # Debian 12 chroot with debootstrap.
