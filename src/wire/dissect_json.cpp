@@ -247,6 +247,7 @@ void TreeSink::begin_layer(std::string_view name, std::size_t offset, std::size_
     l.name = name;
     l.offset = offset;
     l.size = size;
+    l.fields.reserve(16);  // an IPv4 header has 13 fields: no regrowth, no moves of those before
     open_.assign(1, Open{&l.fields, nullptr});
 }
 
