@@ -1,6 +1,7 @@
 // The dissector: any bytes, as an Ethernet frame, give layers and never a crash; and the JSON
 // that `weft decode --json` writes as it decodes (append_frame_json) is byte for byte the
-// JSON of the tree (to_json(frame_value(dissect_frame()))): the two sinks of one walk agree.
+// JSON of the tree (to_json(frame_value(dissect_frame()))), and so is its table: the sinks of
+// one walk agree.
 // The last layer, when decoding stopped, is the error layer, and every layer lies in the frame.
 #include <cstddef>
 #include <cstdint>
@@ -26,5 +27,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::string expected = "x";
     expected += to_json(frame_value(frame, 7));
     check(streamed == expected, "append_frame_json differs from the tree's JSON");
+    std::string table, tree_table;
+    append_frame_table(table, 7, input);
+    append_frame_table(tree_table, 7, frame);
+    check(table == tree_table, "append_frame_table over bytes differs from the tree's table");
     return 0;
 }

@@ -234,6 +234,7 @@ void detail::dissect(std::span<const std::byte> bytes, std::uint32_t linktype, S
 
 template void detail::dissect(std::span<const std::byte>, std::uint32_t, TreeSink&);
 template void detail::dissect(std::span<const std::byte>, std::uint32_t, JsonSink&);
+template void detail::dissect(std::span<const std::byte>, std::uint32_t, detail::TableSink&);
 
 DissectedFrame dissect_frame(std::span<const std::byte> bytes, std::size_t original_length,
                              std::uint32_t linktype) {
@@ -248,6 +249,13 @@ DissectedFrame dissect_frame(std::span<const std::byte> bytes, std::size_t origi
 void append_frame_json(std::string& out, std::size_t number, std::span<const std::byte> bytes,
                        std::size_t original_length, std::uint32_t linktype) {
     detail::JsonSink sink(out, number, bytes.size(), original_length == 0 ? bytes.size() : original_length);
+    detail::dissect(bytes, linktype, sink);
+    sink.finish();
+}
+
+void append_frame_table(std::string& out, std::size_t number, std::span<const std::byte> bytes,
+                        std::size_t original_length, std::uint32_t linktype) {
+    detail::TableSink sink(out, number, bytes.size(), original_length == 0 ? bytes.size() : original_length);
     detail::dissect(bytes, linktype, sink);
     sink.finish();
 }

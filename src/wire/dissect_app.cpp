@@ -250,6 +250,9 @@ template void dissect_dns(TreeSink&, std::span<const std::byte>, std::size_t, bo
 template void dissect_dns(JsonSink&, std::span<const std::byte>, std::size_t, bool, bool);
 template bool dissect_http(TreeSink&, std::span<const std::byte>, std::size_t);
 template bool dissect_http(JsonSink&, std::span<const std::byte>, std::size_t);
+template void dissect_dhcp(TableSink&, std::span<const std::byte>, std::size_t, bool);
+template void dissect_dns(TableSink&, std::span<const std::byte>, std::size_t, bool, bool);
+template bool dissect_http(TableSink&, std::span<const std::byte>, std::size_t);
 template void dns_fields(TreeSink&, const DnsMessage&);
 
 }  // namespace weft::wire::detail

@@ -5,9 +5,10 @@
 // - TreeSink builds the DissectedFrame / DissectValue tree of dissect.hpp (explain, tour, the
 //   decode table, dns_value, tests);
 // - JsonSink appends the frame's JSON line straight to a string (decode --json), with no
-//   tree, no allocation per field and no second walk: the tree costs more than the decoding.
-// Both see the same events, so the two outputs cannot drift apart; a test and a fuzz target
-// hold to_json(frame_value(tree)) and the JsonSink's text equal byte for byte.
+//   tree, no allocation per field and no second walk: the tree costs more than the decoding;
+// - TableSink appends the frame's table (decode without --json, capture) the same way.
+// All see the same events, so the outputs cannot drift apart; a test and a fuzz target hold
+// each streamed text equal, byte for byte, to the same text made from the tree.
 
 #include <cstddef>
 #include <cstdint>
@@ -160,6 +161,43 @@ private:
     JsonText text_;
     bool in_layer_ = false;
     bool comma_ = false;  // a value was written in the innermost container: the next needs ','
+};
+
+/// Appends the frame's table (as append_frame_table(out, number, tree) writes it) to `out`:
+/// a header line, then one line per layer, its fields as key=value wrapped at 100 columns.
+/// finish() ends it; it must be called once, after the dissector returns.
+class TableSink {
+public:
+    TableSink(std::string& out, std::size_t number, std::size_t length, std::size_t original_length);
+    void finish();
+
+    void begin_layer(std::string_view name, std::size_t offset, std::size_t size);
+    void null(std::string_view key);
+    void boolean(std::string_view key, bool value);
+    void number(std::string_view key, std::int64_t value);
+    void string(std::string_view key, std::string_view value);
+    void plain(std::string_view key, std::string_view value) { string(key, value); }
+    void address(std::string_view key, Ipv4Address value);
+    void address(std::string_view key, const MacAddress& value);
+    void begin_list(std::string_view key);
+    void end_list();
+    void begin_object(std::string_view key);
+    void end_object();
+
+private:
+    // A field's whole text (nested values included) is built in item_ and placed on the line
+    // once complete: whether it wraps depends on its length.
+    void begin_value(std::string_view key);
+    void end_value();
+
+    std::string& out_;
+    std::string item_;
+    std::vector<bool> open_;       // the open containers, innermost last: true for a list
+    std::vector<bool> has_items_;  // whether each open container has an item yet
+    std::size_t column_ = 0;
+    bool in_layer_ = false;
+    bool first_ = true;      // no field on the layer's line yet
+    bool ethernet_ = false;  // its "type" is shown in hex, as to_text(layer, field) does
 };
 
 }  // namespace weft::wire::detail

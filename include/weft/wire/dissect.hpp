@@ -107,6 +107,15 @@ void append_frame_json(std::string& out, std::size_t number, std::span<const std
 /// object: what `weft dns query --json` prints, so both commands share one schema.
 DissectValue dns_value(const DnsMessage& message);
 
+/// Appends frame `number` as the table of `weft decode` and `weft capture`: the line
+/// "frame N: L bytes captured[, O on the wire]", then one line per layer, its name and its
+/// fields as key=to_text(layer, field), wrapped under each other at 100 columns.
+void append_frame_table(std::string& out, std::size_t number, const DissectedFrame& frame);
+/// The same text, written as the frame is decoded (no tree in between; what `weft decode`
+/// uses).
+void append_frame_table(std::string& out, std::size_t number, std::span<const std::byte> frame,
+                        std::size_t original_length = 0, std::uint32_t linktype = 1);
+
 /// Compact JSON text (no spaces), keys in order, strings escaped per RFC 8259.
 std::string to_json(const DissectValue& value);
 /// A short human form: strings bare, lists "[a, b]", objects "{k=v, ...}".

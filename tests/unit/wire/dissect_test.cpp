@@ -462,9 +462,9 @@ TEST(DissectJson, EveryByteIsEscapedAsRfc8259AndThisWriterSay) {
 }
 
 // Every prefix of a frame rich in layers decodes without reading past it (ASan watches), and
-// the JSON written as it decodes (append_frame_json, what decode --json prints) is the JSON
-// of the tree, byte for byte, whatever layer the cut ends in.
-TEST(Dissect, EveryPrefixOfEveryLayerIsSafeAndStreamedJsonEqualsTheTree) {
+// the JSON and the table written as it decodes (append_frame_json and append_frame_table, what
+// weft decode prints) are those of the tree, byte for byte, whatever layer the cut ends in.
+TEST(Dissect, EveryPrefixOfEveryLayerIsSafeAndStreamedTextEqualsTheTree) {
     const auto msg = build_dns(sample_dns());
     std::vector<std::vector<std::byte>> frames = {udp_frame(53, 40000, msg)};
     TcpSegment s;
@@ -513,6 +513,10 @@ TEST(Dissect, EveryPrefixOfEveryLayerIsSafeAndStreamedJsonEqualsTheTree) {
             std::string streamed;
             append_frame_json(streamed, n + 1, cut, frame.size());
             ASSERT_EQ(streamed, to_json(frame_value(f, n + 1))) << "cut at " << n << " of " << frame.size();
+            std::string table, tree_table;
+            append_frame_table(table, n + 1, cut, frame.size());
+            append_frame_table(tree_table, n + 1, f);
+            ASSERT_EQ(table, tree_table) << "cut at " << n << " of " << frame.size();
         }
     }
     // Other link types end in the error layer the same way.
