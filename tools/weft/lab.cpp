@@ -37,12 +37,15 @@ void in_ns(std::string_view ns, std::vector<std::string> args) {
     run_checked(args);
 }
 
+// The lab's own namespaces that exist: matched by their exact names, never by prefix, so that
+// `down` (and `up`'s cleanup) cannot remove a namespace some other program made with a similar
+// name (the unit tests' netns_lab makes weft-lab-<pid>-a while a tour may run beside it).
 std::vector<std::string> lab_namespaces() {
     std::vector<std::string> found;
     std::istringstream lines(run_checked({"ip", "netns", "list"}));
     for (std::string line; std::getline(lines, line);) {
         const std::string name = line.substr(0, line.find(' '));
-        if (name.starts_with(kPrefix)) found.push_back(name);
+        if (name == kHostNs || name == kGatewayNs || name == kServerNs) found.push_back(name);
     }
     return found;
 }
@@ -248,7 +251,7 @@ void status(std::ostream& out) {
     if (!can_build(why)) throw std::runtime_error(why);
     const std::vector<std::string> spaces = lab_namespaces();
     if (spaces.empty()) {
-        out << "lab: down (no " << kPrefix << "* namespace)\n";
+        out << "lab: down (none of " << kHostNs << ", " << kGatewayNs << ", " << kServerNs << ")\n";
         return;
     }
     out << "lab: " << spaces.size() << " namespaces, run directory " << kRunDir << "\n";

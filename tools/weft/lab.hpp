@@ -19,8 +19,7 @@
 
 namespace weft::cli::lab {
 
-/// Every namespace of the lab starts with this, so `down` finds them all.
-inline constexpr std::string_view kPrefix = "weft-lab-";
+/// The lab's namespaces, by their exact names (`down` removes these and no other).
 inline constexpr std::string_view kHostNs = "weft-lab-host";
 inline constexpr std::string_view kGatewayNs = "weft-lab-gw";
 inline constexpr std::string_view kServerNs = "weft-lab-srv";
