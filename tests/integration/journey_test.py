@@ -33,7 +33,9 @@ def needs_root():
 def lab_left():
     """What of the lab still exists: namespaces, the run directory, daemons (by their arguments)."""
     rc, out, _ = run(["ip", "netns", "list"])
-    left = [l.split()[0] for l in out.decode().splitlines() if l.startswith("weft-lab-")]
+    # The lab's own names only: the unit tests' netns_lab makes weft-lab-<pid>-a/b beside us.
+    left = [l.split()[0] for l in out.decode().splitlines()
+            if l.strip() and l.split()[0] in ("weft-lab-host", "weft-lab-gw", "weft-lab-srv")]
     if os.path.exists("/run/weft-lab"):
         left.append("/run/weft-lab")
     for pid in filter(str.isdigit, os.listdir("/proc")):

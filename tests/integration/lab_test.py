@@ -26,7 +26,8 @@ def needs_root():
 def lab_namespaces():
     rc, out, err = run(["ip", "netns", "list"])
     check(rc == 0, "ip netns list: %s" % err)
-    return {line.split()[0] for line in out.decode().splitlines() if line.startswith("weft-lab-")}
+    # The lab's own names only: the unit tests' netns_lab makes weft-lab-<pid>-a/b beside us.
+    return {line.split()[0] for line in out.decode().splitlines() if line.strip() and line.split()[0] in NAMESPACES}
 
 
 def daemon_pids():
