@@ -179,12 +179,14 @@ public:
     void plain(std::string_view key, std::string_view value) { string(key, value); }
     void address(std::string_view key, Ipv4Address value);
     void address(std::string_view key, const MacAddress& value);
-    void begin_list(std::string_view key);
-    void end_list();
-    void begin_object(std::string_view key);
-    void end_object();
+    void begin_list(std::string_view key) { open(key, true); }
+    void end_list() { close(); }
+    void begin_object(std::string_view key) { open(key, false); }
+    void end_object() { close(); }
 
 private:
+    void open(std::string_view key, bool list);
+    void close();
     // A field's whole text (nested values included) is built in item_ and placed on the line
     // once complete: whether it wraps depends on its length.
     void begin_value(std::string_view key);

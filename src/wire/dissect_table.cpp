@@ -149,29 +149,15 @@ void TableSink::address(std::string_view key, const MacAddress& value) {
     string(key, std::string_view(text, static_cast<std::size_t>(write_text(text, value) - text)));
 }
 
-void TableSink::begin_list(std::string_view key) {
+void TableSink::open(std::string_view key, bool list) {
     begin_value(key);
-    item_ += '[';
-    open_.push_back(true);
+    item_ += list ? '[' : '{';
+    open_.push_back(list);
     has_items_.push_back(false);
 }
 
-void TableSink::end_list() {
-    item_ += ']';
-    open_.pop_back();
-    has_items_.pop_back();
-    end_value();
-}
-
-void TableSink::begin_object(std::string_view key) {
-    begin_value(key);
-    item_ += '{';
-    open_.push_back(false);
-    has_items_.push_back(false);
-}
-
-void TableSink::end_object() {
-    item_ += '}';
+void TableSink::close() {
+    item_ += open_.back() ? ']' : '}';
     open_.pop_back();
     has_items_.pop_back();
     end_value();
