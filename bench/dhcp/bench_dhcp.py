@@ -745,6 +745,13 @@ def filesystem_facts(path):
         except OSError:
             pass
     facts["device"] = base
+    # How long a write that nobody fsyncs (Kea's) may stay only in memory.
+    for name in ("dirty_expire_centisecs", "dirty_writeback_centisecs"):
+        try:
+            with open(f"/proc/sys/vm/{name}") as f:
+                facts[name] = int(f.read())
+        except (OSError, ValueError):
+            pass
     d = tempfile.mkdtemp(prefix="fsync.", dir=path)
     try:
         fd = os.open(os.path.join(d, "probe"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)

@@ -26,8 +26,7 @@ DURABILITY = {
             "src/lib/dhcpsrv/memfile_lease_mgr.cc); CSVFile::append writes the row to a std::fstream "
             "followed by std::endl, a flush, that is one write() into the page cache "
             "(src/lib/util/csv_file.cc). Nothing calls fsync: the lease survives the server's crash, not the "
-            "machine's until the kernel writes the page back (dirty_expire_centisecs, 30 s by default). "
-            "There is no setting to change that."),
+            "machine's until the kernel writes the page back ({writeback}). There is no setting to change that."),
     "kea-sync": ("on disk before the ACK (each write synchronous)",
                  "The same Kea with its lease directory marked `chattr +S` (ext4 synchronous updates; the CSV "
                  "file Kea creates there inherits the flag): each of its per-lease write() calls returns only "
@@ -263,8 +262,13 @@ def results_table(res, L, S):
 
 def durability_section(res, L, S):
     L.append("## What each server promises when its ACK leaves\n")
+    fs = res.get("filesystem", {})
+    expire, every = fs.get("dirty_expire_centisecs"), fs.get("dirty_writeback_centisecs")
+    writeback = (f"here once a dirty page is {expire / 100:g} s old, checked every {every / 100:g} s: "
+                 f"vm.dirty_expire_centisecs and vm.dirty_writeback_centisecs" if expire and every
+                 else "after vm.dirty_expire_centisecs, 30 s by default")
     for s in S:
-        L.append(f"- **{LABEL[s]}**: {DURABILITY[s][1]}")
+        L.append(f"- **{LABEL[s]}**: {DURABILITY[s][1].replace('{writeback}', writeback)}")
     L.append("")
     L.append("Sources read: Kea 2.2.0 (the version measured) at github.com/isc-projects/kea, tag Kea-2.2.0; dnsmasq's "
              "src/lease.c and src/dhcp.c (2.90's logic, unchanged in this respect for many releases).\n")
