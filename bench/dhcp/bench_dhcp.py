@@ -710,10 +710,12 @@ def bisect_round(server, lo, hi, rnd, probes):
         if hi / lo < 1.02:
             break
     if best is None:
-        # Every probe failed: the bracket was too high this round. Step down, twice at most.
-        rate = lo
-        for _ in range(2):
-            rate = int(rate / 2)
+        # Every probe failed: this round the server held less than the bracket's bottom. Step
+        # down from there by the bisection's own grain (2^0.25, 19%), not by halves, which
+        # would report a figure up to half what the server holds; six steps reach lo / 2.8.
+        rate = lo * 2 ** 0.25
+        for _ in range(6):
+            rate = int(rate / 2 ** 0.25)
             if rate < RATE_MIN:
                 break
             budget()
@@ -828,7 +830,8 @@ def measure(res):
             if VERIFY and server == "weft" and best:
                 # The exact check: perfdhcp lists every ACK; each must be in the file.
                 budget()
-                r = probe("weft", max(RATE_MIN, int(best["target"] * 0.9)), STEP_S, "verify", rnd, list_leases=True)
+                # Half the round's rate: perfdhcp keeps every packet with -x l and slows down.
+                r = probe("weft", max(RATE_MIN, int(best["target"] * 0.5)), STEP_S, "verify", rnd, list_leases=True)
                 probes.append(r)
                 show(r)
         res["rounds_done"] = rnd + 1

@@ -161,10 +161,13 @@ def write(res, out_dir):
     L.append(f"- The search: per server a calibration ladder ({st['cal_s']:g} s probes from {st['rate_start']:,}/s, "
              f"doubling while they pass, halving while they fail), then {res.get('rounds_done', 0)} interleaved rounds "
              f"(the order rotating: {', '.join(servers)}; then shifted by one), in each of which every server bisects "
-             f"its bracket (widened by 2^0.25 each side) in {st['probes']} probes of {st['step_s']:g} s. A round's "
+             f"its bracket (widened by 2^0.25 each side) in {st['probes']} probes of {st['step_s']:g} s; when none passes, "
+             "it steps down from the bracket's bottom by the same 2^0.25 until one does (six steps at most). A round's "
              "figure is the leases/s of the server's highest passing probe; the table gives the median over rounds. "
-             "Each server is measured by the same procedure and the same perfdhcp; the resolution of a round's "
-             "figure is about 1.5^(1/2^probes), a few per cent.")
+             "Each server is measured by the same procedure and the same perfdhcp; a calibrated bracket (a factor 2, "
+             f"2.8 once widened) bisected {st['probes']} times leaves the true limit within "
+             f"{(2 * 2 ** 0.5) ** (1 / 2 ** st['probes']) - 1:.0%} "
+             "above a round's figure.")
     L.append("- Settings that make the peers comparable: Kea with one thread (2.2's default, stated in its "
              "configuration) and its per-lease INFO log lines off (`kea-dhcp4.leases` at WARN); weft with `--quiet`; "
              "dnsmasq with `--quiet-dhcp`, `--no-ping` (by default it pings an address before offering it and waits up "
@@ -203,10 +206,10 @@ def summary(res, L, S):
             r, lo, hi, n = paired_ratio(res, "weft", peer)
             if r != r:
                 continue
-            bound = " (weft at perfdhcp's limit: a lower bound)" if at_ceiling(res, w) else ""
+            bound = " (weft at the generator's limit: a lower bound)" if generator_bound(res, w) else ""
+            met = "yes" if r >= TARGET else ("**not shown** (the ratio is a lower bound)" if bound else "**no**")
             L.append(f"| leases/s ≥ 2× Kea's, Kea {what} | **{r:.2f}×** ({fmt(w['median'])} vs "
-                     f"{fmt(S[peer]['median'])} leases/s; rounds {lo:.2f}–{hi:.2f}×, {n} rounds){bound} | "
-                     f"{'yes' if r >= TARGET else '**no**'} |")
+                     f"{fmt(S[peer]['median'])} leases/s; rounds {lo:.2f}–{hi:.2f}×, {n} rounds){bound} | {met} |")
         checked = [p for p in w["probes"]]
         bad = [p for p in checked if p["lease_check"]["violations"] or p["non_unique_acks"]]
         ver = [p["verified"] for p in checked if p.get("verified")]
@@ -258,6 +261,35 @@ def results_table(res, L, S):
                  f"{sum(y['drops_do'] for y in d):,} | {sum(y['drops_ra'] for y in d):,} | "
                  f"{sum(y['server_socket'] for y in d):,} | {sum(y['perfdhcp_socket'] for y in d):,} |")
     L.append("")
+    equal_rate_table(res, L, S)
+
+
+def equal_rate_table(res, L, S):
+    """CPU per lease at the same offered rate: the calibration ladders share their rates."""
+    rates = sorted({p["target"] for x in S.values() for p in x["probes"] if p["phase"] == "cal" and p["passed"]})
+    rows = []
+    for rate in rates:
+        cells = {}
+        for s, x in S.items():
+            ps = [p for p in x["probes"] if p["phase"] == "cal" and p["passed"] and p["target"] == rate and p["acks"]]
+            cells[s] = med([p["server_cpu_s"] * 1e6 / p["acks"] for p in ps])
+        if sum(1 for v in cells.values() if v == v) >= 2:
+            rows.append((rate, cells))
+    if not rows:
+        return
+    L.append("CPU per lease at the same offered rate (the calibration probes, one per server and rate, each "
+             f"{res['settings']['cal_s']:g} s, where the server completed the rate): what each costs for the same work. "
+             "At low rates a group-committing server pays a whole fdatasync for few leases, so weft's cost per lease "
+             "falls as the rate rises.\n")
+    L.append("| offered/s | " + " | ".join(f"{LABEL[s]} µs/lease" for s in S) + " | " +
+             " | ".join(f"{LABEL[s]} ÷ weft" for s in S if s != "weft") + " |")
+    L.append("|---|" + "---|" * (2 * len(S) - 1))
+    for rate, cells in rows:
+        w = cells.get("weft", float("nan"))
+        L.append(f"| {rate:,} | " + " | ".join(fmt(cells[s], 1) for s in S) + " | " +
+                 " | ".join((f"{cells[s] / w:.1f}×" if cells[s] == cells[s] and w == w else "–") for s in S if s != "weft")
+                 + " |")
+    L.append("")
 
 
 def durability_section(res, L, S):
@@ -303,10 +335,29 @@ def ceiling(res):
     return max([p["offered"] for p in res["probes"]], default=float("nan"))
 
 
-def at_ceiling(res, x):
-    """A figure within 15% of perfdhcp's most: the generator, not the server, bounds it."""
-    c = ceiling(res)
-    return x["median"] == x["median"] and c == c and (x["median"] >= 0.85 * c or x["gen_limited"])
+def peak_any(res):
+    return max([p["completed"] for p in res["probes"]], default=float("nan"))
+
+
+def failures(x):
+    """What went wrong in the server's round probes that failed: where the exchanges were lost."""
+    fp = [p for p in x["probes"] if p["phase"] == "round" and not p["passed"]]
+    return {"probes": len(fp), "incomplete": sum(p["discover_sent"] - p["acks"] for p in fp),
+            "server_socket": sum(p["server_rcvbuf_drops"] for p in fp),
+            "perfdhcp_socket": sum(p["gen_rcvbuf_drops"] for p in fp),
+            "busy": med([p["server_busy"] for p in fp]),
+            "gen_short": sum(1 for p in fp if p["gen_limited"])}
+
+
+def generator_bound(res, x):
+    """The generator, not the server, bounds the figure: perfdhcp could not send the rate, or
+    every failing probe lost its exchanges at perfdhcp's socket and none at the server's, with
+    the server's core far from full."""
+    if x["gen_limited"]:
+        return True
+    f = failures(x)
+    return (f["probes"] > 0 and f["server_socket"] == 0 and f["perfdhcp_socket"] > 0.5 * f["incomplete"]
+            and f["busy"] == f["busy"] and f["busy"] < 0.8)
 
 
 def findings(res, L, S):
@@ -314,29 +365,34 @@ def findings(res, L, S):
     w = S.get("weft")
     c = ceiling(res)
     if w and w["best"]:
-        if at_ceiling(res, w):
-            F.append(f"- weft's figure is bounded by the load generator, not by weft: perfdhcp, on its own core, never "
-                     f"sent more than {fmt(c)} DISCOVERs/s in any probe, and weft's sustained {fmt(w['median'])} "
-                     f"leases/s is within 15% of that while weft's core was only {w['busy']:.0%} busy. The "
-                     "leases/s ratios against weft are therefore lower bounds; CPU per lease is the figure that "
-                     "measures the servers themselves there (DESIGN.md, Performance method).")
+        f = failures(w)
+        if generator_bound(res, w):
+            F.append(f"- weft's figure is bounded by the load generator, not by weft. In the {f['probes']} round probes "
+                     f"weft failed, {f['incomplete']:,} exchanges did not complete; {f['perfdhcp_socket']:,} replies were "
+                     f"dropped at perfdhcp's socket (its receive buffer full: perfdhcp, polling on its own core, did not "
+                     f"read them in time) and none at weft's, whose core was {f['busy']:.0%} busy there (median)"
+                     + (f"; in {f['gen_short']} of them perfdhcp could not even send the rate asked" if f["gen_short"] else "")
+                     + f". The most ACKs per second any probe of any server completed was {fmt(peak_any(res))}. The "
+                     "leases/s ratios against weft are "
+                     "therefore lower bounds; the server's CPU per lease is the figure that measures the servers "
+                     "themselves here (DESIGN.md, Performance method).")
         else:
-            F.append(f"- weft sustains {fmt(w['median'])} leases/s (perfdhcp reached up to {fmt(c)} DISCOVERs/s "
-                     f"elsewhere, so the generator was not its limit), its core {w['busy']:.0%} busy.")
+            F.append(f"- weft sustains {fmt(w['median'])} leases/s, its core {w['busy']:.0%} busy; where its probes "
+                     f"failed, {f['server_socket']:,} requests were dropped at its socket and {f['perfdhcp_socket']:,} "
+                     f"replies at perfdhcp's (perfdhcp sent up to {fmt(c)} DISCOVERs/s in some probe).")
         F.append(f"- weft's CPU per lease: {fmt(w['us_per_lease'], 1)} µs (two requests and two replies, the lease "
                  "line and its share of the batch's fdatasync call).")
         for peer in ("kea", "kea-sync", "dnsmasq"):
-            if peer in S and S[peer]["us_per_lease"] == S[peer]["us_per_lease"] and w["us_per_lease"] == w["us_per_lease"]:
-                F.append(f"- CPU per lease: {LABEL[peer]} {fmt(S[peer]['us_per_lease'], 1)} µs, "
-                         f"{S[peer]['us_per_lease'] / w['us_per_lease']:.1f}× weft's; its core {S[peer]['busy']:.0%} busy "
-                         f"at its figure.")
-        if w["failed_at"]:
-            fp = [p for p in w["probes"] if p["phase"] == "round" and not p["passed"]]
-            srv = sum(p["server_rcvbuf_drops"] for p in fp)
-            gen = sum(p["gen_rcvbuf_drops"] for p in fp)
-            F.append(f"- Where weft's probes failed ({len(fp)} probes), {srv:,} requests were dropped at its socket "
-                     f"(receive buffer full) and {gen:,} replies at perfdhcp's; weft's core was "
-                     f"{med([p['server_busy'] for p in fp]):.0%} busy there (median).")
+            x = S.get(peer)
+            if not x or x["us_per_lease"] != x["us_per_lease"] or w["us_per_lease"] != w["us_per_lease"]:
+                continue
+            f = failures(x)
+            F.append(f"- {LABEL[peer]}: {fmt(x['us_per_lease'], 1)} µs of CPU per lease, "
+                     f"{x['us_per_lease'] / w['us_per_lease']:.1f}× weft's; its core {x['busy']:.0%} busy at its figure"
+                     + (f". In its {f['probes']} failing round probes {f['server_socket']:,} requests were dropped at its "
+                        f"socket and {f['perfdhcp_socket']:,} replies at perfdhcp's, its core {f['busy']:.0%} busy"
+                        + (": the server's own limit" if f["server_socket"] > f["perfdhcp_socket"] else "")
+                        if f["probes"] else "") + ".")
     if F:
         L.append("## Findings\n")
         L += F
