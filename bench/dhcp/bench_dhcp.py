@@ -40,9 +40,9 @@ the DISCOVERs sent did not end in an ACK and no address was given twice.
 Per server: a calibration ladder (CAL_S-second probes from RATE_START, doubling while they
 pass, halving while they fail) brackets its sustainable rate; then ROUNDS interleaved rounds
 (the order rotates: weft, kea, kea-sync, dnsmasq; kea, kea-sync, dnsmasq, weft; ...), each
-server bisecting its bracket (widened by 2^0.25 each side) in PROBES probes of STEP_S seconds.
-A round's figure for a server: the completed leases/s (ACKs / STEP_S) of its highest passing
-probe. The report gives the median over rounds and the per-round ratios.
+server bisecting its bracket (widened by 2^0.25 each side) in PROBES probes of STEP_S seconds,
+and stepping down from the bracket's bottom by 2^0.25 when none of them passed. A round's
+figure for a server: the completed leases/s (ACKs / STEP_S) of its highest passing probe. The report gives the median over rounds and the per-round ratios.
 
 Correctness, after every weft probe (a violation stops the bench with an error): every line of
 the lease file has its CRC and a newline; no address is leased to two clients; no client holds
