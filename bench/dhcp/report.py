@@ -167,7 +167,8 @@ def write(res, out_dir):
              f"{res.get('rounds_done', 0)} interleaved rounds (the order rotating: {', '.join(servers)}; then shifted by "
              "one), in each of which every server bisects its calibrated bracket, widened by two grid points each side, "
              f"in up to {st['probes']} probes of {st['step_s']:g} s; when none passes, it steps down from the bracket's "
-             "bottom a grid point at a time until one does (six at most). A round's figure is the leases/s of the "
+             "bottom a grid point at a time until one does, and when all pass without one failing at the top, up "
+             "until one fails (six steps at most either way). A round's figure is the leases/s of the "
              "server's highest passing probe, so the true limit lies less than one grid step (9%) above it; the table "
              "gives the median over rounds. Each server is measured by the same procedure and the same perfdhcp.")
     L.append("- Settings that make the peers comparable: Kea with one thread (2.2's default, stated in its "
