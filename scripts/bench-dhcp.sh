@@ -25,7 +25,8 @@
 # default 1), DHCP_PROBES (bisection probes per server and round, default 4), DHCP_RATE_START
 # (the calibration's first rate, default 2000 exchanges/s), DHCP_RATE_MIN (50), DHCP_RATE_MAX
 # (default 0.9 x the pool over the probe length), DHCP_LOSS_MAX (exchanges allowed to fail,
-# default 0.01), DHCP_VERIFY (0: no per-round verification probe), DHCP_LEASE_DIR (where the
+# default 0.01), DHCP_DISTURBED (other programs' CPU, in cores, that makes a probe be repeated,
+# default 0.15), DHCP_VERIFY (0: no per-round verification probe), DHCP_LEASE_DIR (where the
 # lease directories are made), DHCP_BENCH_WEFT (another weft binary), DHCP_BENCH_NOTE (a
 # sentence added to the report, also with REPORT_ONLY), DHCP_BENCH_MAX_S (default 330),
 # DHCP_BENCH_REPORT_ONLY=1 (measure nothing: rewrite the report from

@@ -177,6 +177,21 @@ def write(res, out_dir):
              "to 3 s; neither weft nor Kea probes) and `--dhcp-lease-max` raised to the pool size (default 1,000). Each "
              "server keeps its own socket receive buffer: "
              + ", ".join(f"{LABEL[s]} {S[s]['rb'] // 1024:,} KiB" for s in servers if S[s]["rb"]) + ".")
+    disturbed = [p for p in res["probes"] if p["phase"] == "disturbed"]
+    if disturbed:
+        names = {}
+        for p in disturbed:
+            for comm, sec in p.get("others", []):
+                names[comm] = names.get(comm, 0.0) + sec
+        L.append(f"- **Shared machine**: {len(disturbed)} probes were disturbed (other programs took more than "
+                 f"{res['settings'].get('disturbed', 0.15):.2f} of a core meanwhile, mostly "
+                 + ", ".join(f"`{c}`" for c, _ in sorted(names.items(), key=lambda x: -x[1])[:3])
+                 + ") and were measured again after a pause; they are listed below as `disturbed` and count in no "
+                 "figure.")
+    kept = [p for p in res["probes"] if p["phase"] in ("cal", "round") and p.get("disturbed")]
+    if kept:
+        L.append(f"- **Shared machine**: {len(kept)} probes that count in the figures were still disturbed on their "
+                 "third try and were kept as they are: those figures are lower than a quiet machine would give.")
     if res.get("stopped_early"):
         L.append(f"- **Stopped early**: {res['stopped_early']}.")
     if res.get("note"):
