@@ -2,10 +2,10 @@
 # bench-dhcp.sh [BUILD_DIR]: `weft dhcp serve` against Kea (kea-dhcp4, memfile with persist on;
 # also with its lease file made synchronous, the durability weft ships) and dnsmasq, driven by
 # perfdhcp's full DORA exchanges in a two-namespace lab; issue 11, "Fast". Each server in turn
-# on core 1, perfdhcp on core 0, a fresh server and lease file per probe; per server a
-# calibration ladder, then interleaved rounds that bisect for the highest rate with at most 1%
-# of the exchanges not completed; leases/s is the ACKs per second of that probe, medians over
-# rounds. After every weft probe its lease file is checked (no address given twice, none of
+# on core 1, perfdhcp on core 0, a fresh server and lease file per probe; in interleaved
+# rounds each server searches a rate grid shared by all (9% steps) for the highest rate with
+# at most 1% of the exchanges not completed; leases/s is the ACKs per second of that probe,
+# medians over rounds; a probe disturbed by other programs is repeated. After every weft probe its lease file is checked (no address given twice, none of
 # the ACKed leases missing), and once per round against perfdhcp's list of every ACK: a
 # violation fails the bench. The work is done by bench/dhcp/bench_dhcp.py (its header tells
 # the method): results in build/bench/dhcp/results.json, the report in docs/perf/dhcp.md and
@@ -21,9 +21,9 @@
 # repository's filesystem; the report says which one and what an fdatasync costs there).
 #
 # Environment: DHCP_SERVERS (default "weft kea kea-sync dnsmasq"), DHCP_ROUNDS (default 3),
-# DHCP_STEP_S (seconds per round probe, default 2), DHCP_CAL_S (seconds per calibration probe,
-# default 1), DHCP_PROBES (bisection probes per server and round, default 4), DHCP_RATE_START
-# (the calibration's first rate, default 2000 exchanges/s), DHCP_RATE_MIN (50), DHCP_RATE_MAX
+# DHCP_STEP_S (seconds per probe, default 2), DHCP_PROBES (the most probes per server and
+# round, default 12), DHCP_RATE_START (round 1's first rate, default 2000 exchanges/s; later
+# rounds start at the previous figure), DHCP_RATE_MIN (50), DHCP_RATE_MAX
 # (default 0.9 x the pool over the probe length), DHCP_LOSS_MAX (exchanges allowed to fail,
 # default 0.01), DHCP_DISTURBED (other programs' CPU, in cores, that makes a probe be repeated,
 # default 0.15), DHCP_VERIFY (0: no per-round verification probe), DHCP_LEASE_DIR (where the

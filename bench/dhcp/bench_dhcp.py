@@ -37,15 +37,16 @@ drops in each namespace (/proc/net/snmp: the server's socket full vs perfdhcp's)
 CPU time (/proc/PID/schedstat), perfdhcp's (wait4). A probe passes when at most LOSS_MAX of
 the DISCOVERs sent did not end in an ACK and no address was given twice.
 
-Per server: a calibration ladder (CAL_S-second probes from RATE_START, doubling while they
-pass, halving while they fail) brackets its sustainable rate; then ROUNDS interleaved rounds
-(the order rotates: weft, kea, kea-sync, dnsmasq; kea, kea-sync, dnsmasq, weft; ...), each
-server bisecting its bracket (widened by two grid points each side) in PROBES probes of STEP_S
-seconds, stepping down from the bracket's bottom a grid point at a time when none passed and
-up past its top when all passed and the top was never seen to fail.
-Every rate probed is a point of one grid, 1000 x 2^(i/8) exchanges/s (9% apart), so servers
-that hold the same rate get the same figure. A round's
-figure for a server: the completed leases/s (ACKs / STEP_S) of its highest passing probe. The report gives the median over rounds and the per-round ratios.
+The search, in ROUNDS interleaved rounds (the order rotates: weft, kea, kea-sync, dnsmasq;
+kea, kea-sync, dnsmasq, weft; ...): every rate probed is a point of one grid, 1000 x 2^(i/8)
+exchanges/s (9% apart), the same for every server, so servers that hold the same rate get the
+same figure. In each round each server searches the grid on its own: a first probe, then
+away from it in growing steps until it has both a passing and a failing rate, then bisection
+down to neighbouring grid points (at most MAX_PROBES probes of STEP_S seconds). Round 1 starts
+at RATE_START with steps of a doubling; later rounds start at the server's previous figure
+with steps of one grid point, so they follow the machine's drift. A round's figure for a
+server: the completed leases/s (ACKs / STEP_S) of its highest passing probe, less than one
+grid step under its limit. The report gives the median over rounds and the per-round ratios.
 
 A probe during which other programs (not kernel threads: those include the block layer's
 completions of the servers' own flushes) took more than DISTURBED of a core is repeated after a
@@ -96,8 +97,7 @@ def env_float(name, default):
 SERVERS = os.environ.get("DHCP_SERVERS", "weft kea kea-sync dnsmasq").split()
 ROUNDS = int(env_float("DHCP_ROUNDS", 3))
 STEP_S = env_float("DHCP_STEP_S", 2)
-CAL_S = env_float("DHCP_CAL_S", 1)
-PROBES = int(env_float("DHCP_PROBES", 4))
+MAX_PROBES = int(env_float("DHCP_PROBES", 12))  # per server and round
 RATE_START = int(env_float("DHCP_RATE_START", 2000))
 RATE_MIN = int(env_float("DHCP_RATE_MIN", 50))
 LOSS_MAX = env_float("DHCP_LOSS_MAX", 0.01)
@@ -136,7 +136,7 @@ POOL_SIZE = ip_int(POOL_LAST) - ip_int(POOL_FIRST) + 1
 # perfdhcp numbers its clients 0..CLIENTS-1 in sequence: a probe never sends more DISCOVERs
 # than this, so no MAC repeats and every ACK is a new client's lease.
 CLIENTS = POOL_SIZE
-RATE_MAX = int(env_float("DHCP_RATE_MAX", int(0.9 * CLIENTS / max(STEP_S, CAL_S))))
+RATE_MAX = int(env_float("DHCP_RATE_MAX", int(0.9 * CLIENTS / STEP_S)))
 WAIT_US = 500000  # perfdhcp -W: answers to the last requests still counted, nothing new sent
 
 
@@ -614,6 +614,8 @@ def probe(server_name, rate, seconds, phase, rnd, list_leases=False):
             raise RuntimeError(f"{e} (kept as {os.path.relpath(kept, ROOT)}.leases and .perfdhcp.out)")
         server_cpu = (cpu1 - cpu0) / 1e9
         busy = busy_between(ticks0, ticks1, SERVER_CPU)
+        gen_core = busy_between(ticks0, ticks1, GEN_CPU)
+        gen_cpu = ru.ru_utime + ru.ru_stime
         window = wall
         sent = do.get("sent", 0)
         acks = ra.get("received", 0)
@@ -633,6 +635,8 @@ def probe(server_name, rate, seconds, phase, rnd, list_leases=False):
                "server_cpu_s": server_cpu, "server_busy": server_cpu / seconds,
                "gen_cpu_s": ru.ru_utime + ru.ru_stime, "gen_reached": sent / (rate * seconds),
                "core_server": busy, "other_on_server_core": max(0.0, busy - server_cpu / window) if window > 0 else float("nan"),
+               # perfdhcp polls its core full above 10,000/s: what it did not get went to others.
+               "core_gen": gen_core, "other_on_gen_core": max(0.0, gen_core - gen_cpu / window) if window > 0 else float("nan"),
                "server_rcvbuf_drops": ub1["rcvbuf_errors"] - ub0["rcvbuf_errors"],
                "gen_rcvbuf_drops": ua1["rcvbuf_errors"] - ua0["rcvbuf_errors"],
                "server_udp_in": ub1["in"] - ub0["in"], "server_udp_out": ub1["out"] - ub0["out"],
@@ -640,7 +644,10 @@ def probe(server_name, rate, seconds, phase, rnd, list_leases=False):
                "others": others, "others_cpu_s": others_cpu,
                # Someone else's program took a real share of a core: the probe measured the
                # machine's sharing, not the server; the search repeats it (measured_probe).
-               "disturbed": others_cpu > DISTURBED * wall}
+               # /proc/stat's ticks catch what the snapshots miss, a compiler that came and went
+               # within the probe.
+               "disturbed": (others_cpu > DISTURBED * wall or max(busy - server_cpu / window, gen_core - gen_cpu / window)
+                             > DISTURBED)}
         row["passed"] = loss <= LOSS_MAX and row["non_unique_acks"] == 0 and not chk["violations"] and acks > 0
         return row
     finally:
@@ -670,7 +677,8 @@ def show(r):
         f"sent {r['discover_sent']:,} offers {r['offers']:,} acks {r['acks']:,} -> {r['completed']:,.0f} leases/s, "
         f"loss {r['loss']:.2%}{' PASS' if r['passed'] else ' fail'}{' (perfdhcp limit)' if r['gen_limited'] else ''}; "
         f"server cpu {r['server_busy']:.0%} ({r['server_cpu_s'] * 1e6 / max(1, r['acks']):.0f} us/lease), "
-        f"perfdhcp cpu {r['gen_cpu_s']:.2f} s; socket drops server {r['server_rcvbuf_drops']:,} "
+        f"perfdhcp cpu {r['gen_cpu_s']:.2f} s; others on cores {r['other_on_gen_core']:.0%}/{r['other_on_server_core']:.0%}; "
+        f"socket drops server {r['server_rcvbuf_drops']:,} "
         f"perfdhcp {r['gen_rcvbuf_drops']:,}; file {chk['leases']:,} leases"
         + (f"; verified {r['verified']['found']:,}/{r['verified']['listed']:,}" if r.get("verified") else ""))
 
@@ -690,9 +698,9 @@ def budget():
 
 
 # Every probe rate is a point of one geometric grid, 1000 x 2^(i/8) (steps of 9%), the same for
-# every server: two servers that hold the same rate then get the same figure whatever their
-# calibrations found (with rates picked anywhere in each bracket, Kea against itself came out
-# at 0.88x, its two copies having been probed at different rates).
+# every server: two servers that hold the same rate then get the same figure whatever path
+# their searches took (with rates picked anywhere in each server's bracket, Kea against itself
+# came out at 0.88x, its two copies having been probed at different rates).
 GRID_STEPS = 8  # grid points per doubling
 
 
@@ -724,76 +732,40 @@ def measured_probe(server, rate, seconds, phase, rnd, probes):
     return r
 
 
-def calibrate(server, probes):
-    """Doubles from RATE_START while probes pass, halves while they fail: grid indices
-    (lo, hi), lo passing (None: none did) and hi failing (None: none did up to RATE_MAX)."""
-    lo, hi = None, None
-    i = grid_index(RATE_START)
-    for _ in range(14):  # 2000 * 2^5 > 60000; 2000 / 2^6 < RATE_MIN: room for both ways
-        r = measured_probe(server, grid_rate(i), CAL_S, "cal", -1, probes)
-        if r["passed"]:
-            lo = i
-            if hi is not None or r["gen_limited"] or grid_rate(i) >= RATE_MAX:
-                hi = hi if hi is not None else (i if r["gen_limited"] else None)
-                break
-            if grid_rate(i + GRID_STEPS) > RATE_MAX:
-                break
-            i += GRID_STEPS
-        else:
-            hi = i
-            if lo is not None or grid_rate(i - GRID_STEPS) < RATE_MIN:
-                break
-            i -= GRID_STEPS
-    return lo, hi
-
-
-def bisect_round(server, lo, hi, rnd, probes):
-    """Bisects the grid between the calibrated indices, widened by 2 points (19%) each side, in
-    at most PROBES probes; returns the highest passing probe or None."""
-    lo = lo - 2 if lo is not None else grid_index(RATE_MIN) + 1
-    top = grid_index(RATE_MAX)
+def search_round(server, start, step, rnd, probes):
+    """One round's search for the highest grid rate the server passes: a probe at grid index
+    `start`, then away from it in steps that double until they double the rate (step, 2 step,
+    ..., GRID_STEPS) until both a passing and a failing rate are known, then bisection between
+    them down to neighbouring grid points, in at most MAX_PROBES probes. Returns (the highest
+    passing probe or None, the grid index to start the server's next round from)."""
+    lo = hi = None  # this round's highest pass and lowest failure
+    best = None
+    bottom, top = grid_index(RATE_MIN) + 1, grid_index(RATE_MAX)
     while grid_rate(top) > RATE_MAX:
         top -= 1
-    hi = min(top, hi + 2) if hi is not None else top
-    best = None
-    top_seen = False  # hi failed in this round (not merely assumed from the calibration)
-    for _ in range(PROBES):
-        if hi - lo <= 1:
-            break
-        mid = (lo + hi) // 2
-        r = measured_probe(server, grid_rate(mid), STEP_S, "round", rnd, probes)
+    i = min(max(start, bottom), top)
+    for _ in range(MAX_PROBES):
+        r = measured_probe(server, grid_rate(i), STEP_S, "round", rnd, probes)
         if r["passed"]:
+            lo = i
             best = r if best is None or r["completed"] > best["completed"] else best
-            lo = mid
             if r["gen_limited"]:
-                hi, top_seen = mid, True  # perfdhcp could not send more: nothing above can be measured
+                hi = i  # perfdhcp could not send more: nothing above can be measured
         else:
-            hi, top_seen = mid, True
-    if best is not None and not top_seen:
-        # Every probe passed, up to just under the bracket's top, which the calibration's one
-        # short probe put there: step up a grid point at a time until one fails (six at most),
-        # so a calibration that failed by chance cannot cap the figure.
-        for i in range(lo + 1, lo + 7):
-            if grid_rate(i) > RATE_MAX:
+            hi = i
+        if lo is not None and hi is not None:
+            if hi - lo <= 1:
                 break
-            r = measured_probe(server, grid_rate(i), STEP_S, "round", rnd, probes)
-            if not r["passed"]:
+            i = (lo + hi) // 2
+        elif hi is None:  # everything passed so far: gallop up
+            if lo >= top:
                 break
-            best = r if r["completed"] > best["completed"] else best
-            if r["gen_limited"]:
+            i, step = min(top, lo + step), min(2 * step, GRID_STEPS)
+        else:  # everything failed so far: gallop down
+            if hi <= bottom:
                 break
-    if best is None:
-        # Every probe failed: this round the server held less than the bracket's bottom. Step
-        # down from there one grid point (9%) at a time, not by halves, which would report a
-        # figure up to half what the server holds; six steps reach 40% below it.
-        for i in range(lo, lo - 6, -1):
-            if grid_rate(i) < RATE_MIN:
-                break
-            r = measured_probe(server, grid_rate(i), STEP_S, "round", rnd, probes)
-            if r["passed"]:
-                best = r
-                break
-    return best
+            i, step = max(bottom, hi - step), min(2 * step, GRID_STEPS)
+    return best, (lo if lo is not None else (hi - 1 if hi is not None else start))
 
 
 # ---- the filesystem the lease files are on ----------------------------------------------------
@@ -879,18 +851,15 @@ def measure(res):
     probes = res["probes"]
     log(f"lab up: {NS_A} ({IF_A} {IP_GEN}, perfdhcp on core {GEN_CPU}) <-> {NS_B} ({IF_B} {IP_SRV}, "
         f"servers on core {SERVER_CPU}); pool {POOL_FIRST}-{POOL_LAST} ({POOL_SIZE:,})")
-    brackets = {}
-    for server in SERVERS:
-        lo, hi = calibrate(server, probes)
-        brackets[server] = (lo, hi)
-        log(f"calibrated {server}: passes at {'-' if lo is None else format(grid_rate(lo), ',')}/s, "
-            f"fails at {'-' if hi is None else format(grid_rate(hi), ',')}/s")
-    res["brackets"] = {k: [None if x is None else grid_rate(x) for x in v] for k, v in brackets.items()}
+    # Round 1 starts every server at RATE_START and doubles (8 grid points) or halves until it
+    # has a pass and a failure; later rounds start where the server's previous round ended, a
+    # grid point at a time, so each round is a search of its own that follows the machine's drift.
+    start = {server: (grid_index(RATE_START), GRID_STEPS) for server in SERVERS}
     for rnd in range(ROUNDS):
         order = SERVERS[rnd % len(SERVERS):] + SERVERS[:rnd % len(SERVERS)]
         for server in order:
-            lo, hi = brackets[server]
-            best = bisect_round(server, lo, hi, rnd, probes)
+            best, nxt = search_round(server, *start[server], rnd, probes)
+            start[server] = (nxt, 1)
             res["rounds"].append({"round": rnd, "server": server,
                                   "completed": best["completed"] if best else 0.0,
                                   "target": best["target"] if best else 0,
@@ -923,7 +892,7 @@ def main():
         raise RuntimeError("needs root (network namespaces, port 67): run `sudo scripts/bench-dhcp.sh`")
     if "weft" in SERVERS and not os.access(WEFT, os.X_OK):
         raise RuntimeError(f"{WEFT} not built (cmake --build ... --target weft_cli)")
-    if STEP_S * RATE_MAX > CLIENTS or CAL_S * RATE_MAX > CLIENTS:
+    if STEP_S * RATE_MAX > CLIENTS:
         raise RuntimeError(f"DHCP_RATE_MAX x seconds must stay under {CLIENTS:,} clients (the pool)")
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
@@ -934,7 +903,7 @@ def main():
     t_start = time.monotonic()
     DEADLINE[0] = t_start + MAX_S
     res = {"started_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "versions": versions(),
-           "settings": {"servers": SERVERS, "rounds": ROUNDS, "step_s": STEP_S, "cal_s": CAL_S, "probes": PROBES,
+           "settings": {"servers": SERVERS, "rounds": ROUNDS, "step_s": STEP_S, "probes": MAX_PROBES,
                         "rate_start": RATE_START, "rate_min": RATE_MIN, "rate_max": RATE_MAX, "loss_max": LOSS_MAX,
                         "clients": CLIENTS, "pool": f"{POOL_FIRST}-{POOL_LAST}", "pool_size": POOL_SIZE,
                         "lease_time": LEASE_TIME, "wait_us": WAIT_US, "server_cpu": SERVER_CPU, "gen_cpu": GEN_CPU,
@@ -943,7 +912,7 @@ def main():
                    if k.startswith("DHCP_") and k != "DHCP_BENCH_NOTE"},
            "build_arg": os.path.relpath(BUILD, ROOT), "note": NOTE,
            "heavy_at_start": heavy_processes(), "loadavg_at_start": open("/proc/loadavg").read().split()[:3],
-           "probes": [], "rounds": [], "rounds_done": 0, "brackets": {}, "stopped_early": None}
+           "probes": [], "rounds": [], "rounds_done": 0, "stopped_early": None}
     if res["heavy_at_start"]:
         log("the machine is not quiet: " + "; ".join(x[:80] for x in res["heavy_at_start"][:5]))
     res["filesystem"] = filesystem_facts(LEASE_PARENT)

@@ -68,7 +68,7 @@ def per_server(res):
                      and p["completed"] == r["completed"]]
             if cands:
                 best.append(cands[0])
-        measured = [p for p in mine if p["phase"] in ("cal", "round")]
+        measured = [p for p in mine if p["phase"] == "round"]
         out[s] = {
             "rounds": [r["completed"] for r in rounds],
             "median": med([r["completed"] for r in rounds]),
@@ -84,7 +84,6 @@ def per_server(res):
             "delay_do": med([p["avg_delay_do_ms"] for p in best]),
             "peak": max([p["completed"] for p in measured], default=float("nan")),
             "peak_probe": max(measured, key=lambda p: p["completed"], default=None),
-            "failed_at": sorted({p["target"] for p in mine if p["phase"] == "round" and not p["passed"]}),
             "rb": next((p["receive_buffer"] for p in mine if p.get("receive_buffer")), None),
             "probes": mine,
         }
@@ -162,15 +161,14 @@ def write(res, out_dir):
              f"passes when at most {st['loss_max']:.0%} of its DISCOVERs did not end in an ACK (perfdhcp's drops: no "
              "answer within 1 s, or by the end), no address was ACKed twice and the lease file holds every ACKed lease.")
     L.append(f"- The search: every rate probed is a point of one grid, 1000 × 2^(i/8) exchanges/s (9% apart), the "
-             f"same for every server. Per server a calibration ladder ({st['cal_s']:g} s probes from "
-             f"{st['rate_start']:,}/s, doubling while they pass, halving while they fail), then "
-             f"{res.get('rounds_done', 0)} interleaved rounds (the order rotating: {', '.join(servers)}; then shifted by "
-             "one), in each of which every server bisects its calibrated bracket, widened by two grid points each side, "
-             f"in up to {st['probes']} probes of {st['step_s']:g} s; when none passes, it steps down from the bracket's "
-             "bottom a grid point at a time until one does, and when all pass without one failing at the top, up "
-             "until one fails (six steps at most either way). A round's figure is the leases/s of the "
-             "server's highest passing probe, so the true limit lies less than one grid step (9%) above it; the table "
-             "gives the median over rounds. Each server is measured by the same procedure and the same perfdhcp.")
+             f"same for every server. {res.get('rounds_done', 0)} interleaved rounds (the order rotating: "
+             f"{', '.join(servers)}; then shifted by one); in each, every server searches the grid on its own: a first "
+             "probe, then away from it in growing steps until it has both a passing and a failing rate, then "
+             f"bisection down to neighbouring grid points (at most {st['probes']} probes of {st['step_s']:g} s). Round 1 "
+             f"starts at {st['rate_start']:,}/s and steps by doublings; later rounds start at the server's previous "
+             "figure and step by one grid point, following the machine's drift. A round's figure is the leases/s of "
+             "the server's highest passing probe, less than one grid step (9%) under its limit; the table gives the "
+             "median over rounds. Each server is measured by the same procedure and the same perfdhcp.")
     L.append("- Settings that make the peers comparable: Kea with one thread (2.2's default, stated in its "
              "configuration) and its per-lease INFO log lines off (`kea-dhcp4.leases` at WARN); weft with `--quiet`; "
              "dnsmasq with `--quiet-dhcp`, `--no-ping` (by default it pings an address before offering it and waits up "
@@ -188,7 +186,7 @@ def write(res, out_dir):
                  + ", ".join(f"`{c}`" for c, _ in sorted(names.items(), key=lambda x: -x[1])[:3])
                  + ") and were measured again after a pause; they are listed below as `disturbed` and count in no "
                  "figure.")
-    kept = [p for p in res["probes"] if p["phase"] in ("cal", "round") and p.get("disturbed")]
+    kept = [p for p in res["probes"] if p["phase"] == "round" and p.get("disturbed")]
     if kept:
         L.append(f"- **Shared machine**: {len(kept)} probes that count in the figures were still disturbed on their "
                  "third try and were kept as they are: those figures are lower than a quiet machine would give.")
@@ -287,22 +285,23 @@ def results_table(res, L, S):
 
 
 def equal_rate_table(res, L, S):
-    """CPU per lease at the same offered rate: the calibration ladders share their rates."""
-    rates = sorted({p["target"] for x in S.values() for p in x["probes"] if p["phase"] == "cal" and p["passed"]})
+    """CPU per lease at the same offered rate: round 1 steps every server through the same
+    doublings (2,000, 4,000, 8,000/s ...), and the grid is shared, so rates recur."""
+    rates = sorted({p["target"] for x in S.values() for p in x["probes"]
+                    if p["phase"] == "round" and p["passed"] and p["acks"]})
     rows = []
     for rate in rates:
         cells = {}
         for s, x in S.items():
-            ps = [p for p in x["probes"] if p["phase"] == "cal" and p["passed"] and p["target"] == rate and p["acks"]]
+            ps = [p for p in x["probes"] if p["phase"] == "round" and p["passed"] and p["target"] == rate and p["acks"]]
             cells[s] = med([p["server_cpu_s"] * 1e6 / p["acks"] for p in ps])
-        if sum(1 for v in cells.values() if v == v) >= 2:
+        if cells.get("weft") == cells.get("weft") and sum(1 for v in cells.values() if v == v) >= 2:
             rows.append((rate, cells))
     if not rows:
         return
-    L.append("CPU per lease at the same offered rate (the calibration probes, one per server and rate, each "
-             f"{res['settings']['cal_s']:g} s, where the server completed the rate): what each costs for the same work. "
-             "At low rates a group-committing server pays a whole fdatasync for few leases, so weft's cost per lease "
-             "falls as the rate rises.\n")
+    L.append("CPU per lease at the same offered rate (every passing probe at that rate, median): what each server "
+             "spends on the same work. At low rates a group-committing server pays a whole fdatasync for few "
+             "leases, so weft's cost per lease falls as the rate rises.\n")
     L.append("| offered/s | " + " | ".join(f"{LABEL[s]} µs/lease" for s in S) + " | " +
              " | ".join(f"{LABEL[s]} ÷ weft" for s in S if s != "weft") + " |")
     L.append("|---|" + "---|" * (2 * len(S) - 1))
@@ -444,7 +443,7 @@ def plot(res, S, out_dir):
             path = os.path.join(d, f"{s}.dat")
             with open(path, "w") as f:
                 for p in S[s]["probes"]:
-                    if p["phase"] in ("cal", "round"):
+                    if p["phase"] == "round":
                         f.write(f"{p['offered']:.1f} {p['completed']:.1f}\n")
             files.append((s, path))
         bars = os.path.join(d, "bars.dat")
