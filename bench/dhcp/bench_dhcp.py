@@ -880,8 +880,10 @@ def main():
     if os.environ.get("DHCP_BENCH_REPORT_ONLY") == "1":
         with open(RESULTS) as f:
             res = json.load(f)
-        if "DHCP_BENCH_NOTE" in os.environ:
+        if "DHCP_BENCH_NOTE" in os.environ:  # a note added afterwards stays with the results
             res["note"] = NOTE
+            with open(RESULTS, "w") as f:
+                json.dump(res, f, indent=1)
         report.write(res, OUT)
         log("wrote docs/perf/dhcp.md and docs/perf/dhcp.png from " + os.path.relpath(RESULTS, ROOT))
         return

@@ -412,7 +412,10 @@ def findings(res, L, S):
                      f"{x['us_per_lease'] / w['us_per_lease']:.1f}× weft's; its core {x['busy']:.0%} busy at its figure"
                      + (f". In its {f['probes']} failing round probes {f['server_socket']:,} requests were dropped at its "
                         f"socket and {f['perfdhcp_socket']:,} replies at perfdhcp's, its core {f['busy']:.0%} busy"
-                        + (": the server's own limit" if f["server_socket"] > f["perfdhcp_socket"] else "")
+                        + ((": the server's own limit" + (", its core not full: the time went to waiting for its "
+                                                             "disk writes" if f["busy"] == f["busy"] and f["busy"] < 0.9
+                                                             else ""))
+                           if f["server_socket"] > f["perfdhcp_socket"] else "")
                         if f["probes"] else "") + ".")
     if F:
         L.append("## Findings\n")
@@ -466,7 +469,7 @@ unset logscale
 set title 'leases/s sustained (at most {res['settings']['loss_max']:.0%} not completed), median of rounds'
 set xlabel ''
 set ylabel 'leases/s'
-set yrange [0:*]
+set yrange [0:{1.12 * max([S[s]['median'] for s in servers if S[s]['median'] == S[s]['median']] or [1]):.0f}]
 set style fill solid 0.8 border -1
 set boxwidth 0.6
 set key off
