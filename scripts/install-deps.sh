@@ -40,9 +40,11 @@ test_pkgs=(python3 socat netcat-openbsd iproute2 procps python3-scapy tshark
 # Capture bench (scripts/bench-capture.sh): tcpdump and tshark are the peers, python3-scapy
 # writes the decode benchmark's pcap, iproute2 makes the namespace lab, time (GNU time) gives
 # each decoder's peak RSS.
+# DHCP bench (scripts/bench-dhcp.sh): perfdhcp (kea-admin) drives kea-dhcp4 and dnsmasq beside
+# `weft dhcp serve`, each started with its own config and lease file, never as a service.
 bench_pkgs=(libbenchmark-dev libasio-dev libevent-dev libuv1-dev libtins-dev gnuplot-nox
             liburing-dev util-linux nsd knot dnsperf dnsutils wrk nginx-light h2o lighttpd
-            tcpdump tshark python3-scapy iproute2 time)
+            tcpdump tshark python3-scapy iproute2 time kea-admin kea-dhcp4-server dnsmasq-base)
 fuzz_pkgs=(clang libclang-rt-14-dev)
 
 want=()

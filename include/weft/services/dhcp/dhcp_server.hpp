@@ -11,11 +11,15 @@
 //   if (!server) die(server.error());       // "port 67 on eth0 is in use (...)", "lease file ..."
 //   loop.block_on((*server)->run());        // until stop()
 //
-// How a batch goes (group commit): wait for at least one datagram, take every one queued (up
-// to kBatch), let the engine handle each, append all their lease changes, ONE sync() for the
-// batch, and only then send the replies: a lease is on disk before its ACK leaves, and the
-// fdatasync is paid once per batch rather than once per client. A failed sync drops the
-// batch's replies (nothing promised), compacts the file from the engine's state and logs.
+// How a batch goes (group commit): wait for at least one datagram, take every one queued
+// (kBatch per recvmmsg, and more while a receive comes back full and more wait, up to
+// kMaxCommit), let the engine handle each, append all their lease changes, ONE sync() for the
+// batch, and only then send the replies (sendmmsg, kBatch at a time): a lease is on disk
+// before its ACK leaves, and the fdatasync is paid once per batch rather than once per client.
+// What arrives during a flush is the next batch, so a slower disk makes batches larger, not
+// the server slower; the socket's receive buffer (4 MiB) holds the requests of a long flush.
+// A failed sync drops the batch's replies (nothing promised), compacts the file from the
+// engine's state and logs.
 //
 // Replies go where the engine's Delivery says (RFC 2131 section 4.1): relay (giaddr:67),
 // client (ciaddr:68) and broadcast (255.255.255.255:68) through the UDP socket; hardware (to
@@ -30,8 +34,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "weft/expected.hpp"
 #include "weft/io/event_loop.hpp"
@@ -62,8 +68,11 @@ struct DhcpServerOptions {
 /// loop; not thread-safe.
 class DhcpServer {
 public:
-    /// Datagrams taken per wake-up; also the most replies held back by one sync().
+    /// Datagrams taken per receive (one recvmmsg) and replies per sendmmsg.
     static constexpr std::size_t kBatch = 64;
+    /// The most datagrams handled, and replies held back, per sync(): a bound on how long the
+    /// first request of a batch waits for its reply when requests keep coming.
+    static constexpr std::size_t kMaxCommit = 1024;
 
     /// Reads the lease file (its issues go to options.log, the good leases are kept), then
     /// binds 0.0.0.0:67 on the interface. Errors are one line: an invalid config, no such
@@ -90,7 +99,8 @@ public:
 private:
     DhcpServer(ServerEngine engine, LeaseStore store, DhcpServerOptions options)
         : engine_(std::move(engine)), store_(std::move(store)), options_(std::move(options)) {}
-    Task<void> send(const ServerOutcome& outcome);
+    Task<void> send_one(std::span<const std::byte> bytes, const Delivery& delivery);
+    Task<void> send_all(const std::vector<ServerOutcome>& outcomes);
     void log(std::string_view line) const;
 
     ServerEngine engine_;
