@@ -7,6 +7,7 @@ import ipaddress
 import json
 import os
 import random
+import re
 import select
 import shutil
 import signal
@@ -327,6 +328,9 @@ def test_kill_9_in_a_burst_loses_no_lease():
             check(len({mac for mac, _ in acked}) >= 200, "only %d clients ACKed" % len(acked))
             rc, _ = server.stop()
             check(rc == 0, "server exit %d: %s" % (rc, server.log()))
+            # --quiet: not one OFFER or ACK line in 240 clients' exchanges.
+            routine = [l for l in server.log().splitlines() if re.search(r"\b(OFFER|ACK) \d", l)]
+            check(not routine, "--quiet logged %d OFFER/ACK lines, e.g. %r" % (len(routine), routine[:1]))
             server = None
             lease_file = os.path.join(tmp, "leases")
             check_acks_kept(lease_file, acked, "at the end")

@@ -93,13 +93,10 @@ void run(const DhcpServeArgs& args) {
         make_directory("/var/lib/weft");
         options.lease_file = "/var/lib/weft/dhcp-leases-" + args.interface;
     }
-    const bool quiet = args.quiet;
     // --quiet drops the routine lines (OFFER, ACK); NAKs, full pools, lease-file issues and
     // sync failures still need a person's eye.
-    options.log = [quiet](std::string_view line) {
-        if (quiet && (line.starts_with("OFFER ") || line.starts_with("ACK "))) return;
-        log_line(line);
-    };
+    options.log = [](std::string_view line) { log_line(line); };
+    options.log_offers_and_acks = !args.quiet;
     auto signals = StopSignals::open();  // before the loop: SIGINT/SIGTERM never kill us mid-batch
     if (!signals) throw std::runtime_error("cannot watch SIGINT/SIGTERM: " + signals.error().message());
     EventLoop loop;

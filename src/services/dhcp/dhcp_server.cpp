@@ -42,6 +42,13 @@ std::string reply_type(const wire::DhcpMessage& reply) {
     return "reply";
 }
 
+// An OFFER or an ACK: what --quiet leaves out.
+bool routine(const ServerOutcome& out) {
+    if (!out.reply) return false;
+    const std::string type = reply_type(*out.reply);
+    return type == "OFFER" || type == "ACK";
+}
+
 // One line per OFFER/ACK/NAK, then the engine's note (why a NAK, what a RELEASE did, a full
 // pool). Empty when there is nothing to say.
 std::vector<std::string> event_lines(const ServerOutcome& out) {
@@ -173,7 +180,8 @@ Task<void> DhcpServer::send_all(const std::vector<ServerOutcome>& outcomes) {
     batch.reserve(outcomes.size());
     where.reserve(outcomes.size());
     for (const ServerOutcome& out : outcomes) {
-        for (const auto& line : event_lines(out)) log(line);
+        if (options_.log && (options_.log_offers_and_acks || !routine(out)))
+            for (const auto& line : event_lines(out)) log(line);
         if (!out.reply) continue;
         bytes.push_back(wire::build_dhcp(*out.reply));
         if (out.delivery.kind == DeliveryKind::hardware) {
