@@ -1,5 +1,5 @@
-// The dissector's values as JSON (for --json) and as short text (for tables), and the two
-// sinks of dissect_sink.hpp. Written by hand so that wire/ needs no JSON library; the grammar
+// The dissector's values as JSON (for --json) and as short text (for tables), the JSON text
+// writer, and the JSON and tree sinks of dissect_sink.hpp (the table's is dissect_table.cpp). Written by hand so that wire/ needs no JSON library; the grammar
 // used is tiny: no floats, no pretty-printing.
 #include <array>
 #include <cstring>
