@@ -42,7 +42,6 @@ import os
 import re
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -51,6 +50,9 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HERE = os.path.join(ROOT, "bench", "capture")
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(HERE))  # bench/: what the harnesses share
+from bench_common import (STARTED, busy_between, core_ticks, must, on_signal, reap,  # noqa: E402
+                          run, schedstat_ns, stop_all, wait_child)
 OUT = os.path.join(ROOT, "docs", "perf")
 
 BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "bench"))
@@ -90,100 +92,7 @@ def log(msg):
         pass
 
 
-# ---- processes we start, and only those ----------------------------------------------------
-
-STARTED = []  # Popen objects of every process started here and not yet reaped
-
-
-def reap(proc, timeout):
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    if proc in STARTED:
-        STARTED.remove(proc)
-
-
-def stop_all():
-    """SIGTERM to every process started here and still running, SIGKILL after 5 s."""
-    for proc in list(STARTED):
-        if proc.poll() is None:
-            try:
-                proc.send_signal(signal.SIGTERM)
-            except OSError:
-                pass
-    deadline = time.time() + 5
-    for proc in list(STARTED):
-        reap(proc, max(0.1, deadline - time.time()))
-
-
-def on_signal(signum, frame):
-    raise SystemExit(128 + signum)
-
-
-def run(args, **kw):
-    return subprocess.run(args, capture_output=True, text=True, timeout=60, **kw)
-
-
-def must(args):
-    r = run(args)
-    if r.returncode != 0:
-        raise RuntimeError(f"`{' '.join(args)}` failed: {(r.stderr or r.stdout).strip()}")
-    return r.stdout
-
-
-def wait_child(proc, limit_s):
-    """Waits for proc with wait4 (its rusage), killing it after limit_s seconds.
-    Returns (exit code, wall seconds, rusage)."""
-    t0 = time.monotonic()
-    signal.signal(signal.SIGALRM, lambda *_: proc.kill())
-    signal.setitimer(signal.ITIMER_REAL, limit_s)
-    try:
-        _, status, ru = os.wait4(proc.pid, 0)
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-    wall = time.monotonic() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc in STARTED:
-        STARTED.remove(proc)
-    return proc.returncode, wall, ru
-
-
 # ---- CPU accounting -------------------------------------------------------------------------
-
-def schedstat_ns(pid):
-    """Run time in ns of every thread of pid (0 when it is gone)."""
-    total = 0
-    try:
-        for t in os.listdir(f"/proc/{pid}/task"):
-            try:
-                with open(f"/proc/{pid}/task/{t}/schedstat") as f:
-                    total += int(f.read().split()[0])
-            except (OSError, ValueError):
-                pass
-    except OSError:
-        pass
-    return total
-
-
-def core_ticks():
-    """{cpu: (busy, total)} in USER_HZ ticks from /proc/stat."""
-    res = {}
-    with open("/proc/stat") as f:
-        for line in f:
-            m = re.match(r"cpu(\d+) (.*)", line)
-            if m:
-                v = [int(x) for x in m.group(2).split()]
-                res[m.group(1)] = (sum(v[:8]) - v[3] - v[4], sum(v[:8]))
-    return res
-
-
-def busy_between(t0, t1, cpu):
-    b = t1[cpu][0] - t0[cpu][0]
-    t = t1[cpu][1] - t0[cpu][1]
-    return b / t if t else float("nan")
-
 
 def proc_cpu():
     """{pid: (comm, CPU ticks, last core)} of every process now (utime + stime, /proc/PID/stat)."""
