@@ -217,8 +217,11 @@ def _reply(frame):
     return xid, kind, yiaddr, server
 
 
-def burst(iface, count, out_path, seconds):
-    """Runs `count` clients (16 at a time) to an ACK each; one line per ACK in out_path."""
+def burst(iface, count, out_path, seconds, holds):
+    """Runs `count` clients (16 at a time) to an ACK each; one line per ACK in out_path.
+    When the ACK count reaches one of `holds`, it prints "at N" and waits for "go" on stdin
+    with its other clients still in flight: the test kills the server exactly there, however
+    fast or slow the machine is."""
     sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
     sock.bind((iface, 0))
     out = open(out_path, "w", buffering=1)
@@ -262,6 +265,10 @@ def burst(iface, count, out_path, seconds):
             out.write("ACK %s %s\n" % (c["mac"].hex(":"), yiaddr))
             del clients[xid]
             done += 1
+            if done in holds:
+                print("at %d" % done, flush=True)
+                if sys.stdin.readline().strip() != "go":
+                    sys.exit(1)
         elif kind == 6:  # NAK: start over
             c.update(state="discover")
             send(c)
@@ -310,18 +317,23 @@ def test_kill_9_in_a_burst_loses_no_lease():
             args = ("--range", "198.18.0.10-198.18.1.250", "--lease-time", "3600", "--quiet")
             server = DhcpServer(lab, tmp, *args)
             ack_log = os.path.join(tmp, "acks")
+            # Kill while clients are in flight: at every k/(kills+1) of the burst, where the
+            # burst holds until the server has been killed and started again.
+            holds = [clients * k // (kills + 1) for k in range(1, kills + 1)]
             driver = subprocess.Popen(lab.cmd("a", sys.executable, os.path.abspath(__file__), "burst",
-                                              lab.iface("a"), str(clients), ack_log, "60"))
-            wait_for(lambda: os.path.exists(ack_log), timeout=10, what="the burst to start")
-            for k in range(1, kills + 1):
-                # Kill while clients are in flight: at every k/(kills+1) of the burst.
-                target = clients * k // (kills + 1)
-                wait_for(lambda: len(acks(ack_log)) >= target or driver.poll() is not None, timeout=30,
-                         what="%d ACKs" % target)
-                check(driver.poll() is None, "the burst ended before kill %d" % k)
+                                              lab.iface("a"), str(clients), ack_log, "60",
+                                              ",".join(map(str, holds))),
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            for k, target in enumerate(holds, 1):
+                ready = select.select([driver.stdout], [], [], 30)[0]
+                line = driver.stdout.readline().strip() if ready else ""
+                check(line == "at %d" % target, "kill %d: the burst said %r, not 'at %d' (exit %r)"
+                      % (k, line, target, driver.poll()))
                 server.kill()
                 check_acks_kept(server.lease_file, acks(ack_log), "after kill %d" % k)
                 server = DhcpServer(lab, tmp, *args)
+                driver.stdin.write("go\n")
+                driver.stdin.flush()
             check(driver.wait(timeout=60) == 0, "the burst did not finish: %d ACKs" % len(acks(ack_log)))
             driver = None
             acked = acks(ack_log)
@@ -356,6 +368,7 @@ def test_kill_9_in_a_burst_loses_no_lease():
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 6 and sys.argv[1] == "burst":
-        burst(sys.argv[2], int(sys.argv[3]), sys.argv[4], float(sys.argv[5]))
+    if len(sys.argv) == 7 and sys.argv[1] == "burst":
+        burst(sys.argv[2], int(sys.argv[3]), sys.argv[4], float(sys.argv[5]),
+              {int(n) for n in sys.argv[6].split(",")})
     main([test_udhcpc_and_weft_client_get_leases, test_kill_9_in_a_burst_loses_no_lease])
