@@ -35,8 +35,9 @@ def test_echo_mode_and_raw_datagrams():
 def test_refused_reported_at_once():
     # Held, so no parallel test can bind it meanwhile; the kernel answers port unreachable.
     with refusing_port(socket.SOCK_DGRAM) as port:
-        rc, _, err = run([WEFT, "udp", "connect", "127.0.0.1", str(port), "--timeout", "5"], input=b"anyone\n",
-                         timeout=4)
+        # Tries of 30 s: an exit within the run's 20 s can only be the refusal's.
+        rc, _, err = run([WEFT, "udp", "connect", "127.0.0.1", str(port), "--timeout", "30"], input=b"anyone\n",
+                         timeout=20)
     check(rc == 1 and "refused" in err.lower(), "rc %d stderr %r" % (rc, err))
 
 

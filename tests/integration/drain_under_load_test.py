@@ -35,9 +35,26 @@ def busy_cores(n=2):
             p.wait()
 
 
+def server_unread(server_port, client_port):
+    """Bytes in the receive queue of the server's end of the connection (/proc/net/tcp), or
+    None while the kernel lists no such socket."""
+    local, remote = "0100007F:%04X" % server_port, "0100007F:%04X" % client_port
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            fields = line.split()
+            if fields[1] == local and fields[2] == remote:
+                return int(fields[4].split(":")[1], 16)
+    return None
+
+
 def one_run(data, run):
     srv = weft_serve("tcp", "-q", "--drain-timeout", "60")
-    conn = socket.create_connection(("127.0.0.1", srv.port), timeout=60)
+    conn = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # A small receive buffer, set before connecting (no autotuning): the echo backs up into
+    # the server after a few hundred KiB, whatever the kernel's buffer limits are.
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 256 << 10)
+    conn.settimeout(60)
+    conn.connect(("127.0.0.1", srv.port))
     sent = [0]
     errors = []
 
@@ -78,17 +95,22 @@ def one_run(data, run):
     threads = [threading.Thread(target=sender), threading.Thread(target=reader)]
     for t in threads:
         t.start()
-    # SIGTERM once half is sent: the client reads slower than it sends, so by then the
-    # server is blocked writing the echo (and holds unread bytes).
-    deadline = time.monotonic() + 60
-    while sent[0] < SIZE // 2 and time.monotonic() < deadline and not errors:
-        time.sleep(0.005)  # polling the sender's progress, bounded by the deadline
+    # SIGTERM once half is sent and the server holds bytes it has not read: the client reads
+    # slower than it sends, so the server is blocked writing the echo, mid-exchange. While the
+    # sender has more to send its receive queue stays filled: the state lasts past the signal.
+    client_port = conn.getsockname()[1]
+    deadline, mid_exchange = time.monotonic() + 60, False
+    while not mid_exchange and time.monotonic() < deadline and not errors:
+        mid_exchange = sent[0] >= SIZE // 2 and bool(server_unread(srv.port, client_port))
+        if not mid_exchange:
+            time.sleep(0.005)  # polling the sender's progress, bounded by the deadline
     srv.signal(signal.SIGTERM)
     for t in threads:
         t.join(120)
     conn.close()
     rc, _, err = srv.wait(timeout=60)
     check(not errors, "run %d: %s" % (run, errors))
+    check(mid_exchange, "run %d: the server never held unread bytes after half was sent" % run)
     check(how == ["eof"], "run %d: the echo ended with %s after %d of %d bytes (sent %d)"
           % (run, how, len(received), SIZE, sent[0]))
     check(bytes(received) == data, "run %d: the echo differs from what was sent" % run)

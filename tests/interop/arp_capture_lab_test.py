@@ -512,7 +512,7 @@ def test_arp_finds_the_peer():
         m = re.fullmatch(r"weft: no ARP reply from 198\.18\.0\.77 on %s within 1 s \((\d+) requests?\)\n" % IF_A, err)
         check(rc == 1 and m is not None and out == b"", "weft arp %s --timeout 1: exit %d stdout %r stderr %r"
               % (IP_ABSENT, rc, out, err))
-        check(1.0 <= took < 1.0 + 2.0 * SLOW, "weft arp %s --timeout 1 took %.2fs" % (IP_ABSENT, took))
+        check(1.0 <= took < 1.0 + 5.0 * SLOW, "weft arp %s --timeout 1 took %.2fs" % (IP_ABSENT, took))
         absent_requests = int(m.group(1))
         check(absent_requests >= 2, "one request in 1 s (they are resent twice a second): %r" % err)
 
@@ -844,7 +844,7 @@ def test_count_and_duration_stop_by_themselves():
     finally:
         end_quietly(cap.proc)
     took = time.monotonic() - cap.t0
-    check(1.0 <= took < 1.0 + 2.0 * SLOW, "--duration 1 ended after %.2fs" % took)
+    check(1.0 <= took < 1.0 + 5.0 * SLOW, "--duration 1 ended after %.2fs" % took)
     captured, received, dropped, _ = cap.finish(cap.proc.returncode)
     frames = weft_pcap(L.path("w-duration.pcap"), "weft capture --duration 1 --write")
     check_counts("weft capture --duration 1", captured, received, dropped, len(frames))
@@ -855,7 +855,7 @@ def test_count_and_duration_stop_by_themselves():
     check(rc == 0, "ping: exit %d %s" % (rc, err))
     t0 = time.monotonic()
     captured, received, dropped, out = cap.stop(signal.SIGTERM)
-    check(time.monotonic() - t0 < 2.0 * SLOW, "SIGTERM took %.2fs to stop the capture" % (time.monotonic() - t0))
+    check(time.monotonic() - t0 < 5.0 * SLOW, "SIGTERM took %.2fs to stop the capture" % (time.monotonic() - t0))
     check(captured >= 2 and captured == len(out.decode().splitlines()) and dropped == 0,
           "after SIGTERM: %d captured, %d lines, %d dropped" % (captured, len(out.decode().splitlines()), dropped))
 
@@ -873,10 +873,10 @@ def test_capture_ends_when_the_interface_goes():
         cap.wait_ready()
         ip("-n", NS_A, "link", "del", "caplab-x")
         try:
-            cap.proc.wait(timeout=3 * SLOW)
+            cap.proc.wait(timeout=10 * SLOW)
         except subprocess.TimeoutExpired:
             raise AssertionError("weft capture --iface caplab-x still runs %gs after the interface was deleted"
-                                 % (3 * SLOW))
+                                 % (10 * SLOW))
     finally:
         end_quietly(cap.proc)
         ip("-n", NS_A, "link", "del", "caplab-x", check_rc=False)

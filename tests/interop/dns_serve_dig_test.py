@@ -415,7 +415,7 @@ def query_bytes(qid, name, qtype, opcode=0, qdcount=1, extra=b"", flags=0):
     return hdr + encode_name(name) + struct.pack("!HH", qtype, 1) + extra
 
 
-def udp_exchange(data, timeout=2.0, sock=None):
+def udp_exchange(data, timeout=10.0, sock=None):
     """Sends one datagram to the server; its answer, or None when nothing came in `timeout`."""
     own = sock is None
     s = sock or socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

@@ -150,7 +150,7 @@ class Conn:
 
     def __init__(self, port, timeout=10):
         self.s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-        self.buf = b""
+        self.buf = bytearray()  # grown in place: 64 MiB bodies arrive in many parts
 
     def __enter__(self):
         return self
@@ -171,7 +171,9 @@ class Conn:
     def response(self, method="GET"):
         while b"\r\n\r\n" not in self.buf:
             self._fill("a response head was expected")
-        head, _, self.buf = self.buf.partition(b"\r\n\r\n")
+        end = self.buf.index(b"\r\n\r\n")
+        head = bytes(self.buf[:end])
+        del self.buf[:end + 4]
         version, status, headers, reason = parse_head(head)
         r = Resp(version, status, headers, b"")
         r.reason = reason
@@ -182,7 +184,8 @@ class Conn:
         n = int(n)
         while len(self.buf) < n:
             self._fill("%d body bytes were expected" % n)
-        r.body, self.buf = self.buf[:n], self.buf[n:]
+        r.body = bytes(self.buf[:n])
+        del self.buf[:n]
         return r
 
     def closed(self, timeout=5):
@@ -221,7 +224,7 @@ def exchange(raw, method="GET", port=None):
             r = c.response(method)
         except EOFError:
             r = None
-        rest, how = c.buf, None
+        rest, how = bytes(c.buf), None
         try:
             more, how = recv_until_closed(c.s, timeout=5)
             rest += more
@@ -702,7 +705,8 @@ def test_access_log_quiet_and_sigterm():
 
 
 def test_sigterm_finishes_a_transfer_in_progress():
-    srv, tap = fresh("--quiet", "--drain-timeout", "8", "--threads", "3")
+    # The drain's deadline is far beyond the transfer's need: the test is that it completes.
+    srv, tap = fresh("--quiet", "--drain-timeout", "60", "--threads", "3")
     check(srv.banner.endswith("3 threads)"), "--threads 3: banner %r" % srv.banner)
     try:
         with Conn(srv.port, timeout=20) as c:
@@ -723,7 +727,7 @@ def test_sigterm_finishes_a_transfer_in_progress():
                   "the 64 MiB transfer under way at SIGTERM: %d of %d bytes, sha256 %s"
                   % (len(r.body), SIZES["big.bin"], "equal" if sha(r.body) == sha(data("big.bin")) else "differs"))
             check(c.closed(), "the connection stays open after the drained transfer")
-        rc = srv.proc.wait(timeout=10)
+        rc = srv.proc.wait(timeout=30)
         check(rc == 0, "exit %s after SIGTERM with a transfer in progress" % rc)
     finally:
         tap.stop()
@@ -736,23 +740,28 @@ def test_slowloris_and_header_timeout():
     srv, tap = fresh("--quiet", "--header-timeout", "2", "--max-connections", "1000")
     stalled = []
     try:
+        # Each connection's header timer starts when the server accepts it, so no earlier than this.
+        t_first = time.monotonic()
         for i in range(n):
             s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
             s.sendall(b"GET /one.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Stall-%d: " % i)
             stalled.append(s)
         t_stalled = time.monotonic()
-        # Meanwhile a well-behaved client: every request answered well under a second.
+        # Meanwhile a well-behaved client: every request answered well under a second. The time
+        # is the server's answer, from connect to the last byte: curl's own time_total, not the
+        # start of its process, which a busy machine can delay by itself.
         times = []
         for i in range(20):
-            t0 = time.monotonic()
             if i % 2:
-                r = curl_ok("/kib.bin", port=srv.port)
+                r = curl_ok("/kib.bin", "-w", "%{time_total}", port=srv.port)
                 ok = r.body == data("kib.bin")
+                times.append(float(r.w))
             else:
+                t0 = time.monotonic()
                 with Conn(srv.port) as c:
                     c.send(req("GET", "/kib.bin"))
                     ok = c.response().body == data("kib.bin")
-            times.append(time.monotonic() - t0)
+                times.append(time.monotonic() - t0)
             check(ok, "request %d during the slowloris: wrong body" % i)
         check(max(times) < 1.0, "requests during the slowloris took up to %.2f s (all: %s)"
               % (max(times), ["%.3f" % t for t in times]))
@@ -778,9 +787,9 @@ def test_slowloris_and_header_timeout():
                     sel.unregister(s)
         check(len(ended) == n, "%d of %d stalled connections were still open 10 s after --header-timeout 2"
               % (n - len(ended), n))
-        first = min(ended.values()) - t_stalled
-        check(first > 1.5, "a stalled connection was closed %.2f s after its last byte, before the 2 s header "
-                                 "timeout" % first)
+        first = min(ended.values()) - t_first
+        check(first > 1.5, "a stalled connection was closed %.2f s after the first connect, before the 2 s "
+                                 "header timeout" % first)
         for s, b in got.items():
             check(b == b"" or b.startswith(b"HTTP/1.1 408 ") or b.startswith(b"HTTP/1.0 408 "),
                   "a stalled connection got %r, expected 408 or a close" % b[:200])
@@ -789,7 +798,7 @@ def test_slowloris_and_header_timeout():
         with Conn(srv.port) as c:
             t0 = time.monotonic()
             closed_at = None
-            for i in range(40):  # at most 8 s
+            for i in range(60):  # at most 12 s
                 try:
                     c.s.sendall(b"X")
                 except (BrokenPipeError, ConnectionResetError):
@@ -806,9 +815,11 @@ def test_slowloris_and_header_timeout():
                       "the trickling client got %r" % part[:200])
                 closed_at = time.monotonic()
                 break
-            check(closed_at is not None and closed_at - t0 < 2 + 2.5,
+            # Cut at 2 s; the slack is for a loaded machine, and still far below the 12 s a
+            # per-byte timer would have let the trickle run.
+            check(closed_at is not None and closed_at - t0 < 2 + 5,
                   "a head trickled a byte every 0.2 s was not cut by --header-timeout 2 (%s)"
-                  % ("still open after 8 s" if closed_at is None else "%.1f s" % (closed_at - t0)))
+                  % ("still open after 12 s" if closed_at is None else "%.1f s" % (closed_at - t0)))
         r = curl_ok("/one.txt", port=srv.port)
         # Every closed connection has left the count: only the one asking remains.
         wait_for(lambda: status_json(srv.port)["connections"] == 1, timeout=5,

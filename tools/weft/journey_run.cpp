@@ -195,7 +195,9 @@ private:
     }
 
     void dns() {
-        const std::string text = host_weft({"dns", "query", s(lab::kWebName), "--trace", "--root", dns_, "--port", "53"}, "dns");
+        // Tries of 5 s: on a loaded machine a slow answer must not become a retry in the frames shown.
+        const std::string text = host_weft(
+            {"dns", "query", s(lab::kWebName), "--trace", "--root", dns_, "--port", "53", "--timeout", "5"}, "dns");
         out_ << indent(text);
         // The answer is the last line: "www.example.test. 300 IN A 198.19.0.80".
         std::istringstream lines(text);

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <span>
 #include <string>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -93,6 +95,26 @@ inline std::string recv_n(int fd, std::size_t n) {
         out.append(buf, static_cast<std::size_t>(got));
     }
     return out;
+}
+
+/// Whether a socket of this process listens on TCP `port` (IPv4). Asked of the process's own
+/// descriptors rather than by connecting: a freed port may already be a parallel test's.
+inline bool listening_on(std::uint16_t port) {
+    DIR* fds = ::opendir("/proc/self/fd");
+    bool found = false;
+    while (dirent* e = fds ? ::readdir(fds) : nullptr) {
+        const int fd = std::atoi(e->d_name);
+        int listening = 0;
+        socklen_t len = sizeof listening;
+        sockaddr_storage a{};
+        socklen_t alen = sizeof a;
+        if (fd > 2 && ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == 0 && listening &&
+            ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &alen) == 0 && a.ss_family == AF_INET &&
+            ntohs(reinterpret_cast<const sockaddr_in&>(a).sin_port) == port)
+            found = true;
+    }
+    if (fds) ::closedir(fds);
+    return found;
 }
 
 /// Reads until EOF; `eof` tells whether it was a clean EOF (not a timeout or error).

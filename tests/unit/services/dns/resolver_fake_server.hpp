@@ -72,9 +72,10 @@ inline wire::DnsRecord cname_record(std::string_view owner, std::string_view tar
 }
 inline wire::DnsRecord soa_record(std::string_view zone) {
     wire::DnsSoa soa;
-    const std::string suffix = zone == "." ? "" : "." + std::string(zone);
-    soa.mname = name("ns" + suffix);
-    soa.rname = name("hostmaster" + suffix);
+    // Appended, not "x" + string: GCC 12 warns falsely (-Wrestrict) about that operator+.
+    const std::string_view suffix = zone == "." ? std::string_view() : zone;
+    soa.mname = name(suffix.empty() ? std::string("ns") : std::string("ns.").append(suffix));
+    soa.rname = name(suffix.empty() ? std::string("hostmaster") : std::string("hostmaster.").append(suffix));
     soa.serial = 1;
     soa.refresh = 3600;
     soa.retry = 600;

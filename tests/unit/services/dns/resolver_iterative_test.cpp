@@ -57,13 +57,13 @@ std::vector<Send> root(const Incoming& in) {
 // The labels of a name too deep to walk: l1.l2. ... .l40.deep.test.
 std::string deep_name() {
     std::string n;
-    for (int i = 1; i <= 40; ++i) n += "l" + std::to_string(i) + ".";
+    for (int i = 1; i <= 40; ++i) n.append("l").append(std::to_string(i)).append(".");
     return n + "deep.test";
 }
 // The zone `levels` labels below deep.test on the way to deep_name().
 std::string deep_zone(int levels) {
     std::string z = "deep.test";
-    for (int i = 40; i > 40 - levels; --i) z = "l" + std::to_string(i) + "." + z;
+    for (int i = 40; i > 40 - levels; --i) z = std::string("l").append(std::to_string(i)).append(".").append(z);
     return z;
 }
 
@@ -343,7 +343,7 @@ TEST(IterativeResolver, ANameThatNoServerOfItsZoneAnswersIsAnErrorNamingTheZone)
     ASSERT_EQ(r.error().steps.size(), 1u);
     EXPECT_EQ(r.error().steps[0].outcome, StepOutcome::no_response);
     EXPECT_GE(took, 400ms);
-    EXPECT_LT(took, 2000ms);
+    EXPECT_LT(took, 5000ms);
 }
 
 TEST(IterativeResolver, DefaultRootsAreTheThirteenRootServers) {

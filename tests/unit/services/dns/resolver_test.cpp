@@ -47,7 +47,9 @@ std::string first_address(const QueryResult& r) {
     return "(none)";
 }
 
-QueryOptions fast(std::chrono::milliseconds timeout = 1000ms, unsigned retries = 2) {
+// Tries long enough that a fake server thread on a loaded machine under ASan always answers
+// within one: a test that counts queries or bounds the time must not see a retry it did not ask for.
+QueryOptions fast(std::chrono::milliseconds timeout = 5000ms, unsigned retries = 2) {
     QueryOptions o;
     o.timeout = timeout;
     o.retries = retries;
@@ -89,11 +91,11 @@ TEST(StubResolver, IgnoresAWrongIdAndTakesTheRightOne) {
         wrong.header.id ^= 0x5a5a;
         return std::vector<Send>{test::send(wrong), test::send(good_answer(in.query))};
     });
-    auto t = timed_query(server.endpoint(), kWww, fast(3000ms));
+    auto t = timed_query(server.endpoint(), kWww, fast());
     ASSERT_TRUE(t.outcome) << t.outcome.error().message;
     EXPECT_EQ(first_address(*t.outcome), "198.18.0.10");
     // The right answer was already queued: taking it must not wait for the try to time out.
-    EXPECT_LT(t.took, 2500ms);
+    EXPECT_LT(t.took, 4000ms);
     EXPECT_EQ(server.udp_queries(), 1);
 }
 
@@ -111,10 +113,10 @@ TEST(StubResolver, IgnoresAWrongQuestionButMatchesNamesCaseInsensitively) {
         return std::vector<Send>{test::send(other_name), test::send(other_type), test::send(other_class),
                                  test::send(echoed), test::send(right)};
     });
-    auto t = timed_query(server.endpoint(), kWww, fast(3000ms));
+    auto t = timed_query(server.endpoint(), kWww, fast());
     ASSERT_TRUE(t.outcome) << t.outcome.error().message;
     EXPECT_EQ(first_address(*t.outcome), "198.18.0.10");
-    EXPECT_LT(t.took, 2500ms);
+    EXPECT_LT(t.took, 4000ms);
     EXPECT_EQ(server.udp_queries(), 1);
 }
 
@@ -123,10 +125,10 @@ TEST(StubResolver, IgnoresAResponseFromAnotherSourcePort) {
         // Same ID, same question, right address, wrong port: an off-path forgery's shape.
         return std::vector<Send>{Send{test::to_bytes(decoy(in.query)), true}, test::send(good_answer(in.query))};
     });
-    auto t = timed_query(server.endpoint(), kWww, fast(3000ms));
+    auto t = timed_query(server.endpoint(), kWww, fast());
     ASSERT_TRUE(t.outcome) << t.outcome.error().message;
     EXPECT_EQ(first_address(*t.outcome), "198.18.0.10");
-    EXPECT_LT(t.took, 2500ms);
+    EXPECT_LT(t.took, 4000ms);
 }
 
 TEST(StubResolver, IgnoresGarbageThenTakesTheAnswer) {
@@ -140,10 +142,10 @@ TEST(StubResolver, IgnoresGarbageThenTakesTheAnswer) {
         same_id[1] = std::byte(in.query.header.id & 0xff);
         return std::vector<Send>{Send{garbage}, Send{same_id}, Send{{}}, test::send(good_answer(in.query))};
     });
-    auto t = timed_query(server.endpoint(), kWww, fast(3000ms));
+    auto t = timed_query(server.endpoint(), kWww, fast());
     ASSERT_TRUE(t.outcome) << t.outcome.error().message;
     EXPECT_EQ(first_address(*t.outcome), "198.18.0.10");
-    EXPECT_LT(t.took, 2500ms);
+    EXPECT_LT(t.took, 4000ms);
 }
 
 TEST(StubResolver, TruncatedOverUdpIsAskedAgainOverTcp) {
@@ -166,7 +168,7 @@ TEST(StubResolver, TruncatedOverUdpIsAskedAgainOverTcp) {
     EXPECT_EQ(server.tcp_queries(), 1);
     ASSERT_EQ(t.outcome->notes.size(), 1u);
     EXPECT_NE(t.outcome->notes[0].find("TCP"), std::string::npos);
-    EXPECT_LT(t.took, 900ms);  // no try may have timed out on the way
+    EXPECT_LT(t.took, 4000ms);  // no try may have timed out on the way
 }
 
 TEST(StubResolver, ATcpFallbackThatFailsKeepsTheTruncatedAnswer) {
@@ -185,7 +187,7 @@ TEST(StubResolver, ATcpFallbackThatFailsKeepsTheTruncatedAnswer) {
     EXPECT_NE(t.outcome->notes[1].find("closed the connection without answering"), std::string::npos)
         << t.outcome->notes[1];
     EXPECT_EQ(server.tcp_queries(), 1);  // a closed connection is an answer of sorts: no retry
-    EXPECT_LT(t.took, 900ms);
+    EXPECT_LT(t.took, 4000ms);
 
     QueryOptions tcp_only = fast();
     tcp_only.tcp_only = true;
@@ -230,7 +232,7 @@ TEST(StubResolver, FormerrToEdnsIsAskedAgainWithoutOpt) {
         ASSERT_EQ(seen.size(), 2u);
         EXPECT_TRUE(seen[0].query.edns());
         EXPECT_FALSE(seen[1].query.edns());
-        EXPECT_LT(t.took, 900ms);
+        EXPECT_LT(t.took, 4000ms);
     }
 }
 
@@ -255,7 +257,7 @@ TEST(StubResolver, SilenceFailsAfterEveryTryWithTheServerInTheMessage) {
     EXPECT_EQ(t.outcome.error().message,
               "no response from " + server.endpoint().to_string() + " after 3 tries (0.2 s each)");
     EXPECT_GE(t.took, 600ms);   // three full tries
-    EXPECT_LT(t.took, 2000ms);  // and nothing after them
+    EXPECT_LT(t.took, 5000ms);  // and nothing after them
     EXPECT_TRUE(weft::test::eventually([&] { return server.udp_queries() == 3; }));
     // One socket, one ID for the whole phase: a late answer to the first try still counts.
     auto seen = server.queries();
@@ -265,7 +267,7 @@ TEST(StubResolver, SilenceFailsAfterEveryTryWithTheServerInTheMessage) {
 
 TEST(StubResolver, TheTotalDeadlineCutsTheTriesShort) {
     FakeDnsServer server("127.0.0.1", 0, [](const Incoming&) { return std::vector<Send>{}; });
-    QueryOptions o = fast(1000ms, 5);
+    QueryOptions o = fast(5000ms, 5);
     o.total = 300ms;
     auto t = timed_query(server.endpoint(), kWww, o);
     ASSERT_FALSE(t.outcome);
@@ -273,7 +275,7 @@ TEST(StubResolver, TheTotalDeadlineCutsTheTriesShort) {
     EXPECT_NE(t.outcome.error().message.find("within the total of 0.3 s"), std::string::npos)
         << t.outcome.error().message;
     EXPECT_GE(t.took, 300ms);
-    EXPECT_LT(t.took, 1000ms);  // well before even the first try's own timeout
+    EXPECT_LT(t.took, 4000ms);  // well before even the first try's own timeout
 }
 
 TEST(StubResolver, SilenceOnTheFirstTryThenAnAnswerToTheRetry) {
@@ -281,14 +283,14 @@ TEST(StubResolver, SilenceOnTheFirstTryThenAnAnswerToTheRetry) {
         if (in.number == 0) return std::vector<Send>{};
         return std::vector<Send>{test::send(good_answer(in.query))};
     });
-    auto t = timed_query(server.endpoint(), kWww, fast(300ms, 2));
+    auto t = timed_query(server.endpoint(), kWww, fast(1000ms, 2));
     ASSERT_TRUE(t.outcome) << t.outcome.error().message;
     EXPECT_EQ(first_address(*t.outcome), "198.18.0.10");
     EXPECT_EQ(server.udp_queries(), 2);
-    EXPECT_GE(t.took, 300ms);  // the retry went out only after the first try's timeout
-    EXPECT_LT(t.took, 600ms + 500ms);
+    EXPECT_GE(t.took, 1000ms);  // the retry went out only after the first try's timeout
+    EXPECT_LT(t.took, 2000ms);  // and was answered within its own
     // The RTT is the retry's, not the whole wait.
-    EXPECT_LT(t.outcome->rtt, 300ms);
+    EXPECT_LT(t.outcome->rtt, 1000ms);
 }
 
 TEST(StubResolver, ConnectionRefusedIsReportedAtOnce) {
@@ -308,7 +310,7 @@ TEST(StubResolver, ConnectionRefusedIsReportedAtOnce) {
     EXPECT_EQ(t.outcome.error().server, server);
     EXPECT_NE(t.outcome.error().message.find("refused"), std::string::npos);
     EXPECT_NE(t.outcome.error().message.find(server.to_string()), std::string::npos);
-    EXPECT_LT(t.took, 2000ms);  // long before the first 5 s try would have ended
+    EXPECT_LT(t.took, 4000ms);  // long before the first 5 s try would have ended
 }
 
 TEST(StubResolver, TcpRefusedIsReportedAtOnce) {
@@ -327,7 +329,7 @@ TEST(StubResolver, TcpRefusedIsReportedAtOnce) {
     ASSERT_FALSE(t.outcome);
     EXPECT_EQ(t.outcome.error().code, QueryErrc::refused);
     EXPECT_NE(t.outcome.error().message.find("over tcp"), std::string::npos) << t.outcome.error().message;
-    EXPECT_LT(t.took, 2000ms);
+    EXPECT_LT(t.took, 4000ms);
 }
 
 TEST(StubResolver, EachQueryGetsItsOwnRandomIdAndSourcePort) {
