@@ -7,7 +7,11 @@ the test and removed whatever happens to it (a failure, SIGINT, SIGTERM), with a
         rc, out, err = run(lab.cmd("a", WEFT, "dhcp", "client", "--iface", lab.iface("a")))
 
 Needs root; Lab() skips (weft_testlib.skip) with the reason when it cannot make namespaces.
-Namespaces are named weft-<tag>-<pid>-a/b; ones a killed run left behind are removed first."""
+Namespaces are named weft-<tag>-<pid>-a/b; ones a killed run left behind are removed first.
+
+Tests whose lab has another shape (more addresses, one lab for many tests) build it with the
+helpers below: ip, in_ns, link_up, remove_leftover_namespaces and interruptible."""
+import contextlib
 import os
 import re
 import signal
@@ -21,11 +25,54 @@ class Interrupted(BaseException):
     """SIGINT or SIGTERM while a lab exists: unwinds through every `finally`."""
 
 
+@contextlib.contextmanager
+def interruptible():
+    """SIGINT and SIGTERM raise Interrupted inside the block, so every `finally` runs (and
+    removes what the test made); the old handlers are back afterwards."""
+    old = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+
+    def interrupted(signum, frame):
+        raise Interrupted("signal %d" % signum)
+    try:
+        for s in old:
+            signal.signal(s, interrupted)
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
 def ip(*args, check_rc=True):
     rc, out, err = run(["ip", *args], timeout=20)
     if check_rc:
         check(rc == 0, "ip %s: exit %d %s" % (" ".join(args), rc, err.strip()))
     return rc, out.decode(errors="replace"), err
+
+
+def in_ns(ns, *argv):
+    # `ip netns exec` execs the program after setns (no fork): a Popen's pid is the program's.
+    return ["ip", "netns", "exec", ns, *argv]
+
+
+def link_up(ns, dev):
+    _, out, _ = ip("-n", ns, "-o", "link", "show", "dev", dev, check_rc=False)
+    return "state UP" in out
+
+
+def remove_leftover_namespaces(prefix, sides=("a", "b")):
+    """Deletes the namespaces <prefix><pid>-<side> of earlier runs whose process is gone (killed
+    before its `finally`), after killing what that run left running in them."""
+    _, out, _ = ip("netns", "list", check_rc=False)
+    for line in out.splitlines():
+        m = re.match(r"(%s(\d+)-(?:%s))\b" % (re.escape(prefix), "|".join(map(re.escape, sides))), line)
+        if m and int(m.group(2)) != os.getpid() and not os.path.exists("/proc/%s" % m.group(2)):
+            _, pids, _ = ip("netns", "pids", m.group(1), check_rc=False)
+            for pid in pids.split():
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except (OSError, ValueError):
+                    pass
+            ip("netns", "del", m.group(1), check_rc=False)
 
 
 class Lab:
@@ -45,21 +92,13 @@ class Lab:
         return "weft-" + side  # each end lives in its own namespace: the name is never taken in ours
 
     def cmd(self, side, *argv):
-        # `ip netns exec` execs the program after setns (no fork): a Popen's pid is the program's.
-        return ["ip", "netns", "exec", self.names[side], *argv]
+        return in_ns(self.names[side], *argv)
 
     def mac(self, side):
         _, out, _ = ip("-n", self.names[side], "-o", "link", "show", "dev", self.iface(side))
         m = re.search(r"link/ether ([0-9a-f:]{17})", out)
         check(m is not None, "no MAC for %s: %s" % (self.iface(side), out))
         return m.group(1)
-
-    def _remove_leftovers(self):
-        _, out, _ = ip("netns", "list", check_rc=False)
-        for line in out.splitlines():
-            m = re.match(r"(%s(\d+)-[ab])\b" % re.escape(self.prefix), line)
-            if m and int(m.group(2)) != os.getpid() and not os.path.exists("/proc/%s" % m.group(2)):
-                ip("netns", "del", m.group(1), check_rc=False)
 
     def __enter__(self):
         if os.geteuid() != 0:
@@ -71,7 +110,7 @@ class Lab:
             self.old_handlers[s] = signal.getsignal(s)
             signal.signal(s, interrupted)
         try:
-            self._remove_leftovers()
+            remove_leftover_namespaces(self.prefix)
             for side in ("a", "b"):
                 rc, _, err = ip("netns", "add", self.names[side], check_rc=False)
                 if rc != 0:
@@ -95,8 +134,7 @@ class Lab:
         return self
 
     def _up(self, side):
-        _, out, _ = ip("-n", self.names[side], "-o", "link", "show", "dev", self.iface(side), check_rc=False)
-        return "state UP" in out
+        return link_up(self.names[side], self.iface(side))
 
     def __exit__(self, *exc):
         try:

@@ -310,6 +310,23 @@ def main(tests):
     sys.exit(0)
 
 
+@contextlib.contextmanager
+def busy_cores(seconds=240):
+    """Keeps every core busy (2 at least) while the block runs: one spinning process per core,
+    each bounded by `seconds` by itself, so a test that dies cannot leave the machine loaded.
+    Ended by PID on the way out. A test that uses it runs alone (RUN_SERIAL in CMake)."""
+    code = "import time\nend = time.monotonic() + %d\nwhile time.monotonic() < end: pass\n" % seconds
+    procs = []
+    try:
+        for _ in range(max(2, os.cpu_count() or 2)):
+            procs.append(subprocess.Popen([PYTHON, "-c", code], stdin=subprocess.DEVNULL))
+        yield
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+
+
 def raise_fd_limit(wanted):
     """Raises this process's soft RLIMIT_NOFILE towards `wanted` (children inherit it);
     returns the soft limit now in force."""

@@ -4,35 +4,19 @@ run after run, with both cores kept busy. Before the stop judged connections by 
 a connection the loaded client left silent for 100 ms was cut with an RST mid-echo.
 
 Also: three idle clients do not hold the stop up, under the same load."""
-import contextlib
 import os
 import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from weft_testlib import PYTHON, check, main, pattern, recv_until_closed, weft_serve  # noqa: E402
+from weft_testlib import busy_cores, check, main, pattern, recv_until_closed, weft_serve  # noqa: E402
 
 RUNS = 20
 SIZE = 16 << 20          # bytes each client sends (and must get back)
 READ_RATE = 40 << 20     # bytes/s the client reads the echo at: slower than it sends
-LOAD_SECONDS = 240       # the busy loops' own bound; the test stops them before that
-
-
-@contextlib.contextmanager
-def busy_cores(n=2):
-    """n processes spinning on a core each, bounded in time by themselves; ended by PID."""
-    code = "import time\nend = time.monotonic() + %d\nwhile time.monotonic() < end: pass\n" % LOAD_SECONDS
-    procs = [subprocess.Popen([PYTHON, "-c", code]) for _ in range(n)]
-    try:
-        yield
-    finally:
-        for p in procs:
-            p.kill()
-            p.wait()
 
 
 def server_unread(server_port, client_port):

@@ -5,7 +5,7 @@ reply for the gateway, a DNS query to each server of the hierarchy, SYN/SYN-ACK/
 4960 bytes, the four fragments of the 5000-byte datagram (1500, 1500, 1500, 560 bytes at
 offsets 0, 1480, 2960, 4440), the FIN exchange; tshark reads it with no malformed packet; the
 tour's own labels agree; the lab is gone afterwards, also when the tour is interrupted with
-SIGINT midway. Without root: the tour says in one line why the journey is skipped."""
+SIGINT or SIGTERM midway, and with every core busy. Without root: the tour says in one line why the journey is skipped."""
 import json
 import os
 import signal
@@ -15,7 +15,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from weft_testlib import WEFT, check, main, require_tool, run, skip, wait_for  # noqa: E402
+from weft_testlib import WEFT, busy_cores, check, main, require_tool, run, skip, wait_for  # noqa: E402
 
 GATEWAY, ROOT, TLD, ZONE, WEB = "198.18.0.1", "198.19.0.2", "198.19.0.3", "198.19.0.4", "198.19.0.80"
 STEPS = ["dhcp", "arp", "dns", "tcp-open", "http", "tcp-close", "ip-fragments"]
@@ -246,6 +246,14 @@ def test_sigterm_while_capturing():
     interrupt_when(lambda: os.path.exists("/run/weft-lab/capture.log"), "the capture to start", signal.SIGTERM)
 
 
+def test_sigint_while_capturing_under_cpu_load():
+    # Every core busy, as when a user hits Ctrl-C on a loaded machine: the stop still tears
+    # the lab down, says so in one line and exits 1.
+    needs_root()
+    with busy_cores():
+        interrupt_when(lambda: os.path.exists("/run/weft-lab/capture.log"), "the capture to start")
+
+
 def test_without_root_one_line_why():
     if os.geteuid() == 0:
         drop = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
@@ -265,5 +273,5 @@ def test_without_root_one_line_why():
 
 if __name__ == "__main__":
     main([test_journey_capture, test_text_output_names_every_step, test_sigint_while_the_lab_is_made,
-          test_sigint_while_capturing, test_sigterm_while_capturing,
+          test_sigint_while_capturing, test_sigterm_while_capturing, test_sigint_while_capturing_under_cpu_load,
           test_without_root_one_line_why])

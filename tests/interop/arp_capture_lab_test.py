@@ -36,6 +36,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from weft_testlib import *  # noqa: E402,F403
 import weft_testlib  # noqa: E402
+from weft_lab import in_ns, interruptible, ip, link_up, remove_leftover_namespaces  # noqa: E402
 
 PREFIX = "caplab-"
 NS_A, NS_B = "%s%d-a" % (PREFIX, os.getpid()), "%s%d-b" % (PREFIX, os.getpid())
@@ -49,39 +50,7 @@ SUMMARY = re.compile(r"^(\d+) frames captured, (\d+) received by filter, (\d+) d
 SLOW = 3.0 if os.environ.get("WEFT_SANITIZE", "").lower() in ("1", "true", "on") else 1.0
 
 
-class Interrupted(BaseException):
-    """SIGTERM while the lab exists: unwinds through every `finally` like Ctrl-C does."""
-
-
 # ---- the lab ---------------------------------------------------------------------------------
-
-def ip(*args, check_rc=True):
-    rc, out, err = run(["ip", *args], timeout=20)
-    if check_rc:
-        check(rc == 0, "ip %s: exit %d %s" % (" ".join(args), rc, err.strip()))
-    return rc, out.decode(errors="replace"), err
-
-
-def in_ns(ns, *argv):
-    # `ip netns exec` execs the command after setns (no fork): the Popen pid is the program's.
-    return ["ip", "netns", "exec", ns, *argv]
-
-
-def remove_leftover_namespaces():
-    """Deletes lab namespaces of earlier runs whose process is gone (killed before its finally),
-    after killing what that run left running in them (listed by `ip netns pids`)."""
-    _, out, _ = ip("netns", "list", check_rc=False)
-    for line in out.splitlines():
-        m = re.match(r"(%s(\d+)-[ab])\b" % re.escape(PREFIX), line)
-        if m and int(m.group(2)) != os.getpid() and not os.path.exists("/proc/%s" % m.group(2)):
-            _, pids, _ = ip("netns", "pids", m.group(1), check_rc=False)
-            for pid in pids.split():
-                try:
-                    os.kill(int(pid), signal.SIGKILL)
-                except (OSError, ValueError):
-                    pass
-            ip("netns", "del", m.group(1), check_rc=False)
-
 
 class Lab:
     def __init__(self):
@@ -94,7 +63,7 @@ class Lab:
         """The namespaces and the veth between them; each namespace is recorded at once, so
         that destroy() deletes it whatever fails later."""
         self.tmp = tempfile.mkdtemp(prefix="weft-capture-lab-")
-        remove_leftover_namespaces()
+        remove_leftover_namespaces(PREFIX)
         for ns in (NS_A, NS_B):
             rc, _, err = ip("netns", "add", ns, check_rc=False)
             if rc != 0:
@@ -150,11 +119,6 @@ def lab():
         LAB.build()
     check(len(LAB.created) == 2, "the lab was not built (see the first test's failure)")
     return LAB
-
-
-def link_up(ns, dev):
-    _, out, _ = ip("-n", ns, "-o", "link", "show", "dev", dev, check_rc=False)
-    return "state UP" in out
 
 
 def link_address(ns, dev):
@@ -894,21 +858,12 @@ def test_lab_is_removed():
 
 
 if __name__ == "__main__":
-    old = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
-
-    def interrupted(signum, frame):
-        raise Interrupted("signal %d" % signum)
-    for s in old:
-        signal.signal(s, interrupted)
-    try:
-        main([test_arp_finds_the_peer, test_capture_matches_tcpdump, test_capture_http_on_loopback,
-              test_count_and_duration_stop_by_themselves, test_capture_ends_when_the_interface_goes,
-              test_lab_is_removed])
-    finally:
+    with interruptible():
         try:
+            main([test_arp_finds_the_peer, test_capture_matches_tcpdump, test_capture_http_on_loopback,
+                  test_count_and_duration_stop_by_themselves, test_capture_ends_when_the_interface_goes,
+                  test_lab_is_removed])
+        finally:
             weft_testlib.cleanup()  # the processes first: a namespace goes when its last one does
             if LAB is not None:
                 LAB.destroy()
-        finally:
-            for s, h in old.items():
-                signal.signal(s, h)

@@ -2,12 +2,11 @@
 the tutorial's four elements from dnsmasq and from Kea on an interface with no address,
 --apply makes the address usable (the server answers a ping), and with no server it gives up
 at its timeout with exit 1 (also while busy loops hold every core)."""
+import contextlib
 import ipaddress
 import json
-import multiprocessing
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -130,31 +129,14 @@ def test_leases_from_dnsmasq_and_kea_and_apply():
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def spin(deadline):
-    # The lab's SIGTERM handler is inherited: a busy loop ends quietly when told to.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    while time.monotonic() < deadline:
-        pass
-
-
 def test_no_server_gives_up_at_the_timeout_also_under_load():
     with Lab("dhcpn", addresses=(None, None)) as lab:
         for loaded in (False, True):
-            busy = []
-            if loaded:  # bounded busy loops, one per core, started and stopped here
-                busy = [multiprocessing.Process(target=spin, args=(time.monotonic() + 30,))
-                        for _ in range(os.cpu_count() or 2)]
-                for p in busy:
-                    p.start()
-            try:
+            with busy_cores(seconds=60) if loaded else contextlib.nullcontext():
                 begun = time.monotonic()
                 rc, out, err = run(lab.cmd("a", WEFT, "dhcp", "client", "--iface", lab.iface("a"), "--timeout", "2"),
                                    timeout=60)
                 took = time.monotonic() - begun
-            finally:
-                for p in busy:
-                    p.terminate()
-                    p.join()
             check(rc == 1, "exit %d with no server (loaded=%s): %s" % (rc, loaded, err))
             check("no DHCPOFFER" in err and lab.iface("a") in err and err.count("\n") == 1,
                   "one line naming the interface: %r" % err)

@@ -16,11 +16,11 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from weft_testlib import *  # noqa: E402,F403
 import weft_testlib  # noqa: E402
+from weft_lab import in_ns, interruptible, ip, link_up, remove_leftover_namespaces  # noqa: E402
 
 PREFIX = "dnslab-"
 SRV_NS, RES_NS = "%s%d-srv" % (PREFIX, os.getpid()), "%s%d-res" % (PREFIX, os.getpid())
@@ -60,31 +60,6 @@ txt    TXT   "resolved through weft"
 """ % ZONE_ADDR + "".join('big TXT "%s"\n' % (chr(ord("a") + i) * 200) for i in range(9))  # ~1.9 KB: TCP only
 
 
-class Interrupted(BaseException):
-    """SIGTERM while the lab exists: unwinds through every `finally` like Ctrl-C does."""
-
-
-def ip(*args, check_rc=True):
-    rc, out, err = run(["ip", *args], timeout=20)
-    if check_rc:
-        check(rc == 0, "ip %s: exit %d %s" % (" ".join(args), rc, err.strip()))
-    return rc, out.decode(errors="replace"), err
-
-
-def remove_leftover_namespaces():
-    """Deletes lab namespaces of earlier runs whose process is gone (killed before its finally)."""
-    _, out, _ = ip("netns", "list", check_rc=False)
-    for line in out.splitlines():
-        m = re.match(r"(%s(\d+)-(srv|res))\b" % re.escape(PREFIX), line)
-        if m and int(m.group(2)) != os.getpid() and not os.path.exists("/proc/%s" % m.group(2)):
-            ip("netns", "del", m.group(1), check_rc=False)
-
-
-def link_up(ns, dev):
-    _, out, _ = ip("-n", ns, "-o", "link", "show", "dev", dev, check_rc=False)
-    return "state UP" in out
-
-
 def build_lab(created):
     """The two namespaces and the veth link between them; appends each namespace made to
     `created` at once, so the caller's finally deletes it whatever fails later."""
@@ -102,11 +77,6 @@ def build_lab(created):
         ip("-n", ns, "link", "set", dev, "up")
     # Until the kernel's link watcher has seen the carrier, the veth drops what is sent on it.
     wait_for(lambda: link_up(SRV_NS, SRV_IF) and link_up(RES_NS, RES_IF), timeout=10, what="the veth link to come up")
-
-
-def in_ns(ns, *argv):
-    # `ip netns exec` execs the command after setns (no fork): the Popen pid is the program's.
-    return ["ip", "netns", "exec", ns, *argv]
 
 
 def start_unbound(tmp, unbound):
@@ -198,79 +168,73 @@ def test_unbound_resolves_through_three_weft_servers():
     require_tool("ip", "iproute2")
     if os.geteuid() != 0:
         skip("needs root: network namespaces (ip netns) and port 53")
-    remove_leftover_namespaces()
+    remove_leftover_namespaces(PREFIX, sides=("srv", "res"))
     created, servers, unbound_proc = [], [], None
     tmp = tempfile.mkdtemp(prefix="weft-dns-lab-")
-    old = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
-
-    def interrupted(signum, frame):
-        raise Interrupted("signal %d" % signum)
-    for s in old:
-        signal.signal(s, interrupted)
-    try:
-        build_lab(created)
-        for name, text, addr in (("root.zone", ROOT_ZONE, ROOT_ADDR), ("test.zone", TLD_ZONE, TLD_ADDR),
-                                 ("example.test.zone", EXAMPLE_ZONE, ZONE_ADDR)):
-            path = os.path.join(tmp, name)
-            with open(path, "w") as f:
-                f.write(text)
-            srv = Server(in_ns(SRV_NS, WEFT, "dns", "serve", "--zone", path, "--host", addr, "--port", "53"))
-            servers.append((name, srv))
-            check(srv.host == addr and srv.port == 53, "%s listens on %s:%d" % (name, srv.host, srv.port))
-        unbound_proc, log = start_unbound(tmp, unbound)
-
-        got = {}
-        for name, rtype in (("www.example.test.", "A"), ("www.example.test.", "AAAA"),
-                            ("chain.example.test.", "A"), ("example.test.", "MX"), ("txt.example.test.", "TXT"),
-                            ("big.example.test.", "TXT"),
-                            ("nothere.example.test.", "A"), ("nothere.test.", "A"), ("www.nosuchtld.", "A")):
-            got[(name, rtype)] = dig_via_unbound(dig, name, rtype)
-
-        def answer(key):
-            status, flags, sections, text = got[key]
-            check(status == "NOERROR" and "ra" in flags and "aa" not in flags,
-                  "%s %s via unbound: status %s flags %s (a resolver's answer: NOERROR, ra, no aa)\n%s\nunbound log:\n%s"
-                  % (key[0], key[1], status, sorted(flags), text, read(log)[-3000:]))
-            return sections["ANSWER"]
-
-        check(answer(("www.example.test.", "A")) == [("www.example.test.", "A", "198.18.0.10")],
-              "www A: %s" % got[("www.example.test.", "A")][3])
-        check(answer(("www.example.test.", "AAAA")) == [("www.example.test.", "AAAA", "2001:db8::10")],
-              "www AAAA: %s" % got[("www.example.test.", "AAAA")][3])
-        check(answer(("chain.example.test.", "A")) ==
-              [("chain.example.test.", "CNAME", "alias.example.test."),
-               ("alias.example.test.", "CNAME", "www.example.test."),
-               ("www.example.test.", "A", "198.18.0.10")], "chain A: %s" % got[("chain.example.test.", "A")][3])
-        check(answer(("example.test.", "MX")) == [("example.test.", "MX", "10 mail.example.test.")],
-              "MX: %s" % got[("example.test.", "MX")][3])
-        check(answer(("txt.example.test.", "TXT")) == [("txt.example.test.", "TXT", '"resolved through weft"')],
-              "TXT: %s" % got[("txt.example.test.", "TXT")][3])
-        # Over 1232 bytes: weft truncates over UDP, unbound asks it again over TCP.
-        check(sorted(r[2] for r in answer(("big.example.test.", "TXT"))) ==
-              ['"%s"' % (chr(ord("a") + i) * 200) for i in range(9)], "big TXT: %s" % got[("big.example.test.", "TXT")][3])
-        # NXDOMAIN from each level: the zone's server, the TLD's, the root's; the SOA of the
-        # zone that said so comes along in authority.
-        for key, soa_owner in ((("nothere.example.test.", "A"), "example.test."), (("nothere.test.", "A"), "test."),
-                               (("www.nosuchtld.", "A"), ".")):
-            status, flags, sections, text = got[key]
-            check(status == "NXDOMAIN" and not sections["ANSWER"], "%s via unbound: %s\n%s" % (key[0], status, text))
-            check([(r[0], r[1]) for r in sections["AUTHORITY"]] == [(soa_owner, "SOA")],
-                  "%s: authority %s, expected %s's SOA" % (key[0], sections["AUTHORITY"], soa_owner))
-
-        # Each weft server saw queries: their stop lines count them (and the zone's server got
-        # big TXT's retry over TCP).
-        for name, srv in servers:
-            srv.signal(signal.SIGTERM)
-            rc, _, err = srv.wait()
-            check(rc == 0, "%s server: exit %d after SIGTERM: %s" % (name, rc, err))
-            m = re.search(r"stopped: (\d+) udp queries in \d+ batches, (\d+) tcp queries", err)
-            check(m is not None, "%s server: no stop line: %r" % (name, err))
-            print("%s server: %s" % (name, m.group(0)))
-            check(int(m.group(1)) > 0, "%s server was never asked: %s" % (name, m.group(0)))
-            if name == "example.test.zone":
-                check(int(m.group(2)) > 0, "unbound never asked over TCP after TC: %s" % m.group(0))
-    finally:
+    with interruptible():
         try:
+            build_lab(created)
+            for name, text, addr in (("root.zone", ROOT_ZONE, ROOT_ADDR), ("test.zone", TLD_ZONE, TLD_ADDR),
+                                     ("example.test.zone", EXAMPLE_ZONE, ZONE_ADDR)):
+                path = os.path.join(tmp, name)
+                with open(path, "w") as f:
+                    f.write(text)
+                srv = Server(in_ns(SRV_NS, WEFT, "dns", "serve", "--zone", path, "--host", addr, "--port", "53"))
+                servers.append((name, srv))
+                check(srv.host == addr and srv.port == 53, "%s listens on %s:%d" % (name, srv.host, srv.port))
+            unbound_proc, log = start_unbound(tmp, unbound)
+
+            got = {}
+            for name, rtype in (("www.example.test.", "A"), ("www.example.test.", "AAAA"),
+                                ("chain.example.test.", "A"), ("example.test.", "MX"), ("txt.example.test.", "TXT"),
+                                ("big.example.test.", "TXT"),
+                                ("nothere.example.test.", "A"), ("nothere.test.", "A"), ("www.nosuchtld.", "A")):
+                got[(name, rtype)] = dig_via_unbound(dig, name, rtype)
+
+            def answer(key):
+                status, flags, sections, text = got[key]
+                check(status == "NOERROR" and "ra" in flags and "aa" not in flags,
+                      "%s %s via unbound: status %s flags %s (a resolver's answer: NOERROR, ra, no aa)\n%s\nunbound log:\n%s"
+                      % (key[0], key[1], status, sorted(flags), text, read(log)[-3000:]))
+                return sections["ANSWER"]
+
+            check(answer(("www.example.test.", "A")) == [("www.example.test.", "A", "198.18.0.10")],
+                  "www A: %s" % got[("www.example.test.", "A")][3])
+            check(answer(("www.example.test.", "AAAA")) == [("www.example.test.", "AAAA", "2001:db8::10")],
+                  "www AAAA: %s" % got[("www.example.test.", "AAAA")][3])
+            check(answer(("chain.example.test.", "A")) ==
+                  [("chain.example.test.", "CNAME", "alias.example.test."),
+                   ("alias.example.test.", "CNAME", "www.example.test."),
+                   ("www.example.test.", "A", "198.18.0.10")], "chain A: %s" % got[("chain.example.test.", "A")][3])
+            check(answer(("example.test.", "MX")) == [("example.test.", "MX", "10 mail.example.test.")],
+                  "MX: %s" % got[("example.test.", "MX")][3])
+            check(answer(("txt.example.test.", "TXT")) == [("txt.example.test.", "TXT", '"resolved through weft"')],
+                  "TXT: %s" % got[("txt.example.test.", "TXT")][3])
+            # Over 1232 bytes: weft truncates over UDP, unbound asks it again over TCP.
+            check(sorted(r[2] for r in answer(("big.example.test.", "TXT"))) ==
+                  ['"%s"' % (chr(ord("a") + i) * 200) for i in range(9)], "big TXT: %s" % got[("big.example.test.", "TXT")][3])
+            # NXDOMAIN from each level: the zone's server, the TLD's, the root's; the SOA of the
+            # zone that said so comes along in authority.
+            for key, soa_owner in ((("nothere.example.test.", "A"), "example.test."), (("nothere.test.", "A"), "test."),
+                                   (("www.nosuchtld.", "A"), ".")):
+                status, flags, sections, text = got[key]
+                check(status == "NXDOMAIN" and not sections["ANSWER"], "%s via unbound: %s\n%s" % (key[0], status, text))
+                check([(r[0], r[1]) for r in sections["AUTHORITY"]] == [(soa_owner, "SOA")],
+                      "%s: authority %s, expected %s's SOA" % (key[0], sections["AUTHORITY"], soa_owner))
+
+            # Each weft server saw queries: their stop lines count them (and the zone's server got
+            # big TXT's retry over TCP).
+            for name, srv in servers:
+                srv.signal(signal.SIGTERM)
+                rc, _, err = srv.wait()
+                check(rc == 0, "%s server: exit %d after SIGTERM: %s" % (name, rc, err))
+                m = re.search(r"stopped: (\d+) udp queries in \d+ batches, (\d+) tcp queries", err)
+                check(m is not None, "%s server: no stop line: %r" % (name, err))
+                print("%s server: %s" % (name, m.group(0)))
+                check(int(m.group(1)) > 0, "%s server was never asked: %s" % (name, m.group(0)))
+                if name == "example.test.zone":
+                    check(int(m.group(2)) > 0, "unbound never asked over TCP after TC: %s" % m.group(0))
+        finally:
             for _, srv in servers:
                 srv.stop()
             if unbound_proc is not None and unbound_proc.poll() is None:
@@ -285,9 +249,6 @@ def test_unbound_resolves_through_three_weft_servers():
                 if rc != 0:
                     print("could not delete namespace %s: %s" % (ns, err.strip()), file=sys.stderr)
             shutil.rmtree(tmp, ignore_errors=True)
-        finally:
-            for s, h in old.items():
-                signal.signal(s, h)
     _, out, _ = ip("netns", "list", check_rc=False)
     check(SRV_NS not in out and RES_NS not in out, "a lab namespace is left: %s" % out)
 
