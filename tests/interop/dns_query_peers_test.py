@@ -5,7 +5,6 @@ lines weft prints must be the ones dig prints, record for record."""
 import json
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -50,13 +49,7 @@ class Daemon:
         raise AssertionError("%s: no free port after 5 tries" % what)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        terminate(self.proc)
 
 
 def start_dnsmasq(tmp):

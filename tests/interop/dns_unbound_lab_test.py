@@ -237,13 +237,8 @@ def test_unbound_resolves_through_three_weft_servers():
         finally:
             for _, srv in servers:
                 srv.stop()
-            if unbound_proc is not None and unbound_proc.poll() is None:
-                unbound_proc.send_signal(signal.SIGTERM)
-                try:
-                    unbound_proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    unbound_proc.kill()
-                    unbound_proc.wait()
+            if unbound_proc is not None:
+                terminate(unbound_proc)
             for ns in created:
                 rc, _, err = ip("netns", "del", ns, check_rc=False)
                 if rc != 0:
