@@ -1,7 +1,8 @@
-"""What the benchmark harnesses share (bench/capture/bench_capture.py, bench/dhcp/bench_dhcp.py):
-the processes a harness starts, and only those (kept in STARTED, reaped, stopped by PID, timed
-with wait4's rusage), and the CPU accounting of a process and of each core (/proc/PID/task/*/
-schedstat, /proc/stat)."""
+"""What the benchmark harnesses share (bench/capture/bench_capture.py, bench/dhcp/bench_dhcp.py;
+bench/dns and bench/http use core_ticks): the processes a harness starts, and only those (kept
+in STARTED, reaped, stopped by PID, timed with wait4's rusage), the CPU accounting of a process
+and of each core (/proc/PID/task/*/schedstat, /proc/stat), and what other processes took
+meanwhile (/proc/PID/stat)."""
 import os
 import re
 import signal
@@ -97,3 +98,47 @@ def busy_between(t0, t1, cpu):
     b = t1[cpu][0] - t0[cpu][0]
     t = t1[cpu][1] - t0[cpu][1]
     return b / t if t else float("nan")
+
+
+PF_KTHREAD = 0x00200000  # /proc/PID/stat flags: a kernel thread
+
+
+def proc_cpu():
+    """{pid: (comm, CPU ticks, kernel thread?, last core)} of every process now (utime + stime,
+    flags and processor of /proc/PID/stat)."""
+    out = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                text = f.read()
+        except OSError:
+            continue
+        head, rest = text.rsplit(")", 1)
+        v = rest.split()
+        out[int(pid)] = (head.split("(", 1)[1], int(v[11]) + int(v[12]), bool(int(v[6]) & PF_KTHREAD), int(v[36]))
+    return out
+
+
+def others_busy(before, after, mine):
+    """The processes not in `mine` that took CPU between two proc_cpu() snapshots, the largest
+    first: [(comm, seconds, kernel thread?, last core)]. A process started meanwhile counts with
+    all of its time; one that came and went in between is not seen."""
+    hz = os.sysconf("SC_CLK_TCK")
+    rows = []
+    for pid, (comm, t1, kthread, core) in after.items():
+        if pid in mine:
+            continue
+        dt = t1 - before[pid][1] if pid in before else t1
+        if dt > 0:
+            rows.append((comm, dt / hz, kthread, core))
+    return sorted(rows, key=lambda r: -r[1])
+
+
+def heavy_processes():
+    """Compilers and load generators running now that this harness did not start (other
+    people's work on this machine)."""
+    r = run(["pgrep", "-af", r"(^|/)(cc1plus|cc1|ninja|make|wrk|dnsperf|perfdhcp|lintian|ld)( |$)"])
+    mine = {str(p.pid) for p in STARTED}
+    return [line for line in r.stdout.splitlines() if line.split()[0] not in mine]

@@ -10,7 +10,8 @@ Needs root; Lab() skips (weft_testlib.skip) with the reason when it cannot make 
 Namespaces are named weft-<tag>-<pid>-a/b; ones a killed run left behind are removed first.
 
 Tests whose lab has another shape (more addresses, one lab for many tests) build it with the
-helpers below: ip, in_ns, link_up, remove_leftover_namespaces and interruptible."""
+helpers below: ip, in_ns, link_up, remove_leftover_namespaces and interruptible. Tests of
+`weft lab` itself call needs_weft_lab first."""
 import contextlib
 import os
 import re
@@ -18,7 +19,7 @@ import signal
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from weft_testlib import check, run, skip, wait_for  # noqa: E402
+from weft_testlib import WEFT, check, run, skip, wait_for  # noqa: E402
 
 
 class Interrupted(BaseException):
@@ -40,6 +41,17 @@ def interruptible():
     finally:
         for s, h in old.items():
             signal.signal(s, h)
+
+
+def needs_weft_lab(why):
+    """Skips the test, saying `why`, unless it runs as root where `weft lab` can make namespaces:
+    in a container without CAP_SYS_ADMIN, weft lab says itself why not (a missing iproute2 is
+    a failure, not a skip)."""
+    if os.geteuid() != 0:
+        skip(why)
+    rc, _, err = run([WEFT, "lab", "status"])
+    if rc != 0 and "do not work here" in err:
+        skip(err.strip())
 
 
 def ip(*args, check_rc=True):

@@ -51,8 +51,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 HERE = os.path.join(ROOT, "bench", "capture")
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))  # bench/: what the harnesses share
-from bench_common import (STARTED, busy_between, core_ticks, must, on_signal, reap,  # noqa: E402
-                          run, schedstat_ns, stop_all, wait_child)
+from bench_common import (STARTED, busy_between, core_ticks, heavy_processes, must, on_signal,  # noqa: E402
+                          others_busy, proc_cpu, reap, run, schedstat_ns, stop_all, wait_child)
 OUT = os.path.join(ROOT, "docs", "perf")
 
 BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "bench"))
@@ -94,43 +94,10 @@ def log(msg):
 
 # ---- CPU accounting -------------------------------------------------------------------------
 
-def proc_cpu():
-    """{pid: (comm, CPU ticks, last core)} of every process now (utime + stime, /proc/PID/stat)."""
-    out = {}
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                text = f.read()
-        except OSError:
-            continue
-        head, rest = text.rsplit(")", 1)
-        v = rest.split()
-        out[int(pid)] = (head.split("(", 1)[1], int(v[11]) + int(v[12]), int(v[36]))
-    return out
-
-
-def others_busy(before, after, mine):
-    """The processes not started here that took the most CPU between two proc_cpu() snapshots:
-    [(comm, seconds, last core)], the largest first (those that came and went in between are
-    not seen)."""
-    hz = os.sysconf("SC_CLK_TCK")
-    rows = []
-    for pid, (comm, t1, core) in after.items():
-        if pid in mine:
-            continue
-        dt = t1 - before[pid][1] if pid in before else t1  # a process started meanwhile: all of it
-        if dt > 0:
-            rows.append((comm, dt / hz, core))
-    return sorted(rows, key=lambda r: -r[1])[:3]
-
-
-def heavy_processes():
-    """Compilers and load generators running now (other people's work on this machine)."""
-    r = run(["pgrep", "-af", r"(^|/)(cc1plus|ninja|wrk|dnsperf|perfdhcp|lintian)( |$)"])
-    mine = {str(p.pid) for p in STARTED}
-    return [l for l in r.stdout.splitlines() if l.split()[0] not in mine]
+def others_top(before, after, mine):
+    """The three processes not started here that took the most CPU between two proc_cpu()
+    snapshots: [(comm, seconds, last core)], the largest first."""
+    return [(comm, sec, core) for comm, sec, _, core in others_busy(before, after, mine)[:3]]
 
 
 # ---- the lab ----------------------------------------------------------------------------------
@@ -278,7 +245,7 @@ def trial(d, tools, rate, ifindex, mac_a, mode, rnd):
     cpu1 = {t: schedstat_ns(p.pid) for t, (p, _, _) in procs.items()}
     ticks1 = core_ticks()
     mine = {os.getpid(), gen.pid} | {p.pid for p, _, _ in procs.values()}
-    others = others_busy(procs0, proc_cpu(), mine)
+    others = others_top(procs0, proc_cpu(), mine)
     for tool, (p, _, _) in procs.items():
         p.send_signal(signal.SIGINT)
     for tool, (p, _, _) in procs.items():
@@ -373,7 +340,7 @@ def timed(cmd, errpath, limit_s=900):
         STARTED.append(p)
         code, wall, ru = wait_child(p, limit_s)
         ticks1 = core_ticks()
-        others = others_busy(procs0, proc_cpu(), {os.getpid(), p.pid})
+        others = others_top(procs0, proc_cpu(), {os.getpid(), p.pid})
     if code != 0:
         raise RuntimeError(f"`{' '.join(cmd)}` exited {code}: {open(errpath).read().strip()[-300:]}")
     with open(rss_path) as f:

@@ -78,8 +78,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 HERE = os.path.join(ROOT, "bench", "dhcp")
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))  # bench/: what the harnesses share
-from bench_common import (STARTED, busy_between, core_ticks, must, on_signal, reap,  # noqa: E402
-                          run, schedstat_ns, stop_all, wait_child)
+from bench_common import (STARTED, busy_between, core_ticks, heavy_processes, must, on_signal,  # noqa: E402
+                          others_busy, proc_cpu, reap, run, schedstat_ns, stop_all, wait_child)
 import lease_files  # noqa: E402
 OUT = os.path.join(ROOT, "docs", "perf")
 
@@ -152,51 +152,13 @@ def log(msg):
 
 # ---- CPU and counters -----------------------------------------------------------------------
 
-PF_KTHREAD = 0x00200000  # /proc/PID/stat flags: a kernel thread
-
-
-def proc_cpu():
-    """{pid: (comm, CPU ticks, kernel thread?)} of every process now (utime + stime and flags,
-    /proc/PID/stat)."""
-    out = {}
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                text = f.read()
-        except OSError:
-            continue
-        head, rest = text.rsplit(")", 1)
-        v = rest.split()
-        out[int(pid)] = (head.split("(", 1)[1], int(v[11]) + int(v[12]), bool(int(v[6]) & PF_KTHREAD))
-    return out
-
-
-def others_busy(before, after, mine):
+def others_cpu(before, after, mine):
     """CPU taken by processes not started here between two proc_cpu() snapshots: the three
     largest [(comm, seconds)], and the seconds of user processes in all. Kernel threads are
     listed but not summed: the block layer's completions of the servers' own flushes run in
     them."""
-    hz = os.sysconf("SC_CLK_TCK")
-    rows = []
-    user = 0.0
-    for pid, (comm, t1, kthread) in after.items():
-        if pid in mine:
-            continue
-        dt = t1 - before[pid][1] if pid in before else t1
-        if dt > 0:
-            rows.append((comm, dt / hz))
-            if not kthread:
-                user += dt / hz
-    return sorted(rows, key=lambda r: -r[1])[:3], user
-
-
-def heavy_processes():
-    """Compilers and load generators running now (other people's work on this machine)."""
-    r = run(["pgrep", "-af", r"(^|/)(cc1plus|cc1|ninja|make|wrk|dnsperf|perfdhcp|lintian|ld)( |$)"])
-    mine = {str(p.pid) for p in STARTED}
-    return [line for line in r.stdout.splitlines() if line.split()[0] not in mine]
+    rows = others_busy(before, after, mine)
+    return [(comm, sec) for comm, sec, _, _ in rows[:3]], sum(sec for _, sec, kthread, _ in rows if not kthread)
 
 
 def udp_counters(ns):
@@ -499,7 +461,7 @@ def probe(server_name, rate, seconds, phase, rnd, list_leases=False):
         ticks1 = core_ticks()
         cpu1 = schedstat_ns(srv.pid)
         ua1, ub1 = udp_counters(NS_A), udp_counters(NS_B)
-        others, others_cpu = others_busy(procs0, proc_cpu(), {os.getpid(), srv.pid, gen.pid})
+        others, others_s = others_cpu(procs0, proc_cpu(), {os.getpid(), srv.pid, gen.pid})
         alive = srv.proc.poll() is None
         exit_code = srv.stop()
         if not alive:
@@ -551,12 +513,12 @@ def probe(server_name, rate, seconds, phase, rnd, list_leases=False):
                "gen_rcvbuf_drops": ua1["rcvbuf_errors"] - ua0["rcvbuf_errors"],
                "server_udp_in": ub1["in"] - ub0["in"], "server_udp_out": ub1["out"] - ub0["out"],
                "server_exit": exit_code, "receive_buffer": rb, "lease_check": chk, "verified": verified,
-               "others": others, "others_cpu_s": others_cpu,
+               "others": others, "others_cpu_s": others_s,
                # Someone else's program took a real share of a core: the probe measured the
                # machine's sharing, not the server; the search repeats it (measured_probe).
                # /proc/stat's ticks catch what the snapshots miss, a compiler that came and went
                # within the probe.
-               "disturbed": (others_cpu > DISTURBED * wall or max(busy - server_cpu / window, gen_core - gen_cpu / window)
+               "disturbed": (others_s > DISTURBED * wall or max(busy - server_cpu / window, gen_core - gen_cpu / window)
                              > DISTURBED)}
         row["passed"] = loss <= LOSS_MAX and row["non_unique_acks"] == 0 and not chk["violations"] and acks > 0
         return row

@@ -10,6 +10,17 @@ def crc_ok(line):
     return len(crc) == 8 and f"{zlib.crc32(body.encode()) & 0xffffffff:08x}" == crc
 
 
+def clients_with_two_addresses(leases):
+    """The violation for (address, client) pairs that give one client two addresses, or None."""
+    by_client = {}
+    for address, client in leases:
+        by_client.setdefault(client, []).append(address)
+    twice = [c for c, addresses in by_client.items() if len(addresses) > 1]
+    if not twice:
+        return None
+    return f"{len(twice)} clients hold two addresses, e.g. {twice[0]}: {by_client[twice[0]]}"
+
+
 def check_weft_file(path):
     """Reads weft's lease log (src/services/dhcp/lease_file.cpp's format) in order, as a replay:
     returns {lines, bad_lines, torn, leases (live), by_client, violations}."""
@@ -39,12 +50,8 @@ def check_weft_file(path):
             holder[address] = None
         events[address] = event
     live = {a: c for a, c in holder.items() if c is not None and events[a] == "lease"}
-    by_client = {}
-    for a, c in live.items():
-        by_client.setdefault(c, []).append(a)
-    twice = [c for c, addrs in by_client.items() if len(addrs) > 1]
-    if twice:
-        violations.append(f"{len(twice)} clients hold two addresses, e.g. {twice[0]}: {by_client[twice[0]]}")
+    if two := clients_with_two_addresses(live.items()):
+        violations.append(two)
     if torn:
         violations.append("the last line has no newline after a graceful stop")
     return {"lines": lines, "bad_lines": bad, "torn": torn, "leases": len(live), "live": live,
@@ -53,7 +60,6 @@ def check_weft_file(path):
 
 def check_kea_file(path):
     """Kea's memfile CSV: one row per change, the last row per address wins."""
-    rows = {}
     holder = {}
     violations = []
     lines = 0
@@ -73,20 +79,15 @@ def check_kea_file(path):
                 holder[addr] = hw
             else:
                 holder[addr] = None
-            rows[addr] = c
     live = {a: h for a, h in holder.items() if h is not None}
-    macs = {}
-    for a, h in live.items():
-        macs.setdefault(h, []).append(a)
-    twice = [h for h, a in macs.items() if len(a) > 1]
-    if twice:
-        violations.append(f"{len(twice)} clients hold two addresses, e.g. {twice[0]}")
+    if two := clients_with_two_addresses(live.items()):
+        violations.append(two)
     return {"lines": lines, "leases": len(live), "violations": violations}
 
 
 def check_dnsmasq_file(path):
     """dnsmasq's lease file, rewritten whole after every change: EXPIRY MAC IP HOSTNAME CLIENT-ID."""
-    addrs, macs, violations = {}, {}, []
+    addrs, rows, violations = {}, [], []
     lines = 0
     with open(path) as f:
         for no, line in enumerate(f, 1):
@@ -97,8 +98,7 @@ def check_dnsmasq_file(path):
             if c[2] in addrs:
                 violations.append(f"line {no}: {c[2]} listed twice")
             addrs[c[2]] = c[1]
-            macs.setdefault(c[1], []).append(c[2])
-    twice = [m for m, a in macs.items() if len(a) > 1]
-    if twice:
-        violations.append(f"{len(twice)} clients hold two addresses, e.g. {twice[0]}")
+            rows.append((c[2], c[1]))
+    if two := clients_with_two_addresses(rows):
+        violations.append(two)
     return {"lines": lines, "leases": len(addrs), "violations": violations}

@@ -40,6 +40,8 @@ QUERIES = os.path.join(HERE, "queries.txt")
 ORIGIN = "bench.test"
 sys.path.insert(0, HERE)
 import gen  # noqa: E402  (bench/dns/gen.py: many.test and its queries)
+sys.path.insert(0, os.path.dirname(HERE))  # bench/: what the harnesses share
+from bench_common import core_ticks  # noqa: E402
 ORIGINS = [ORIGIN, gen.MANY_ORIGIN]
 OUT = os.path.join(ROOT, "docs", "perf")
 
@@ -147,19 +149,6 @@ def schedstat(pids):
             except (OSError, ValueError):
                 pass
     return run, wait
-
-
-def core_ticks():
-    """{cpu: (busy, total)} in USER_HZ ticks from /proc/stat."""
-    res = {}
-    with open("/proc/stat") as f:
-        for line in f:
-            m = re.match(r"cpu(\d+) (.*)", line)
-            if m:
-                v = [int(x) for x in m.group(2).split()]
-                idle = v[3] + v[4]
-                res[m.group(1)] = (sum(v[:8]) - idle, sum(v[:8]))
-    return res
 
 
 # ---- a minimal DNS probe (readiness: no dependency on dig) ------------------------------

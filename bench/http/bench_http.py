@@ -47,6 +47,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 HERE = os.path.join(ROOT, "bench", "http")
 sys.path.insert(0, HERE)
 import docroot  # noqa: E402  (bench/http/docroot.py: the files served)
+sys.path.insert(0, os.path.dirname(HERE))  # bench/: what the harnesses share
+from bench_common import core_ticks  # noqa: E402
 OUT = os.path.join(ROOT, "docs", "perf")
 
 BUILD_ARG = sys.argv[1] if len(sys.argv) > 1 else "build/bench"  # where results go
@@ -181,19 +183,6 @@ def schedstat(pids):
             except (OSError, ValueError):
                 pass
     return run, wait
-
-
-def core_ticks():
-    """{cpu: (busy, total)} in USER_HZ ticks from /proc/stat."""
-    res = {}
-    with open("/proc/stat") as f:
-        for line in f:
-            m = re.match(r"cpu(\d+) (.*)", line)
-            if m:
-                v = [int(x) for x in m.group(2).split()]
-                idle = v[3] + v[4]
-                res[m.group(1)] = (sum(v[:8]) - idle, sum(v[:8]))
-    return res
 
 
 # ---- HTTP over a raw socket: readiness and exact response sizes ------------------------------

@@ -15,19 +15,15 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from weft_testlib import WEFT, busy_cores, check, main, require_tool, run, skip, wait_for  # noqa: E402
+from weft_lab import needs_weft_lab  # noqa: E402
+from weft_testlib import WEFT, busy_cores, check, main, require_tool, run, wait_for  # noqa: E402
 
 GATEWAY, ROOT, TLD, ZONE, WEB = "198.18.0.1", "198.19.0.2", "198.19.0.3", "198.19.0.4", "198.19.0.80"
 STEPS = ["dhcp", "arp", "dns", "tcp-open", "http", "tcp-close", "ip-fragments"]
 
 
 def needs_root():
-    if os.geteuid() != 0:
-        skip("needs root: the journey runs in network namespaces (weft lab)")
-    # Root in a container without CAP_SYS_ADMIN: weft lab says why (a missing iproute2 fails).
-    rc, _, err = run([WEFT, "lab", "status"])
-    if rc != 0 and "do not work here" in err:
-        skip(err.strip())
+    needs_weft_lab("needs root: the journey runs in network namespaces (weft lab)")
 
 
 def lab_left():

@@ -8,19 +8,15 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from weft_testlib import WEFT, check, main, require_tool, run, skip  # noqa: E402
+from weft_lab import needs_weft_lab  # noqa: E402
+from weft_testlib import WEFT, check, main, require_tool, run  # noqa: E402
 
 NAMESPACES = ("weft-lab-host", "weft-lab-gw", "weft-lab-srv")
 RUN_DIR = "/run/weft-lab"
 
 
 def needs_root():
-    if os.geteuid() != 0:
-        skip("needs root: weft lab makes network namespaces and veth pairs")
-    # Root in a container without CAP_SYS_ADMIN: weft lab says why (a missing iproute2 fails).
-    rc, _, err = run([WEFT, "lab", "status"])
-    if rc != 0 and "do not work here" in err:
-        skip(err.strip())
+    needs_weft_lab("needs root: weft lab makes network namespaces and veth pairs")
 
 
 def lab_namespaces():

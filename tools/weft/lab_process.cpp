@@ -27,9 +27,14 @@ std::atomic<pid_t> g_waited_child{0};   // the child run_command waits for, if a
 
 std::string errno_text() { return std::strerror(errno); }
 
-// The child's half after fork: signals as a fresh program expects them, then exec. Only
-// async-signal-safe calls from here on (we may have threads).
-[[noreturn]] void exec_child(const std::vector<std::string>& argv, char* const* args) {
+// The child's half after fork: stdin from /dev/null, stdout and stderr to `out` and `err`,
+// signals as a fresh program expects them, then exec. Only async-signal-safe calls from here
+// on (we may have threads).
+[[noreturn]] void exec_child(const std::vector<std::string>& argv, char* const* args, int out, int err) {
+    const int null = ::open("/dev/null", O_RDONLY);
+    if (null >= 0) ::dup2(null, STDIN_FILENO);
+    ::dup2(out, STDOUT_FILENO);
+    ::dup2(err, STDERR_FILENO);
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -125,11 +130,7 @@ CommandResult run_command(const std::vector<std::string>& argv, std::chrono::mil
     std::vector<char*> args = c_args(argv);
     const pid_t pid = ::fork();
     if (pid == 0) {
-        ::dup2(out_pipe[1], STDOUT_FILENO);
-        ::dup2(err_pipe[1], STDERR_FILENO);
-        const int null = ::open("/dev/null", O_RDONLY);
-        if (null >= 0) ::dup2(null, STDIN_FILENO);
-        exec_child(argv, args.data());
+        exec_child(argv, args.data(), out_pipe[1], err_pipe[1]);
     }
     ::close(out_pipe[1]);
     ::close(err_pipe[1]);
@@ -247,13 +248,7 @@ ProcessRecord start_detached(const std::vector<std::string>& argv, const std::st
         // daemon is adopted by init and never becomes our zombie.
         ::setsid();
         const pid_t daemon = ::fork();
-        if (daemon == 0) {
-            const int null = ::open("/dev/null", O_RDONLY);
-            if (null >= 0) ::dup2(null, STDIN_FILENO);
-            ::dup2(log, STDOUT_FILENO);
-            ::dup2(log, STDERR_FILENO);
-            exec_child(argv, args.data());
-        }
+        if (daemon == 0) exec_child(argv, args.data(), log, log);
         const pid_t sent = daemon;
         (void)!::write(pid_pipe[1], &sent, sizeof sent);
         ::_exit(daemon > 0 ? 0 : 1);
@@ -282,13 +277,7 @@ Child start_child(const std::vector<std::string>& argv, const std::string& out_p
     if (out < 0) throw std::runtime_error("cannot write '" + out_path + "': " + errno_text());
     std::vector<char*> args = c_args(argv);
     const pid_t pid = ::fork();
-    if (pid == 0) {
-        const int null = ::open("/dev/null", O_RDONLY);
-        if (null >= 0) ::dup2(null, STDIN_FILENO);
-        ::dup2(out, STDOUT_FILENO);
-        ::dup2(out, STDERR_FILENO);
-        exec_child(argv, args.data());
-    }
+    if (pid == 0) exec_child(argv, args.data(), out, out);
     ::close(out);
     if (pid < 0) throw std::runtime_error(command_line(argv) + ": fork: " + errno_text());
     return Child{pid};
