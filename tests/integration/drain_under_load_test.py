@@ -4,43 +4,50 @@ run after run, with both cores kept busy. Before the stop judged connections by 
 a connection the loaded client left silent for 100 ms was cut with an RST mid-echo.
 
 Also: three idle clients do not hold the stop up, under the same load."""
+import fcntl
 import os
 import signal
 import socket
+import struct
 import sys
+import termios
 import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from weft_testlib import busy_cores, check, main, pattern, recv_until_closed, weft_serve  # noqa: E402
+from weft_testlib import busy_cores, check, main, pattern, recv_until_closed, wait_for, weft_serve  # noqa: E402
 
 RUNS = 20
 SIZE = 16 << 20          # bytes each client sends (and must get back)
 READ_RATE = 40 << 20     # bytes/s the client reads the echo at: slower than it sends
 
 
-def server_unread(server_port, client_port):
-    """Bytes in the receive queue of the server's end of the connection (/proc/net/tcp), or
-    None while the kernel lists no such socket."""
-    local, remote = "0100007F:%04X" % server_port, "0100007F:%04X" % client_port
-    with open("/proc/net/tcp") as f:
-        for line in f.readlines()[1:]:
-            fields = line.split()
-            if fields[1] == local and fields[2] == remote:
-                return int(fields[4].split(":")[1], 16)
-    return None
+def refused(port):
+    """Whether a connect to the server is refused: its listener is closed, so its stop began."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+        return False
+    except ConnectionRefusedError:
+        return True
 
 
 def one_run(data, run):
-    srv = weft_serve("tcp", "-q", "--drain-timeout", "60")
+    # One loop: the listener's close and the judgement of every connection happen in one call
+    # of the stop, so a refused connect below means this connection has been judged.
+    srv = weft_serve("tcp", "-q", "--drain-timeout", "60", "--threads", "1")
     conn = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    # A small receive buffer, set before connecting (no autotuning): the echo backs up into
-    # the server after a few hundred KiB, whatever the kernel's buffer limits are.
+    # A small receive buffer, set before connecting (no autotuning), so the accounting below
+    # is reached with a few MiB whatever the kernel's defaults.
     conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 256 << 10)
     conn.settimeout(60)
     conn.connect(("127.0.0.1", srv.port))
+    # What the server can have echoed while the client reads nothing: the client's receive
+    # buffer plus the server's send buffer at its largest (both upper bounds of the data they hold).
+    with open("/proc/sys/net/ipv4/tcp_wmem") as f:
+        echo_room = conn.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) + int(f.read().split()[2])
     sent = [0]
     errors = []
+    release = threading.Event()
 
     def sender():
         try:
@@ -56,8 +63,10 @@ def one_run(data, run):
     how = []
 
     def reader():
+        if not release.wait(120):
+            how.append("never released")
+            return
         start = time.monotonic()
-        conn.settimeout(60)
         while True:
             try:
                 part = conn.recv(65536)
@@ -71,7 +80,7 @@ def one_run(data, run):
                 how.append("eof")
                 return
             received.extend(part)
-            # Pace the reading: the server's echo backs up and its handler blocks writing.
+            # Pace the reading, a slow client: the server's echo keeps backing up.
             ahead = len(received) / READ_RATE - (time.monotonic() - start)
             if ahead > 0:
                 time.sleep(ahead)
@@ -79,25 +88,32 @@ def one_run(data, run):
     threads = [threading.Thread(target=sender), threading.Thread(target=reader)]
     for t in threads:
         t.start()
-    # SIGTERM once half is sent and the server holds bytes it has not read: the client reads
-    # slower than it sends, so the server is blocked writing the echo, mid-exchange. While the
-    # sender has more to send its receive queue stays filled: the state lasts past the signal.
-    client_port = conn.getsockname()[1]
-    deadline, mid_exchange = time.monotonic() + 60, False
-    while not mid_exchange and time.monotonic() < deadline and not errors:
-        mid_exchange = sent[0] >= SIZE // 2 and bool(server_unread(srv.port, client_port))
-        if not mid_exchange:
-            time.sleep(0.005)  # polling the sender's progress, bounded by the deadline
-    srv.signal(signal.SIGTERM)
+    # The reader waits while the server's kernel acknowledges more than the server can have
+    # echoed into the buffers: from then on the server holds bytes it has not answered (unread,
+    # or in a write that waits), and nothing can change that until the client reads. It is
+    # mid-exchange when the stop judges it, however the threads and processes are scheduled.
+    deadline, acked = time.monotonic() + 60, 0
+    try:
+        while acked <= echo_room + (64 << 10) and time.monotonic() < deadline and not errors:
+            handed = sent[0]  # first: SIOCOUTQ may count part of a sendall not yet in sent[0]
+            acked = handed - struct.unpack("i", fcntl.ioctl(conn.fileno(), termios.TIOCOUTQ, b"\0" * 4))[0]
+            if acked <= echo_room + (64 << 10):
+                time.sleep(0.005)  # polling the kernel's counts, bounded by the deadline
+        check(acked > echo_room + (64 << 10), "run %d: the server's kernel acknowledged only %d bytes, %d can be "
+              "echoed into buffers (%s)" % (run, acked, echo_room, errors))
+        srv.signal(signal.SIGTERM)
+        wait_for(lambda: refused(srv.port), timeout=30, what="the server to stop accepting after SIGTERM")
+    finally:
+        release.set()
     for t in threads:
         t.join(120)
     conn.close()
     rc, _, err = srv.wait(timeout=60)
     check(not errors, "run %d: %s" % (run, errors))
-    check(mid_exchange, "run %d: the server never held unread bytes after half was sent" % run)
     check(how == ["eof"], "run %d: the echo ended with %s after %d of %d bytes (sent %d)"
           % (run, how, len(received), SIZE, sent[0]))
-    check(bytes(received) == data, "run %d: the echo differs from what was sent" % run)
+    check(bytes(received) == data, "run %d: the echo differs from what was sent (%d of %d bytes came back)"
+          % (run, len(received), SIZE))
     check(rc == 0, "run %d: weft tcp serve exited %s: %s" % (run, rc, err))
 
 
